@@ -1,0 +1,204 @@
+"""The command line: each command parses, calls the library, prints. No logic lives here.
+
+Heavy modules (pandas, openpyxl, pydantic) are imported inside the commands that need them, so
+that `--help` and edits start fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Callable, Optional
+
+import click
+
+from . import __version__
+
+DEFAULT_STUDY = Path("scenarios/russia-iran-2022.yaml")
+STUDY_DIR = Path("scenarios")
+
+
+def reports_problems(func: Callable) -> Callable:
+    """Turn library errors about bad input into one line a problem on stderr and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from .problems import ScenmatrixError
+
+        try:
+            return func(*args, **kwargs)
+        except ScenmatrixError as exc:
+            for line in str(exc).splitlines() or ["error"]:
+                click.echo(line, err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted; nothing was written", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def default_study(study: Optional[Path]) -> Path:
+    """STUDY argument, else $SCENMATRIX_STUDY, else the only study under scenarios/, else the article's study."""
+    import os
+
+    if study is not None:
+        return study
+    if os.environ.get("SCENMATRIX_STUDY"):
+        return Path(os.environ["SCENMATRIX_STUDY"])
+    found = sorted(STUDY_DIR.glob("*.yaml")) if STUDY_DIR.is_dir() else []
+    if len(found) == 1:
+        return found[0]
+    if DEFAULT_STUDY.exists() or not found:
+        return DEFAULT_STUDY
+    raise click.UsageError(
+        f"several studies under {STUDY_DIR}/: name one ({', '.join(p.name for p in found[:5])})"
+    )
+
+
+STUDY_ARG = click.argument("study", required=False, type=click.Path(path_type=Path, dir_okay=False))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "-V", "--version", prog_name="scenmatrix")
+def cli() -> None:
+    """Scenario x actor x impact studies, kept as YAML, briefed as Excel.
+
+    A study (scenarios/*.yaml) says which scenarios may unfold and how likely (ICD 203 words),
+    which actors each helps or hurts and how much (-3..+3), on what evidence (Admiralty grades),
+    and which indicators would show it unfolding.
+
+    \b
+    Start here:
+      scenmatrix validate                      check every study under scenarios/
+      scenmatrix brief                         build briefs/russia-iran-2022.xlsx
+      scenmatrix export --format json          the study's tables, for scripts
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@reports_problems
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check studies and report every problem, one a line, as path:line:col: message.
+
+    With no PATH, checks every *.yaml under scenarios/. A folder checks the studies in it.
+    Exit code 0 when all are valid, 1 when any problem was found.
+
+    \b
+    Example:
+      $ scenmatrix validate scenarios/russia-iran-2022.yaml
+      scenarios/russia-iran-2022.yaml: valid (4 scenarios, 19 actors, 52 impacts)
+    """
+    from .validate import check_report
+
+    targets = _expand(paths or (STUDY_DIR,))
+    if not targets:
+        raise click.UsageError("no study files found; give a path to a .yaml study")
+    problems, summaries = check_report(targets)
+    for line in summaries:
+        click.echo(line)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        sys.exit(1)
+
+
+def _expand(paths: tuple[Path, ...]) -> list[Path]:
+    out: list[Path] = []
+    for path in paths:
+        out += sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml")) if path.is_dir() else [path]
+    return out
+
+
+@cli.command()
+@STUDY_ARG
+@click.option("-f", "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option("--table", type=click.Choice(
+    ["sources", "key_judgments", "actors", "scenarios", "indicators", "impacts", "evidence", "drivers"]),
+    help="Only this table (required for CSV on stdout).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
+              help="Write one file a table into this folder instead of stdout.")
+@reports_problems
+def export(study: Optional[Path], fmt: str, table: Optional[str], output: Optional[Path]) -> None:
+    """Print the study's normalized tables as JSON or CSV, or write them to a folder.
+
+    \b
+    Examples:
+      scenmatrix export --format json > study.json
+      scenmatrix export --format csv --table impacts
+      scenmatrix export --format csv -o exports/
+    """
+    from . import export as exporter
+    from .validate import load
+
+    if fmt == "csv" and output is None and table is None:
+        raise click.UsageError("CSV to stdout needs --table NAME (or -o FOLDER for every table)")
+    loaded = load(default_study(study))
+    if output is not None:
+        for path in exporter.export_folder(loaded.study, fmt, output):
+            click.echo(f"wrote {path}", err=True)
+    elif fmt == "json":
+        click.echo(exporter.to_json(loaded.study, table), nl=False)
+    else:
+        click.echo(exporter.to_csv(loaded.study, table), nl=False)
+
+
+@cli.command()
+@STUDY_ARG
+@click.option("-t", "--template", default="standard", show_default=True,
+              help="A template name from `scenmatrix templates`, or a path to a template .yaml.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Where to write the .xlsx (default: briefs/STUDY-TEMPLATE.xlsx).")
+@reports_problems
+def brief(study: Optional[Path], template: str, output: Optional[Path]) -> None:
+    """Build an Excel brief of a study from a template.
+
+    STUDY defaults to the article's study. The file is written atomically: a failed build leaves
+    any earlier brief at OUTPUT untouched.
+
+    \b
+    Examples:
+      scenmatrix brief                                  briefs/russia-iran-2022-standard.xlsx
+      scenmatrix brief -t executive -o exec.xlsx
+      scenmatrix brief scenarios/other.yaml -t templates/mine.yaml
+    """
+    from .brief import build_brief_file
+
+    path = default_study(study)
+    out = build_brief_file(path, template, output)
+    click.echo(f"wrote {out}")
+
+
+@cli.command()
+@reports_problems
+def templates() -> None:
+    """List the brief templates under templates/, with what each is for.
+
+    Copy one (e.g. templates/standard.yaml) to change sheets, columns, titles, fonts or colours,
+    then pass its path to `scenmatrix brief -t`.
+    """
+    from .template import available
+
+    for name, description in available():
+        click.echo(f"{name:<12} {description}")
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of a study file (for editors and other tools).
+
+    \b
+    Example:
+      scenmatrix schema > schema/study.schema.json
+    """
+    import json
+
+    from .model import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+
+
+def main() -> None:
+    cli(prog_name="scenmatrix")

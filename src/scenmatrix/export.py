@@ -1,0 +1,44 @@
+"""Export a study's normalized tables as JSON or CSV, to text or to a folder of files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Optional
+
+from . import store
+from .model import Study
+from .tables import COLUMNS, TABLES, flat, rows
+
+FORMATS = ("json", "csv")
+
+
+def to_json(study: Study, table: Optional[str] = None) -> str:
+    """All tables as one JSON object (lists stay lists), or one table as a JSON array."""
+    data = rows(study)
+    return json.dumps(data[table] if table else data, ensure_ascii=False, indent=2) + "\n"
+
+
+def to_csv(study: Study, table: str) -> str:
+    """One table as CSV; list fields become '; '-joined cells."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS[table], lineterminator="\n")
+    writer.writeheader()
+    for row in rows(study)[table]:
+        writer.writerow({key: flat(value) for key, value in row.items()})
+    return out.getvalue()
+
+
+def export_folder(study: Study, fmt: str, folder: Path | str) -> list[Path]:
+    """One file a table (`impacts.csv`, ...) in folder, each written atomically; returns the paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for table in TABLES:
+        text = to_json(study, table) if fmt == "json" else to_csv(study, table)
+        path = folder / f"{table}.{fmt}"
+        store.write_atomic(path, text.encode("utf-8"))
+        written.append(path)
+    return written

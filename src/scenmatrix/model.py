@@ -1,0 +1,121 @@
+"""The study's entities as pydantic models: the single source of truth for the format and its JSON Schema.
+
+Entries that others reference are mappings keyed by id, so an id is written once and a
+duplicate is a YAML error at the line where it happens. Impacts and indicators live inside
+their scenario, keyed by actor id and indicator id, so nothing has to be kept in sync by hand.
+No I/O here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from . import vocab
+
+ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.\-]{0,39}$"
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Text = Annotated[str, StringConstraints(min_length=1)]
+
+Likelihood = Literal[tuple(vocab.ICD203)]  # type: ignore[valid-type]
+Confidence = Literal[vocab.CONFIDENCE]  # type: ignore[valid-type]
+Status = Literal[vocab.INDICATOR_STATUS]  # type: ignore[valid-type]
+ActorKind = Literal[vocab.ACTOR_KINDS]  # type: ignore[valid-type]
+Domain = Literal[vocab.DOMAINS]  # type: ignore[valid-type]
+Marking = Literal[vocab.TLP]  # type: ignore[valid-type]
+Grade = Annotated[str, StringConstraints(pattern=r"^[A-F][1-6]$")]
+Effect = Annotated[int, Field(ge=vocab.EFFECT_MIN, le=vocab.EFFECT_MAX)]
+
+
+class Entity(BaseModel):
+    # strict: a number where text belongs is an error, not silently turned into text.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Source(Entity):
+    """A publication the study draws on."""
+
+    title: Text
+    author: Optional[Text] = None
+    publisher: Optional[Text] = None
+    date: Optional[dt.date] = None
+    url: Optional[Text] = None
+    path: Optional[Text] = Field(None, description="Path to a local copy, relative to the study file.")
+
+
+class StudyInfo(Entity):
+    id: Id
+    title: Text
+    as_of: dt.date = Field(description="Date the assessment is current to (YYYY-MM-DD).")
+    marking: Marking = Field(description="Traffic Light Protocol 2.0 handling marking.")
+    sources: dict[Id, Source] = Field(default_factory=dict)
+    key_judgments: dict[Id, Text] = Field(default_factory=dict, description="Bottom-line statements.")
+
+
+class Actor(Entity):
+    name: Text
+    kind: ActorKind
+    aliases: list[Text] = Field(default_factory=list)
+
+
+class Evidence(Entity):
+    claim: Text = Field(description="The claim, in the analyst's words.")
+    source: Text = Field(description="Who made the claim.")
+    cited_in: Optional[Id] = Field(None, description="Id of the study source that reports it.")
+    grade: Grade = Field(description="NATO Admiralty grade: reliability A-F and credibility 1-6, e.g. B2.")
+    quote: Optional[Text] = None
+    contested_by: dict[Id, Text] = Field(
+        default_factory=dict, description="Actor id -> how that actor contests the claim."
+    )
+
+
+class Factor(Entity):
+    """A driver behind the scenarios, or a constraint that holds them back."""
+
+    title: Text
+    description: Text
+    evidence: list[Id] = Field(default_factory=list)
+
+
+class Indicator(Entity):
+    text: Text = Field(description="An observable signpost.")
+    status: Status
+
+
+class Impact(Entity):
+    effect: Effect = Field(description="-3 severe harm ... 0 none ... +3 major gain to the actor's interests.")
+    domains: list[Domain] = Field(min_length=1)
+    confidence: Confidence
+    rationale: Text
+    evidence: list[Id] = Field(default_factory=list)
+
+
+class Scenario(Entity):
+    title: Text
+    narrative: Text
+    likelihood: Likelihood = Field(description="ICD 203 estimative term.")
+    confidence: Confidence
+    horizon: Optional[Text] = Field(None, description="Time horizon, e.g. '6-18 months'.")
+    drivers: list[Id] = Field(default_factory=list)
+    constraints: list[Id] = Field(default_factory=list)
+    indicators: dict[Id, Indicator] = Field(default_factory=dict)
+    impacts: dict[Id, Impact] = Field(default_factory=dict, description="Actor id -> impact on that actor.")
+
+
+class Study(Entity):
+    study: StudyInfo
+    actors: dict[Id, Actor] = Field(default_factory=dict)
+    evidence: dict[Id, Evidence] = Field(default_factory=dict)
+    drivers: dict[Id, Factor] = Field(default_factory=dict)
+    constraints: dict[Id, Factor] = Field(default_factory=dict)
+    scenarios: dict[Id, Scenario] = Field(default_factory=dict)
+
+
+def json_schema() -> dict:
+    """The JSON Schema that editors use through the `yaml-language-server` line."""
+    schema = Study.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "scenmatrix study"
+    return schema

@@ -1,0 +1,300 @@
+"""All checks of a study, collecting every problem with its position rather than stopping at the first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Optional
+
+from pydantic import ValidationError
+
+from . import vocab
+from .model import Study
+from .problems import Problem, StudyError, did_you_mean
+from .store import Document, read_document
+
+Loc = tuple[Any, ...]
+
+
+@dataclass
+class LoadedStudy:
+    """A valid study with the document it came from (for positions, provenance and edits)."""
+
+    document: Document
+    study: Study
+
+    @property
+    def path(self) -> Path:
+        return self.document.path
+
+
+def load(path: Path | str) -> LoadedStudy:
+    """Read and validate a study; raise StudyError holding every problem if it is not valid."""
+    document = read_document(path)
+    study, problems = validate_document(document)
+    if problems:
+        raise StudyError(problems)
+    assert study is not None
+    return LoadedStudy(document, study)
+
+
+def validate_document(document: Document) -> tuple[Optional[Study], list[Problem]]:
+    locate = Locator(document)
+    tree = document.tree
+    if not isinstance(tree, dict):
+        return None, [locate.problem((), "structure", "a study must be a mapping with `study:`, `actors:`, `scenarios:` ...")]
+    anchors = list(_anchored(tree, ()))
+    if anchors:
+        return None, [locate.problem(loc, "anchor", "YAML anchors and aliases are not allowed in a study",
+                                     "write the entry out in full") for loc in anchors]
+    problems = list(check_references(tree, locate))
+    study: Optional[Study] = None
+    try:
+        study = Study.model_validate(tree)
+    except ValidationError as exc:
+        problems += [locate.from_pydantic(error) for error in exc.errors()]
+    except RecursionError:
+        problems.append(locate.problem((), "structure", "study nested too deeply"))
+    return (None if problems else study), sorted(problems)
+
+
+def _anchored(node: Any, loc: Loc) -> Iterator[Loc]:
+    anchor = getattr(node, "anchor", None)
+    if anchor is not None and getattr(anchor, "value", None):
+        yield loc
+        return
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _anchored(value, loc + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _anchored(value, loc + (index,))
+
+
+class Locator:
+    """Turns a path of keys into the file position of that node, via ruamel's line/column records."""
+
+    def __init__(self, document: Document):
+        self.document = document
+
+    def position(self, loc: Loc, key: bool = False) -> tuple[int, int]:
+        node, line, col = self.document.tree, 0, 0
+        for part in loc:
+            lc = getattr(node, "lc", None)
+            try:
+                if isinstance(node, dict) and part in node:
+                    line, col = lc.key(part) if key and part == loc[-1] else lc.value(part)
+                    node = node[part]
+                elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                    line, col = lc.item(part)
+                    node = node[part]
+                else:
+                    break
+            except (AttributeError, KeyError, TypeError):
+                break
+        return line + 1, col + 1
+
+    def problem(self, loc: Loc, code: str, message: str, hint: Optional[str] = None, key: bool = False) -> Problem:
+        line, col = self.position(loc, key)
+        return Problem(str(self.document.path), line, col, code, message, hint)
+
+    def from_pydantic(self, error: dict) -> Problem:
+        loc = tuple(error["loc"])
+        kind = error["type"]
+        if loc and loc[-1] == "[key]":
+            return self.problem(loc[:-1], "id", f"{_path(loc[:-2])}: invalid id {_show(loc[-2])}",
+                                "ids start with a letter, then letters, digits, '_', '.', '-' (at most 40)", key=True)
+        field = loc[-1] if loc else "study"
+        value = error.get("input")
+        if kind == "missing":
+            return self.problem(loc[:-1], "missing", f"{_path(loc[:-1])}: missing required field '{field}'", key=True)
+        if kind == "extra_forbidden":
+            hint = did_you_mean(str(field), _fields_at(loc[:-1]))
+            return self.problem(loc, "unknown-field", f"{_path(loc[:-1])}: unknown field '{field}'", hint, key=True)
+        if kind == "literal_error":
+            choices = _literal_choices(field, loc)
+            hint = did_you_mean(str(value), choices) or "expected one of: " + ", ".join(choices)
+            return self.problem(loc, "vocabulary", f"{_path(loc)}: {_show(value)} is not a valid {_noun(field, loc)}", hint)
+        message, hint = _describe(kind, field, value, error)
+        return self.problem(loc, kind, f"{_path(loc)}: {message}", hint)
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _path(loc: Loc) -> str:
+    """'scenarios.S1.impacts.RU.domains[0]': where a problem is, as the analyst would navigate to it."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "study file"
+
+
+def _noun(field: Any, loc: Loc) -> str:
+    if field == "likelihood":
+        return "likelihood term (ICD 203)"
+    if len(loc) >= 2 and loc[-2] == "domains":
+        return "domain"
+    return str(field if not isinstance(field, int) else loc[-2]).replace("_", " ")
+
+
+def _literal_choices(field: Any, loc: Loc) -> list[str]:
+    if len(loc) >= 2 and loc[-2] == "domains":
+        return list(vocab.DOMAINS)
+    return {
+        "likelihood": list(vocab.ICD203),
+        "confidence": list(vocab.CONFIDENCE),
+        "status": list(vocab.INDICATOR_STATUS),
+        "kind": list(vocab.ACTOR_KINDS),
+        "marking": list(vocab.TLP),
+    }.get(str(field), [])
+
+
+def _fields_at(loc: Loc) -> list[str]:
+    """Field names allowed at a location, for did-you-mean on unknown fields."""
+    from . import model
+
+    shape: Any = model.Study
+    for part in loc:
+        if isinstance(shape, type) and issubclass(shape, model.Entity) and part in shape.model_fields:
+            shape = shape.model_fields[part].annotation
+        else:
+            args = getattr(shape, "__args__", ())
+            shape = args[-1] if args else None
+    return list(shape.model_fields) if isinstance(shape, type) and issubclass(shape, model.Entity) else []
+
+
+def _describe(kind: str, field: Any, value: Any, error: dict) -> tuple[str, Optional[str]]:
+    ctx = error.get("ctx", {})
+    if kind == "string_type":
+        return f"expected text, got {_show(value)}", "put the value in quotes" if value is not None else None
+    if kind in ("int_type", "int_from_float"):
+        return f"expected a whole number, got {_show(value)}", "effects are integers from -3 to 3"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return (f"{_show(value)} is out of range {vocab.EFFECT_MIN}..{vocab.EFFECT_MAX}",
+                "-3 severe harm, 0 no net effect, 3 major gain")
+    if kind == "string_pattern_mismatch":
+        if field == "grade":
+            return f"{_show(value)} is not an Admiralty grade", "reliability A-F then credibility 1-6, e.g. B2"
+        return f"invalid id {_show(value)}", "ids start with a letter, then letters, digits, '_', '.', '-'"
+    if kind == "string_too_short":
+        return "must not be empty", None
+    if kind == "too_short":
+        return f"needs at least {ctx.get('min_length', 1)} entry", None
+    if kind in ("date_type", "date_from_datetime_inexact", "date_parsing"):
+        return f"expected a date, got {_show(value)}", "write it as YYYY-MM-DD, unquoted"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"expected a mapping (key: value lines), got {_type_name(value)}", None
+    if kind == "list_type":
+        return f"expected a list, got {_type_name(value)}", "write a list as [a, b] or as '- item' lines"
+    return error["msg"], None
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return _show(value)
+
+
+def _mapping(node: Any, *keys: str) -> dict:
+    """The mapping at node[keys...], or {} where the schema check has already reported a wrong shape."""
+    for key in keys:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else {}
+
+
+def _ids(node: Any) -> list[Any]:
+    return list(node) if isinstance(node, list) else []
+
+
+def check_references(tree: dict, locate: Locator) -> Iterator[Problem]:
+    """Every id used must name an entry of the right kind; ids and list items must be unique.
+
+    Works on the raw tree, not the model, so that reference problems are reported in the same run
+    as schema problems.
+    """
+    actors = _mapping(tree, "actors")
+    aliases = {}
+    for aid, actor in actors.items():
+        actor = actor if isinstance(actor, dict) else {}
+        for alias in [actor.get("name"), *_ids(actor.get("aliases"))]:
+            if isinstance(alias, str):
+                aliases[alias] = aid
+    known = {
+        "actor": (actors, aliases),
+        "evidence": (_mapping(tree, "evidence"), {}),
+        "driver": (_mapping(tree, "drivers"), {}),
+        "constraint": (_mapping(tree, "constraints"), {}),
+        "source": (_mapping(tree, "study", "sources"), {}),
+    }
+
+    def ref(kind: str, value: Any, loc: Loc, key: bool = False) -> Iterator[Problem]:
+        entries, kind_aliases = known.get(kind, (None, {}))
+        if entries is not None and isinstance(value, str) and value not in entries:
+            hint = did_you_mean(value, entries, kind_aliases) or (
+                f"known: {', '.join(sorted(map(str, entries))[:12])}" if entries else f"no {kind} is defined yet")
+            yield locate.problem(loc, "reference", f"{_path(loc)}: unknown {kind} {value!r}", hint, key=key)
+
+    def refs(kind: str, values: Any, loc: Loc) -> Iterator[Problem]:
+        seen: set[Any] = set()
+        for index, value in enumerate(_ids(values)):
+            yield from ref(kind, value, loc + (index,))
+            if isinstance(value, str) and value in seen:
+                yield locate.problem(loc + (index,), "duplicate", f"{_path(loc)}: {value!r} is listed twice")
+            seen.add(value)
+
+    for eid, item in known["evidence"][0].items():
+        item = item if isinstance(item, dict) else {}
+        if item.get("cited_in") is not None:
+            yield from ref("source", item["cited_in"], ("evidence", eid, "cited_in"))
+        for actor in _mapping(item, "contested_by"):
+            yield from ref("actor", actor, ("evidence", eid, "contested_by", actor), key=True)
+    for section in ("drivers", "constraints"):
+        for fid, factor in _mapping(tree, section).items():
+            yield from refs("evidence", factor.get("evidence") if isinstance(factor, dict) else None,
+                            (section, fid, "evidence"))
+    yield from _scenario_references(tree, locate, ref, refs)
+
+
+def _scenario_references(tree: dict, locate: Locator, ref, refs) -> Iterator[Problem]:
+    indicator_owner: dict[Any, Any] = {}
+    for sid, scenario in _mapping(tree, "scenarios").items():
+        scenario = scenario if isinstance(scenario, dict) else {}
+        base = ("scenarios", sid)
+        yield from refs("driver", scenario.get("drivers"), base + ("drivers",))
+        yield from refs("constraint", scenario.get("constraints"), base + ("constraints",))
+        for iid in _mapping(scenario, "indicators"):
+            if iid in indicator_owner:
+                loc = base + ("indicators", iid)
+                yield locate.problem(loc, "duplicate",
+                                     f"{_path(loc)}: indicator id {iid!r} is already used in scenario "
+                                     f"{indicator_owner[iid]!r}", "indicator ids are unique across the study", key=True)
+            indicator_owner.setdefault(iid, sid)
+        for actor, impact in _mapping(scenario, "impacts").items():
+            loc = base + ("impacts", actor)
+            yield from ref("actor", actor, loc, key=True)
+            impact = impact if isinstance(impact, dict) else {}
+            yield from refs("evidence", impact.get("evidence"), loc + ("evidence",))
+            yield from refs("domain", impact.get("domains"), loc + ("domains",))
+
+
+def check_report(paths: Iterable[Path | str]) -> tuple[list[Problem], list[str]]:
+    """Problems of every study, and a one-line summary of each valid one."""
+    problems: list[Problem] = []
+    summaries: list[str] = []
+    for path in paths:
+        try:
+            loaded = load(path)
+        except StudyError as exc:
+            problems += exc.problems
+            continue
+        s = loaded.study
+        impacts = sum(len(x.impacts) for x in s.scenarios.values())
+        summaries.append(f"{path}: valid ({len(s.scenarios)} scenarios, {len(s.actors)} actors, {impacts} impacts)")
+    return problems, summaries

@@ -1,0 +1,87 @@
+"""Controlled vocabularies: ICD 203 likelihood, confidence, Admiralty grades, TLP, and the rest.
+
+Plain data only, so that the CLI, the schema and the brief share one definition of every word.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Band(NamedTuple):
+    """A likelihood term's probability band, as fractions."""
+
+    low: float
+    high: float
+
+    @property
+    def mid(self) -> float:
+        return (self.low + self.high) / 2
+
+    def label(self) -> str:
+        return f"{self.low:.0%}–{self.high:.0%}"
+
+
+# US ICD 203 (2015), Appendix D.1: the seven terms and their bands, in ascending order.
+ICD203: dict[str, Band] = {
+    "almost no chance": Band(0.01, 0.05),
+    "very unlikely": Band(0.05, 0.20),
+    "unlikely": Band(0.20, 0.45),
+    "roughly even chance": Band(0.45, 0.55),
+    "likely": Band(0.55, 0.80),
+    "very likely": Band(0.80, 0.95),
+    "almost certain": Band(0.95, 0.99),
+}
+
+CONFIDENCE = ("low", "moderate", "high")
+
+INDICATOR_STATUS = ("not observed", "emerging", "observed")
+
+ACTOR_KINDS = ("state", "international organization", "non-state armed group", "bloc", "other")
+
+DOMAINS = ("military", "security", "political", "diplomatic", "economic", "energy", "nuclear", "space")
+
+EFFECT_MIN, EFFECT_MAX = -3, 3
+EFFECT_WORDS = {
+    -3: "severe harm",
+    -2: "significant harm",
+    -1: "minor harm",
+    0: "no net effect",
+    1: "minor gain",
+    2: "significant gain",
+    3: "major gain",
+}
+
+# TLP 2.0 markings with the colours FIRST prescribes (text on black background).
+TLP_COLOURS: dict[str, str] = {
+    "TLP:CLEAR": "FFFFFF",
+    "TLP:GREEN": "33FF00",
+    "TLP:AMBER": "FFC000",
+    "TLP:AMBER+STRICT": "FFC000",
+    "TLP:RED": "FF2B2B",
+}
+TLP = tuple(TLP_COLOURS)
+
+# NATO Admiralty Code (AJP-2.1): source reliability and information credibility.
+RELIABILITY = {
+    "A": "completely reliable",
+    "B": "usually reliable",
+    "C": "fairly reliable",
+    "D": "not usually reliable",
+    "E": "unreliable",
+    "F": "reliability cannot be judged",
+}
+CREDIBILITY = {
+    "1": "confirmed by other sources",
+    "2": "probably true",
+    "3": "possibly true",
+    "4": "doubtful",
+    "5": "improbable",
+    "6": "truth cannot be judged",
+}
+GRADES = tuple(r + c for r in RELIABILITY for c in CREDIBILITY)
+
+
+def describe_grade(grade: str) -> str:
+    """'B2' -> 'usually reliable source, information probably true'."""
+    return f"{RELIABILITY[grade[0]]} source, information {CREDIBILITY[grade[1]]}"
