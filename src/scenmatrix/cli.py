@@ -202,3 +202,7 @@ def schema() -> None:
 
 def main() -> None:
     cli(prog_name="scenmatrix")
+
+
+# Editing commands (new, add, set, rm, rename, list, show, diff) live in their own module.
+from . import cli_edit  # noqa: E402,F401  (registers commands on `cli`)

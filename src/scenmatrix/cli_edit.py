@@ -1,0 +1,3 @@
+"""Command-line editing of studies: new, add, set, rm, rename, list, show, diff."""
+
+from __future__ import annotations
