@@ -1,0 +1,190 @@
+"""Build an Excel brief of a study from a template, and save it atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Union
+
+import pandas as pd
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.worksheet.worksheet import Worksheet
+
+from . import __version__, store, vocab
+from .analysis import actor_summary, expected_impact, impact_matrix
+from .brief_tables import TABLE_KEYS, brief_tables
+from .cells import header_footer_text
+from .problems import TemplateError, Problem
+from .template import LoadedTemplate, Sheet, load_template
+from .validate import LoadedStudy, load
+
+FIRST_DATA_ROW = 4  # row 1 title, row 2 subtitle, row 3 column headers
+
+
+@dataclass
+class Context:
+    """Everything the sheet writers share: the study, its tables and analysis, and where rows landed."""
+
+    loaded: LoadedStudy
+    template: LoadedTemplate
+    generated: dt.datetime
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    matrix: pd.DataFrame = field(default_factory=pd.DataFrame)
+    expected: pd.DataFrame = field(default_factory=pd.DataFrame)
+    summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+    anchors: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def study(self):
+        return self.loaded.study
+
+    @property
+    def style(self):
+        return self.template.template.style
+
+    def link(self, table: str, key) -> Optional[str]:
+        """An internal hyperlink target ("#'Impacts'!A7") to a row of a table sheet, if the brief has one."""
+        where = self.anchors.get(table, {}).get(key)
+        return f"#'{where[0]}'!A{where[1]}" if where else None
+
+    def subtitle(self) -> str:
+        info = self.study.study
+        return f"{info.title} · as of {info.as_of.isoformat()} · {info.marking}"
+
+
+def build_context(loaded: LoadedStudy, template: LoadedTemplate, generated: dt.datetime) -> Context:
+    ctx = Context(loaded, template, generated)
+    from .tables import frames
+
+    raw = frames(loaded.study)
+    ctx.matrix = impact_matrix(raw["impacts"], raw["scenarios"], raw["actors"])
+    ctx.expected = expected_impact(ctx.matrix, raw["scenarios"])
+    ctx.summary = actor_summary(raw["impacts"], raw["scenarios"], raw["actors"])
+    ctx.tables = brief_tables(loaded.study, raw, ctx.summary)
+    for sheet in template.template.sheets:
+        if sheet.kind == "table" and sheet.table in TABLE_KEYS and sheet.table not in ctx.anchors:
+            keys = ctx.tables[sheet.table][list(TABLE_KEYS[sheet.table])].itertuples(index=False, name=None)
+            ctx.anchors[sheet.table] = {
+                (k[0] if len(k) == 1 else k): (sheet.title, FIRST_DATA_ROW + i) for i, k in enumerate(keys)
+            }
+    return ctx
+
+
+def build_workbook(ctx: Context) -> Workbook:
+    from . import sheets
+
+    wb = _start_workbook(ctx)
+    _register_styles(wb, ctx)
+    for spec in ctx.template.template.sheets:
+        ws = wb[spec.title] if spec.title in wb.sheetnames else wb.create_sheet(spec.title)
+        sheets.WRITERS[spec.kind](ws, spec, ctx)
+        page_setup(ws, ctx)
+    _properties(wb, ctx)
+    return wb
+
+
+def _start_workbook(ctx: Context) -> Workbook:
+    base = ctx.template.base_path
+    if base is None:
+        wb = Workbook()
+        wb.remove(wb.active)
+        return wb
+    try:
+        return load_workbook(base)
+    except Exception as exc:  # openpyxl raises many kinds for a bad file; all mean the same to the analyst
+        raise TemplateError([Problem(str(ctx.template.path), 1, 1, "template",
+                                     f"base workbook {str(base)!r} cannot be opened: {exc}",
+                                     "base must be an .xlsx file next to the template")]) from None
+
+
+def _register_styles(wb: Workbook, ctx: Context) -> None:
+    s = ctx.style
+    thin = Side(style="thin", color="BFBFBF")
+    styles = {
+        "sm_title": NamedStyle("sm_title", font=Font(name=s.font, size=s.title_size, bold=True, color="1F3864")),
+        "sm_subtitle": NamedStyle("sm_subtitle", font=Font(name=s.font, size=s.size, italic=True, color="595959")),
+        "sm_header": NamedStyle(
+            "sm_header", font=Font(name=s.font, size=s.size, bold=True, color=s.header_font),
+            fill=PatternFill("solid", fgColor=s.header_fill),
+            alignment=Alignment(wrap_text=True, vertical="center"), border=Border(bottom=thin)),
+        "sm_body": NamedStyle("sm_body", font=Font(name=s.font, size=s.size),
+                              alignment=Alignment(wrap_text=True, vertical="top"),
+                              border=Border(bottom=thin)),
+        "sm_label": NamedStyle("sm_label", font=Font(name=s.font, size=s.size, bold=True),
+                               alignment=Alignment(wrap_text=True, vertical="top")),
+        "sm_text": NamedStyle("sm_text", font=Font(name=s.font, size=s.size),
+                              alignment=Alignment(wrap_text=True, vertical="top")),
+        "sm_section": NamedStyle("sm_section", font=Font(name=s.font, size=s.size + 2, bold=True, color="1F3864")),
+        "sm_effect": NamedStyle("sm_effect", font=Font(name=s.font, size=s.size, bold=True),
+                                alignment=Alignment(horizontal="center", vertical="center"),
+                                number_format="+0;-0;0", border=Border(bottom=thin, right=thin)),
+        "sm_int": NamedStyle("sm_int", font=Font(name=s.font, size=s.size),
+                             alignment=Alignment(horizontal="center", vertical="top"), border=Border(bottom=thin)),
+        "sm_number": NamedStyle("sm_number", font=Font(name=s.font, size=s.size),
+                                alignment=Alignment(horizontal="right", vertical="top"),
+                                number_format="+0.00;-0.00;0.00", border=Border(bottom=thin)),
+    }
+    existing = {style.name if hasattr(style, "name") else style for style in wb.named_styles}
+    for name, style in styles.items():
+        if name not in existing:
+            wb.add_named_style(style)
+
+
+def page_setup(ws: Worksheet, ctx: Context) -> None:
+    """Landscape, one page wide, TLP marking right in header and footer in its colour, 'Page N of M'."""
+    marking = ctx.study.study.marking
+    colour = vocab.TLP_COLOURS[marking] if marking != "TLP:CLEAR" else "000000"  # white text is invisible on paper
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    for part in (ws.oddHeader.right, ws.oddFooter.right):
+        part.text = header_footer_text(marking)
+        part.color = colour
+        part.font = f"{ctx.style.font},Bold"
+        part.size = 11
+    ws.oddHeader.left.text = header_footer_text(ctx.study.study.title[:120])
+    ws.oddHeader.left.size = 8
+    ws.oddFooter.center.text = "Page &P of &N"
+    ws.oddFooter.center.size = 8
+    ws.oddFooter.left.text = header_footer_text(f"{ws.title} · as of {ctx.study.study.as_of.isoformat()}")
+    ws.oddFooter.left.size = 8
+
+
+def _properties(wb: Workbook, ctx: Context) -> None:
+    info = ctx.study.study
+    props = wb.properties
+    props.title = info.title[:255]
+    props.subject = f"Scenario x actor impact brief ({ctx.template.name}) · {info.marking}"
+    authors = sorted({s.author for s in info.sources.values() if s.author})
+    props.creator = f"scenmatrix {__version__}" + (f" from {', '.join(authors)}" if authors else "")
+    props.keywords = ", ".join([info.marking, info.id, *[a.name for a in ctx.study.actors.values()]])[:255]
+    props.description = f"study {ctx.loaded.path.name} sha256 {ctx.loaded.document.sha256}"
+    props.created = props.modified = ctx.generated.replace(tzinfo=None)
+
+
+def build_brief(loaded: LoadedStudy, template: Union[str, Path, LoadedTemplate] = "standard",
+                output: Union[str, Path, None] = None, generated: Optional[dt.datetime] = None) -> Path:
+    """Build the brief and write it atomically; a failure leaves any earlier file at `output` untouched."""
+    tpl = template if isinstance(template, LoadedTemplate) else load_template(template)
+    generated = generated or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    out = Path(output) if output else Path("briefs") / f"{loaded.study.study.id}-{tpl.name}.xlsx"
+    wb = build_workbook(build_context(loaded, tpl, generated))
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    store.write_atomic(out, buffer.getvalue())
+    return out
+
+
+def build_brief_file(study: Union[str, Path], template: Union[str, Path] = "standard",
+                     output: Union[str, Path, None] = None) -> Path:
+    """Load, validate and brief a study file in one call (what `scenmatrix brief` does)."""
+    tpl = load_template(template)
+    return build_brief(load(study), tpl, output)

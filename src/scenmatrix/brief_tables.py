@@ -1,0 +1,55 @@
+"""The tables a brief can show: the study's normalized tables plus reader-friendly derived columns.
+
+Templates pick columns from these by name (see templates/standard.yaml for every column).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import vocab
+from .model import Study
+from .tables import flat
+
+# Columns that identify a row, so other sheets can link to it.
+TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "impacts": ("scenario", "actor"),
+    "evidence": ("id",),
+    "scenarios": ("id",),
+    "indicators": ("id",),
+    "drivers": ("id",),
+    "actors": ("actor",),
+}
+
+
+def brief_tables(study: Study, raw: dict[str, pd.DataFrame], summary: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    names = {aid: a.name for aid, a in study.actors.items()}
+    titles = {sid: s.title for sid, s in study.scenarios.items()}
+    out = {name: frame.copy() for name, frame in raw.items()}
+
+    impacts = out["impacts"]
+    impacts.insert(1, "scenario_title", impacts["scenario"].map(titles))
+    impacts.insert(3, "actor_name", impacts["actor"].map(names))
+    impacts["effect_meaning"] = impacts["effect"].map(vocab.EFFECT_WORDS)
+
+    scenarios = out["scenarios"]
+    scenarios.insert(3, "band", [vocab.ICD203[t].label() for t in scenarios["likelihood"]])
+    scenarios["indicators"] = [
+        "\n".join(f"• {ind.text} ({ind.status})" for ind in study.scenarios[sid].indicators.values())
+        for sid in scenarios["id"]
+    ]
+
+    indicators = out["indicators"]
+    indicators.insert(2, "scenario_title", indicators["scenario"].map(titles))
+
+    evidence = out["evidence"]
+    evidence["grade_meaning"] = [vocab.describe_grade(g) for g in evidence["grade"]]
+    evidence["contested"] = [
+        "\n".join(f"{names.get(a, a)}: {note}" for a, note in study.evidence[eid].contested_by.items())
+        for eid in evidence["id"]
+    ]
+    aliases = raw["actors"].set_index("id")["aliases"]
+    out["actors"] = summary.assign(aliases=summary["actor"].map(aliases)).sort_values("exposure_rank")
+    for name, frame in out.items():
+        out[name] = frame.apply(lambda column: column.map(flat) if column.dtype == object else column)
+    return out

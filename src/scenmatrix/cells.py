@@ -1,0 +1,70 @@
+"""Writing cells safely: text stays text, nothing a workbook cannot hold reaches the file.
+
+openpyxl stores a string starting with '=' as a formula and one equal to an error code as an
+error cell; spreadsheet applications may evaluate '+', '-', '@' prefixes when a cell is edited.
+Every string goes through `put`, which forces the text type and sets quotePrefix on risky text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from openpyxl.cell.cell import Cell
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .problems import OutputError
+
+MAX_CELL_CHARS = 32_767  # Excel counts UTF-16 code units
+RISKY_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+ERROR_CODES = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!",
+               "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!"}
+# XML 1.0 forbids these; U+FFFE/U+FFFF and lone surrogates make a file openpyxl itself cannot reopen.
+ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def is_risky(text: str) -> bool:
+    """Would a spreadsheet take this text for a formula, a command or an error value?"""
+    return text.startswith(RISKY_PREFIXES) or text.strip().upper() in ERROR_CODES
+
+
+def checked_text(text: str, where: str) -> str:
+    """The text unchanged, or an OutputError naming where it was bound and what is wrong with it."""
+    bad = ILLEGAL.search(text)
+    if bad:
+        raise OutputError(f"{where}: text contains character U+{ord(bad.group()):04X}, which a workbook cannot "
+                          "hold — remove it from the study")
+    units = len(text.encode("utf-16-le")) // 2
+    if units > MAX_CELL_CHARS:
+        raise OutputError(f"{where}: text is {units:,} characters; an Excel cell holds at most {MAX_CELL_CHARS:,} "
+                          "— shorten it in the study")
+    return text
+
+
+def put(ws: Worksheet, row: int, col: int, value: Any, style: str | None = None) -> Cell:
+    """Write one value; strings are always stored as text, never as a formula or error."""
+    cell = ws.cell(row=row, column=col)
+    if isinstance(value, str):
+        cell.value = checked_text(value, f"{ws.title}!{cell.coordinate}")
+        cell.data_type = "s"
+        if is_risky(value):
+            cell.quotePrefix = True
+    elif isinstance(value, float) and math.isnan(value):
+        cell.value = None
+    else:
+        cell.value = value
+    if style:
+        cell.style = style
+    return cell
+
+
+def header_footer_text(text: str) -> str:
+    """Header/footer codes start with '&': a literal ampersand is written doubled."""
+    return text.replace("&", "&&")
+
+
+def lines_needed(text: str, width: float) -> int:
+    """How many lines wrapped text takes in a column `width` characters wide (a slight overestimate)."""
+    usable = max(width - 1.0, 1.0)
+    return sum(max(1, math.ceil(len(part) / usable)) for part in str(text).split("\n"))

@@ -1,0 +1,353 @@
+"""One writer per kind of sheet: cover, matrix, summary (executive), table and charts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+import pandas as pd
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.error_bar import ErrorBars
+from openpyxl.chart.data_source import NumDataSource, NumRef
+from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
+from openpyxl.styles import Font, PatternFill, Alignment
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+from . import __version__, vocab
+from .cells import lines_needed, put
+from .problems import TemplateError, Problem
+from .template import Sheet
+
+if TYPE_CHECKING:
+    from .brief import Context
+
+FIRST_DATA_ROW = 4
+LINE_HEIGHT = 13.5  # points per wrapped line at 10 pt
+STATUS_FILLS = {"observed": "F4B183", "emerging": "FFE699", "not observed": "EDEDED"}
+
+
+def _heading(ws: Worksheet, ctx: "Context", title: str) -> None:
+    put(ws, 1, 1, title, "sm_title")
+    put(ws, 2, 1, ctx.subtitle(), "sm_subtitle")
+    ws.row_dimensions[1].height = 24
+
+
+def _fit_rows(ws: Worksheet, first: int, last: int, widths: dict[int, float]) -> None:
+    """Row heights that show all wrapped text: openpyxl sets none, and applications do not autofit on open."""
+    for row in range(first, last + 1):
+        lines = 1
+        for col, width in widths.items():
+            value = ws.cell(row=row, column=col).value
+            if isinstance(value, str) and value:
+                lines = max(lines, lines_needed(value, width))
+        ws.row_dimensions[row].height = min(409, lines * LINE_HEIGHT + 3)
+
+
+def _auto_width(header: str, values: pd.Series, fixed: float | None) -> float:
+    if fixed:
+        return fixed
+    longest = max([len(header)] + [max((len(p) for p in str(v).split("\n")), default=0) for v in values])
+    return float(min(max(longest + 2, 8), 60))
+
+
+# ---------------------------------------------------------------- table
+
+
+def write_table(ws: Worksheet, spec: Sheet, ctx: "Context") -> None:
+    frame = _table_frame(spec, ctx)
+    headers = list(spec.columns.values()) if spec.columns else list(frame.columns)
+    _heading(ws, ctx, spec.title)
+    widths = {}
+    for c, (field, header) in enumerate(zip(frame.columns, headers), 1):
+        put(ws, 3, c, header, "sm_header")
+        widths[c] = _auto_width(header, frame[field], spec.widths.get(field))
+        ws.column_dimensions[get_column_letter(c)].width = widths[c]
+    for r, row in enumerate(frame.itertuples(index=False, name=None), FIRST_DATA_ROW):
+        for c, value in enumerate(row, 1):
+            value = value.item() if hasattr(value, "item") else value
+            put(ws, r, c, value, _style_for(value))
+    last = FIRST_DATA_ROW + max(len(frame), 1) - 1
+    _fit_rows(ws, FIRST_DATA_ROW, last, widths)
+    ws.row_dimensions[3].height = max(lines_needed(h, widths[c + 1]) for c, h in enumerate(headers)) * LINE_HEIGHT + 4
+    _links(ws, spec, frame, ctx)
+    _status_colours(ws, frame, last)
+    ref = f"A3:{get_column_letter(len(headers))}{last}"
+    table = Table(displayName=_table_name(spec.title), ref=ref,
+                  tableColumns=[TableColumn(id=i, name=h) for i, h in enumerate(headers, 1)],
+                  tableStyleInfo=TableStyleInfo(name="TableStyleLight1", showRowStripes=True))
+    ws.add_table(table)
+    ws.freeze_panes = "B4" if spec.table in ("impacts",) else "A4"
+    ws.print_title_rows = "3:3"
+
+
+def _style_for(value) -> str:
+    if isinstance(value, float):
+        return "sm_number"
+    return "sm_int" if isinstance(value, int) and not isinstance(value, bool) else "sm_body"
+
+
+def _table_name(title: str) -> str:
+    return "T_" + "".join(ch if ch.isalnum() else "_" for ch in title)
+
+
+def _table_frame(spec: Sheet, ctx: "Context") -> pd.DataFrame:
+    if spec.table not in ctx.tables:
+        raise TemplateError([Problem(str(ctx.template.path), 1, 1, "template",
+                                     f"sheet {spec.title!r}: unknown table {spec.table!r}",
+                                     f"tables: {', '.join(ctx.tables)}")])
+    frame = ctx.tables[spec.table]
+    if not spec.columns:
+        return frame
+    unknown = [c for c in spec.columns if c not in frame.columns]
+    if unknown:
+        raise TemplateError([Problem(str(ctx.template.path), 1, 1, "template",
+                                     f"sheet {spec.title!r}: table {spec.table!r} has no column {unknown[0]!r}",
+                                     f"columns: {', '.join(frame.columns)}")])
+    return frame[list(spec.columns)]
+
+
+def _links(ws: Worksheet, spec: Sheet, frame: pd.DataFrame, ctx: "Context") -> None:
+    """Impacts link to their first evidence; indicators and impacts link to their scenario."""
+    for c, field in enumerate(frame.columns, 1):
+        target_table = {"evidence": "evidence", "scenario": "scenarios", "actor": "actors"}.get(field)
+        if not target_table or target_table == spec.table:
+            continue
+        for r, value in enumerate(frame[field], FIRST_DATA_ROW):
+            key = str(value).split("; ")[0] if value else None
+            target = ctx.link(target_table, key) if key else None
+            if target:
+                cell = ws.cell(row=r, column=c)
+                cell.hyperlink = Hyperlink(ref=cell.coordinate, location=target[1:])
+                cell.font = Font(name=ctx.style.font, size=ctx.style.size, color="0563C1", underline="single")
+
+
+def _status_colours(ws: Worksheet, frame: pd.DataFrame, last: int) -> None:
+    """Indicator status coloured by a rule, so the colour follows the value if a reviewer changes it."""
+    if "status" not in frame.columns:
+        return
+    col = get_column_letter(list(frame.columns).index("status") + 1)
+    rng = f"{col}{FIRST_DATA_ROW}:{col}{last}"
+    for status, colour in STATUS_FILLS.items():
+        ws.conditional_formatting.add(rng, CellIsRule(operator="equal", formula=[f'"{status}"'],
+                                                      fill=PatternFill("solid", bgColor=colour)))
+
+
+# ---------------------------------------------------------------- cover
+
+
+def write_cover(ws: Worksheet, spec: Sheet, ctx: "Context") -> None:
+    info = ctx.study.study
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 100
+    put(ws, 1, 1, info.title, "sm_title")
+    ws.merged_cells.add("A1:B1")
+    ws.row_dimensions[1].height = lines_needed(info.title, 100) * 22
+    marking = put(ws, 2, 1, info.marking)
+    marking.font = Font(name=ctx.style.font, bold=True, size=12, color=vocab.TLP_COLOURS[info.marking])
+    marking.fill = PatternFill("solid", fgColor="000000")
+    rows: list[tuple[str, str]] = [("As of", info.as_of.isoformat())]
+    rows += [("Source", _source_text(s)) for s in info.sources.values()]
+    row = _label_rows(ws, 4, rows)
+    row = _section(ws, row + 1, "Key judgments")
+    row = _label_rows(ws, row, [(kid, text) for kid, text in info.key_judgments.items()])
+    row = _section(ws, row + 1, "How to read this brief")
+    row = _label_rows(ws, row, _reading_guide())
+    row = _section(ws, row + 1, "Provenance")
+    _label_rows(ws, row, [
+        ("Generated by", f"scenmatrix {__version__} with template '{ctx.template.name}'"),
+        ("Study file", ctx.loaded.path.name),
+        ("Study SHA-256", ctx.loaded.document.sha256),
+        ("Generated at", ctx.generated.isoformat().replace("+00:00", "Z")),
+    ])
+
+
+def _source_text(source) -> str:
+    parts = [source.author, source.publisher, source.date.isoformat() if source.date else None,
+             f"“{source.title}”", source.url or source.path]
+    return ", ".join(p for p in parts if p)
+
+
+def _section(ws: Worksheet, row: int, title: str) -> int:
+    put(ws, row, 1, title, "sm_section")
+    ws.row_dimensions[row].height = 20
+    return row + 1
+
+
+def _label_rows(ws: Worksheet, row: int, pairs: list[tuple[str, str]]) -> int:
+    for label, text in pairs:
+        put(ws, row, 1, label, "sm_label")
+        put(ws, row, 2, text, "sm_text")
+        ws.row_dimensions[row].height = lines_needed(text, 100) * LINE_HEIGHT + 3
+        row += 1
+    return row
+
+
+def _reading_guide() -> list[tuple[str, str]]:
+    effects = ", ".join(f"{k:+d} {v}" for k, v in vocab.EFFECT_WORDS.items())
+    likelihood = "; ".join(f"{term} {band.label()}" for term, band in vocab.ICD203.items())
+    reliability = "; ".join(f"{k} {v}" for k, v in vocab.RELIABILITY.items())
+    credibility = "; ".join(f"{k} {v}" for k, v in vocab.CREDIBILITY.items())
+    return [
+        ("Effect scale", f"Each impact rates a scenario's effect on an actor's interests: {effects}."),
+        ("Likelihood (ICD 203)", f"{likelihood}."),
+        ("Expected impact", "Sum over scenarios of probability x effect at the band midpoint; the range uses "
+                            "the band edges. Unrated pairs count as 0."),
+        ("Confidence", "low / moderate / high: how well the judgment is supported by evidence and reasoning."),
+        ("Evidence grades", f"NATO Admiralty Code, e.g. B2. Source reliability: {reliability}. "
+                            f"Information credibility: {credibility}."),
+    ]
+
+
+# ---------------------------------------------------------------- matrix
+
+
+def write_matrix(ws: Worksheet, spec: Sheet, ctx: "Context") -> None:
+    _heading(ws, ctx, spec.title)
+    _heatmap(ws, ctx, 3, with_links=True)
+
+
+def _heatmap(ws: Worksheet, ctx: "Context", top: int, with_links: bool) -> int:
+    """Scenarios x actors with likelihood columns and expected-impact rows; returns the next free row."""
+    study, matrix = ctx.study, ctx.matrix
+    fixed = ["Scenario", "Title", "Likelihood", "Band", "Confidence"]
+    widths = [10, 34, 16, 10, 11]
+    names = [study.actors[a].name for a in matrix.columns]
+    for c, (header, width) in enumerate(zip(fixed + names, widths + [6] * len(names)), 1):
+        cell = put(ws, top, c, header, "sm_header")
+        ws.column_dimensions[get_column_letter(c)].width = width
+        if c > len(fixed):  # actor names stand upright so that many actors fit on one page width
+            cell.alignment = Alignment(text_rotation=90, horizontal="center", vertical="bottom", wrap_text=True)
+    ws.row_dimensions[top].height = min(max([len(n) for n in names] + [8]), 40) * 5.6 + 8
+    first = top + 1
+    for r, sid in enumerate(matrix.index, first):
+        scenario = study.scenarios[sid]
+        band = vocab.ICD203[scenario.likelihood]
+        for c, value in enumerate([sid, scenario.title, scenario.likelihood, band.label(), scenario.confidence], 1):
+            put(ws, r, c, value, "sm_body")
+        ws.row_dimensions[r].height = lines_needed(scenario.title, 34) * LINE_HEIGHT + 3
+        for c, actor in enumerate(matrix.columns, len(fixed) + 1):
+            cell = put(ws, r, c, matrix.at[sid, actor], "sm_effect")
+            target = ctx.link("impacts", (sid, actor)) if with_links else None
+            if target and cell.value is not None:
+                cell.hyperlink = Hyperlink(ref=cell.coordinate, location=target[1:])
+    last = first + max(len(matrix.index), 1) - 1
+    first_actor, last_actor = get_column_letter(len(fixed) + 1), get_column_letter(len(fixed) + len(names))
+    if names:
+        low, mid, high = ctx.style.heatmap
+        ws.conditional_formatting.add(
+            f"{first_actor}{first}:{last_actor}{last}",
+            ColorScaleRule(start_type="num", start_value=vocab.EFFECT_MIN, start_color=low,
+                           mid_type="num", mid_value=0, mid_color=mid,
+                           end_type="num", end_value=vocab.EFFECT_MAX, end_color=high))
+    row = last + 2
+    for label, column in (("Expected impact", "expected"), ("  range low", "low"), ("  range high", "high")):
+        put(ws, row, 2, label, "sm_label")
+        for c, actor in enumerate(matrix.columns, len(fixed) + 1):
+            put(ws, row, c, float(ctx.expected.at[actor, column]), "sm_number")
+        row += 1
+    legend = "Cells: effect on the actor, -3 severe harm … +3 major gain; blank = not rated."
+    put(ws, row, 2, legend + (" Click a cell for its rationale." if with_links else ""), "sm_subtitle")
+    ws.freeze_panes = ws.cell(row=first, column=len(fixed) + 1).coordinate
+    ws.print_title_rows = f"{top}:{top}"
+    return row + 2
+
+
+# ---------------------------------------------------------------- executive summary
+
+
+def write_summary(ws: Worksheet, spec: Sheet, ctx: "Context") -> None:
+    """One page: key judgments, the heatmap, and the most exposed actors."""
+    _heading(ws, ctx, spec.title)
+    row = _section(ws, 3, "Key judgments")
+    for kid, text in ctx.study.study.key_judgments.items():
+        put(ws, row, 1, kid, "sm_label")
+        put(ws, row, 2, text, "sm_text")
+        ws.merged_cells.add(f"B{row}:{get_column_letter(max(5, 5 + len(ctx.matrix.columns)))}{row}")
+        ws.row_dimensions[row].height = lines_needed(text, 70 + 11 * len(ctx.matrix.columns)) * LINE_HEIGHT + 3
+        row += 1
+    row = _section(ws, row + 1, "Who gains, who loses")
+    row = _heatmap(ws, ctx, row, with_links=False)
+    row = _section(ws, row, f"The {spec.top} most exposed actors")
+    top = ctx.summary.sort_values("exposure_rank").head(spec.top)
+    headers = ["Rank", "Actor", "Expected", "Low", "High"]
+    for c, h in enumerate(headers, 1):
+        put(ws, row, c, h, "sm_header")
+    for r, rec in enumerate(top.itertuples(index=False), row + 1):
+        values = [int(rec.exposure_rank), rec.name, float(rec.expected), float(rec.low), float(rec.high)]
+        for c, value in enumerate(values, 1):
+            put(ws, r, c, value, _style_for(value))
+    ws.freeze_panes = None
+    ws.print_title_rows = None
+    ws.page_setup.fitToHeight = 1
+
+
+# ---------------------------------------------------------------- charts
+
+
+def write_charts(ws: Worksheet, spec: Sheet, ctx: "Context") -> None:
+    """Native bar charts from a visible data block: expected impact per actor (with range) and likelihood."""
+    _heading(ws, ctx, spec.title)
+    exp = ctx.expected.join(ctx.summary.set_index("actor")["name"])
+    block = [("Actor", "Expected impact", "minus", "plus")] + [
+        (r.name, float(r.expected), float(r.expected - r.low), float(r.high - r.expected))
+        for r in exp.itertuples()]
+    _data_block(ws, 4, 1, block)
+    n = len(exp)
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = "Expected net impact per actor (bar: band midpoints; whiskers: band edges)"
+    chart.y_axis.title = "expected impact (probability x effect)"
+    chart.add_data(Reference(ws, min_col=2, min_row=4, max_row=4 + n), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=5, max_row=4 + n))
+    chart.series[0].errBars = ErrorBars(
+        errDir="y", errBarType="both", errValType="cust", noEndCap=False,
+        plus=NumDataSource(numRef=NumRef(f=f"'{ws.title}'!$D$5:$D${4 + n}")),
+        minus=NumDataSource(numRef=NumRef(f=f"'{ws.title}'!$C$5:$C${4 + n}")))
+    chart.legend = None
+    chart.height, chart.width = max(7.5, 0.6 * n + 3), 18
+    ws.add_chart(chart, "F4")
+
+    scenarios = ctx.tables["scenarios"]
+    top = 6 + n
+    rows = [("Scenario", "Likelihood (midpoint %)", "minus", "plus")] + [
+        (f"{r.id} {r.title}"[:60], 100 * (r.probability_low + r.probability_high) / 2,
+         100 * (r.probability_high - r.probability_low) / 2, 100 * (r.probability_high - r.probability_low) / 2)
+        for r in scenarios.itertuples()]
+    _data_block(ws, top, 1, rows)
+    m = len(scenarios)
+    chart2 = BarChart()
+    chart2.type = "bar"
+    chart2.title = "Likelihood per scenario (ICD 203 band)"
+    chart2.x_axis.title = None
+    chart2.y_axis.title = "probability %"
+    chart2.y_axis.scaling.min, chart2.y_axis.scaling.max = 0, 100
+    chart2.add_data(Reference(ws, min_col=2, min_row=top, max_row=top + m), titles_from_data=True)
+    chart2.set_categories(Reference(ws, min_col=1, min_row=top + 1, max_row=top + m))
+    chart2.series[0].errBars = ErrorBars(
+        errDir="y", errBarType="both", errValType="cust", noEndCap=False,
+        plus=NumDataSource(numRef=NumRef(f=f"'{ws.title}'!$D${top + 1}:$D${top + m}")),
+        minus=NumDataSource(numRef=NumRef(f=f"'{ws.title}'!$C${top + 1}:$C${top + m}")))
+    chart2.legend = None
+    chart2.height, chart2.width = max(6, 0.9 * m + 3), 18
+    ws.add_chart(chart2, f"F{int(4 + chart.height * 2.1)}")
+    ws.column_dimensions["A"].width = 40
+    for col in "BCD":
+        ws.column_dimensions[col].width = 12
+
+
+def _data_block(ws: Worksheet, top: int, left: int, rows: list[tuple]) -> None:
+    for r, values in enumerate(rows, top):
+        for c, value in enumerate(values, left):
+            style = "sm_header" if r == top else _style_for(value)
+            put(ws, r, c, value, style)
+
+
+WRITERS: dict[str, Callable[[Worksheet, Sheet, "Context"], None]] = {
+    "cover": write_cover,
+    "matrix": write_matrix,
+    "summary": write_summary,
+    "table": write_table,
+    "charts": write_charts,
+}
