@@ -80,8 +80,8 @@ def build_workbook(ctx: Context) -> Workbook:
     _register_styles(wb, ctx)
     for spec in ctx.template.template.sheets:
         ws = wb[spec.title] if spec.title in wb.sheetnames else wb.create_sheet(spec.title)
+        page_setup(ws, ctx)  # before the writer, which may tailor it (the executive page fits one page)
         sheets.WRITERS[spec.kind](ws, spec, ctx)
-        page_setup(ws, ctx)
     _properties(wb, ctx)
     return wb
 

@@ -45,6 +45,8 @@ def checked_text(text: str, where: str) -> str:
 def put(ws: Worksheet, row: int, col: int, value: Any, style: str | None = None) -> Cell:
     """Write one value; strings are always stored as text, never as a formula or error."""
     cell = ws.cell(row=row, column=col)
+    if style:  # first: assigning a named style resets quotePrefix
+        cell.style = style
     if isinstance(value, str):
         cell.value = checked_text(value, f"{ws.title}!{cell.coordinate}")
         cell.data_type = "s"
@@ -54,8 +56,6 @@ def put(ws: Worksheet, row: int, col: int, value: Any, style: str | None = None)
         cell.value = None
     else:
         cell.value = value
-    if style:
-        cell.style = style
     return cell
 
 

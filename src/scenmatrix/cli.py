@@ -165,7 +165,12 @@ def brief(study: Optional[Path], template: str, output: Optional[Path]) -> None:
       scenmatrix brief scenarios/other.yaml -t templates/mine.yaml
     """
     from .brief import build_brief_file
+    from .template import available, resolve
 
+    if not resolve(template).exists():
+        names = ", ".join(name for name, _ in available())
+        raise click.BadParameter(f"no template {template!r}; choose one of {names}, or give a path to a .yaml",
+                                 param_hint="-t/--template")
     path = default_study(study)
     out = build_brief_file(path, template, output)
     click.echo(f"wrote {out}")

@@ -14,7 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .problems import Problem, TemplateError
 from .store import read_document
 
+# The analyst's own templates/ (current folder) first, then the ones shipped beside the package.
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
+
+
+def template_dirs() -> list[Path]:
+    local = Path.cwd() / "templates"
+    return [local, TEMPLATE_DIR] if local.resolve() != TEMPLATE_DIR.resolve() else [TEMPLATE_DIR]
 Colour = str
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
@@ -86,7 +92,8 @@ def resolve(name_or_path: Union[str, Path]) -> Path:
     text = str(name_or_path)
     if "/" in text or text.endswith((".yaml", ".yml")):
         return Path(text)
-    return TEMPLATE_DIR / f"{text}.yaml"
+    candidates = [folder / f"{text}.yaml" for folder in template_dirs()]
+    return next((c for c in candidates if c.exists()), candidates[-1])
 
 
 def load_template(name_or_path: Union[str, Path]) -> LoadedTemplate:
@@ -117,7 +124,10 @@ def load_template(name_or_path: Union[str, Path]) -> LoadedTemplate:
 def available() -> list[tuple[str, str]]:
     """(name, one-line description) of every template in templates/."""
     out = []
-    for path in sorted(TEMPLATE_DIR.glob("*.yaml")):
+    seen = {}
+    for folder in reversed(template_dirs()):
+        seen.update({p.stem: p for p in folder.glob("*.yaml")})
+    for path in (seen[name] for name in sorted(seen)):
         try:
             out.append((path.stem, load_template(path).template.description.splitlines()[0]))
         except TemplateError as exc:
