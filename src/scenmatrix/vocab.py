@@ -33,6 +33,19 @@ ICD203: dict[str, Band] = {
     "almost certain": Band(0.95, 0.99),
 }
 
+# ICD 203's paired words (the "or" column): accepted as hints, never silently mapped.
+ICD203_SYNONYMS = {
+    "remote": "almost no chance",
+    "highly improbable": "very unlikely",
+    "improbable": "unlikely",
+    "roughly even odds": "roughly even chance",
+    "probable": "likely",
+    "highly probable": "very likely",
+    "nearly certain": "almost certain",
+    "highly likely": "very likely",
+    "highly unlikely": "very unlikely",
+}
+
 CONFIDENCE = ("low", "moderate", "high")
 
 INDICATOR_STATUS = ("not observed", "emerging", "observed")
