@@ -287,61 +287,64 @@ def write_summary(ws: Worksheet, spec: Sheet, ctx: "Context") -> None:
 
 
 def write_charts(ws: Worksheet, spec: Sheet, ctx: "Context") -> None:
-    """Native bar charts from a visible data block: expected impact per actor (with range) and likelihood."""
+    """Native bar charts from visible data blocks: expected impact per actor (with range) and likelihood."""
     _heading(ws, ctx, spec.title)
-    exp = ctx.expected.join(ctx.summary.set_index("actor")["name"])
-    block = [("Actor", "Expected impact", "minus", "plus")] + [
-        (r.name, float(r.expected), float(r.expected - r.low), float(r.high - r.expected))
-        for r in exp.itertuples()]
-    _data_block(ws, 4, 1, block)
-    n = len(exp)
-    chart = BarChart()
-    chart.type = "bar"
-    chart.title = "Expected net impact per actor (bar: band midpoints; whiskers: band edges)"
-    chart.y_axis.title = "expected impact (probability x effect)"
-    chart.add_data(Reference(ws, min_col=2, min_row=4, max_row=4 + n), titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=5, max_row=4 + n))
-    chart.series[0].errBars = ErrorBars(
-        errDir="y", errBarType="both", errValType="cust", noEndCap=False,
-        plus=NumDataSource(numRef=NumRef(f=f"'{ws.title}'!$D$5:$D${4 + n}")),
-        minus=NumDataSource(numRef=NumRef(f=f"'{ws.title}'!$C$5:$C${4 + n}")))
-    chart.legend = None
-    chart.height, chart.width = max(7.5, 0.6 * n + 3), 18
-    ws.add_chart(chart, "F4")
-
-    scenarios = ctx.tables["scenarios"]
-    top = 6 + n
-    rows = [("Scenario", "Likelihood (midpoint %)", "minus", "plus")] + [
-        (f"{r.id} {r.title}"[:60], 100 * (r.probability_low + r.probability_high) / 2,
-         100 * (r.probability_high - r.probability_low) / 2, 100 * (r.probability_high - r.probability_low) / 2)
-        for r in scenarios.itertuples()]
-    _data_block(ws, top, 1, rows)
-    m = len(scenarios)
-    chart2 = BarChart()
-    chart2.type = "bar"
-    chart2.title = "Likelihood per scenario (ICD 203 band)"
-    chart2.x_axis.title = None
-    chart2.y_axis.title = "probability %"
-    chart2.y_axis.scaling.min, chart2.y_axis.scaling.max = 0, 100
-    chart2.add_data(Reference(ws, min_col=2, min_row=top, max_row=top + m), titles_from_data=True)
-    chart2.set_categories(Reference(ws, min_col=1, min_row=top + 1, max_row=top + m))
-    chart2.series[0].errBars = ErrorBars(
-        errDir="y", errBarType="both", errValType="cust", noEndCap=False,
-        plus=NumDataSource(numRef=NumRef(f=f"'{ws.title}'!$D${top + 1}:$D${top + m}")),
-        minus=NumDataSource(numRef=NumRef(f=f"'{ws.title}'!$C${top + 1}:$C${top + m}")))
-    chart2.legend = None
-    chart2.height, chart2.width = max(6, 0.9 * m + 3), 18
-    ws.add_chart(chart2, f"F{int(4 + chart.height * 2.1)}")
     ws.column_dimensions["A"].width = 40
     for col in "BCD":
         ws.column_dimensions[col].width = 12
+    # Most exposed last, so that it is drawn at the top of a horizontal bar chart.
+    actors = ctx.summary.sort_values("exposure_rank", ascending=False)
+    impact_rows = [(r.name, float(r.expected), float(r.expected - r.low), float(r.high - r.expected))
+                   for r in actors.itertuples()]
+    top = 4
+    _data_block(ws, top, ("Actor", "Expected impact", "minus", "plus"), impact_rows, "+0.00;-0.00;0.00")
+    chart = _bar_chart(ws, top, len(impact_rows), "Expected net impact per actor",
+                       "probability x effect (bar: band midpoints; whiskers: band edges)")
+    ws.add_chart(chart, "F4")
+
+    scenarios = ctx.tables["scenarios"].iloc[::-1]
+    band_rows = [(f"{r.id} {r.title}", 100 * (r.probability_low + r.probability_high) / 2,
+                  100 * (r.probability_high - r.probability_low) / 2,
+                  100 * (r.probability_high - r.probability_low) / 2) for r in scenarios.itertuples()]
+    top2 = top + len(impact_rows) + 2
+    _data_block(ws, top2, ("Scenario", "Likelihood %", "minus", "plus"), band_rows, "0.0")
+    chart2 = _bar_chart(ws, top2, len(band_rows), "Likelihood per scenario (ICD 203)",
+                        "probability % (bar: band midpoint; whiskers: band edges)")
+    chart2.y_axis.scaling.min, chart2.y_axis.scaling.max = 0, 100
+    chart2.y_axis.majorUnit = 20
+    chart2.y_axis.number_format = "0"
+    ws.add_chart(chart2, f"F{top + int(chart.height * 2) + 2}")
 
 
-def _data_block(ws: Worksheet, top: int, left: int, rows: list[tuple]) -> None:
-    for r, values in enumerate(rows, top):
-        for c, value in enumerate(values, left):
-            style = "sm_header" if r == top else _style_for(value)
-            put(ws, r, c, value, style)
+def _bar_chart(ws: Worksheet, top: int, n: int, title: str, axis_title: str) -> BarChart:
+    """A horizontal bar chart of column B with custom error bars from columns C (minus) and D (plus)."""
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = title
+    chart.y_axis.title = axis_title
+    chart.add_data(Reference(ws, min_col=2, min_row=top, max_row=top + n), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=top + 1, max_row=top + n))
+    chart.series[0].errBars = ErrorBars(
+        errDir="y", errBarType="both", errValType="cust", noEndCap=False,
+        plus=NumDataSource(numRef=NumRef(f=f"'{ws.title}'!$D${top + 1}:$D${top + n}")),
+        minus=NumDataSource(numRef=NumRef(f=f"'{ws.title}'!$C${top + 1}:$C${top + n}")))
+    chart.x_axis.tickLblPos = "low"  # category labels at the left edge, clear of negative bars
+    chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl 3.1 otherwise hides the axes in Excel
+    chart.legend = None
+    chart.height, chart.width = max(7.5, 0.55 * n + 3), 20
+    return chart
+
+
+def _data_block(ws: Worksheet, top: int, headers: tuple, rows: list[tuple], number_format: str) -> None:
+    for c, header in enumerate(headers, 1):
+        put(ws, top, c, header, "sm_header")
+    ws.row_dimensions[top].height = 2 * LINE_HEIGHT + 4
+    for r, values in enumerate(rows, top + 1):
+        for c, value in enumerate(values, 1):
+            cell = put(ws, r, c, value, _style_for(value))
+            if isinstance(value, float):
+                cell.number_format = number_format
+    _fit_rows(ws, top + 1, top + len(rows), {1: 40})
 
 
 WRITERS: dict[str, Callable[[Worksheet, Sheet, "Context"], None]] = {
