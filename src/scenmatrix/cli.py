@@ -211,3 +211,4 @@ def main() -> None:
 
 # Editing commands (new, add, set, rm, rename, list, show, diff) live in their own module.
 from . import cli_edit  # noqa: E402,F401  (registers commands on `cli`)
+from . import cli_cib  # noqa: E402,F401  (registers the `cib` group)

@@ -64,10 +64,11 @@ def write_table(ws: Worksheet, spec: Sheet, ctx: "Context") -> None:
         put(ws, 3, c, header, "sm_header")
         widths[c] = _auto_width(header, frame[field], spec.widths.get(field))
         ws.column_dimensions[get_column_letter(c)].width = widths[c]
+    styles = ["sm_effect" if field == "effect" else None for field in frame.columns]
     for r, row in enumerate(frame.itertuples(index=False, name=None), FIRST_DATA_ROW):
         for c, value in enumerate(row, 1):
             value = value.item() if hasattr(value, "item") else value
-            put(ws, r, c, value, _style_for(value))
+            put(ws, r, c, value, styles[c - 1] or _style_for(value))
     last = FIRST_DATA_ROW + max(len(frame), 1) - 1
     _fit_rows(ws, FIRST_DATA_ROW, last, widths)
     ws.row_dimensions[3].height = max(lines_needed(h, widths[c + 1]) for c, h in enumerate(headers)) * LINE_HEIGHT + 4
