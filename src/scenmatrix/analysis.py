@@ -62,3 +62,135 @@ def _extreme(matrix: pd.DataFrame, titles: pd.Series, best: bool) -> pd.Series:
         sid = column.idxmax() if best else column.idxmin()
         result[actor] = f"{sid} {titles[sid]} ({int(column[sid]):+d})"
     return pd.Series(result, dtype="object")
+
+
+def _bands(matrix: pd.DataFrame, scenarios: pd.DataFrame) -> pd.DataFrame:
+    bands = scenarios.set_index("id")[["probability_low", "probability_high"]].reindex(matrix.index)
+    return bands.assign(mid=(bands["probability_low"] + bands["probability_high"]) / 2)
+
+
+def exposure(matrix: pd.DataFrame, scenarios: pd.DataFrame) -> pd.DataFrame:
+    """Per actor: expected harm (gains ignored), worst case, spread of outcomes, and a rank for each.
+
+    expected_harm = sum of mid-band probability x effect over the scenarios that harm the actor;
+    worst_case = its most negative effect in any scenario (0 if none harms it);
+    spread = highest minus lowest effect across the scenarios that rate it.
+    Rank 1 is the most exposed on each measure; ties share the better rank.
+    """
+    mid = _bands(matrix, scenarios)["mid"]
+    harm = matrix.clip(upper=0).fillna(0.0).mul(mid, axis=0).sum()
+    worst = matrix.min().fillna(0.0).clip(upper=0)
+    out = pd.DataFrame({
+        "expected_harm": harm,
+        "worst_case": worst,
+        "worst_scenario": [matrix[a].idxmin() if (matrix[a] < 0).any() else "" for a in matrix.columns],
+        "spread": (matrix.max() - matrix.min()).fillna(0.0),
+    })
+    out["rank_harm"] = out["expected_harm"].rank(method="min").astype(int)
+    out["rank_worst"] = out["worst_case"].rank(method="min").astype(int)
+    out["rank_spread"] = out["spread"].rank(method="min", ascending=False).astype(int)
+    out.index.name = "actor"
+    return out
+
+
+def sensitivity(matrix: pd.DataFrame, scenarios: pd.DataFrame) -> pd.DataFrame:
+    """What moves each actor's expected impact most: a tornado table, one row per actor x factor.
+
+    Factors: a scenario's likelihood swept across its band (others at midpoints), and a single
+    impact rating moved one step down and up (within -3..3; an unrated pair counts from 0).
+    `low`/`high` are the actor's expected impact at either end; `swing` = high - low. Sorted by
+    actor, then largest swing first.
+    """
+    bands = _bands(matrix, scenarios)
+    effects = matrix.fillna(0.0)
+    base = effects.mul(bands["mid"], axis=0).sum()
+    rows = []
+    for actor in matrix.columns:
+        for sid in matrix.index:
+            e, (lo, hi, mid) = effects.at[sid, actor], bands.loc[sid, ["probability_low", "probability_high", "mid"]]
+            if e:
+                ends = sorted([base[actor] + e * (lo - mid), base[actor] + e * (hi - mid)])
+                rows.append((actor, "likelihood", sid, "", *ends))
+            if pd.notna(matrix.at[sid, actor]):
+                down, up = max(e - 1, -3) - e, min(e + 1, 3) - e
+                rows.append((actor, "rating", sid, f"{int(e):+d}", base[actor] + down * mid, base[actor] + up * mid))
+    out = pd.DataFrame(rows, columns=["actor", "factor", "scenario", "rating", "low", "high"])
+    out["swing"] = out["high"] - out["low"]
+    order = {a: i for i, a in enumerate(matrix.columns)}
+    return (out.assign(_o=out["actor"].map(order)).sort_values(["_o", "swing"], ascending=[True, False], kind="stable")
+            .drop(columns="_o").reset_index(drop=True))
+
+
+def monte_carlo(matrix: pd.DataFrame, scenarios: pd.DataFrame, samples: int = 10_000, seed: int = 2022,
+                percentiles: tuple[int, ...] = (5, 25, 50, 75, 95)) -> pd.DataFrame:
+    """Each actor's net impact when every scenario's probability is drawn uniformly within its band.
+
+    Scenarios are drawn independently; the same seed gives the same figures on every machine.
+    Columns: mean, the percentiles (p5 ...), and p_negative, the share of draws below zero.
+    """
+    import numpy as np
+
+    bands = _bands(matrix, scenarios)
+    rng = np.random.default_rng(seed)
+    draws = rng.uniform(bands["probability_low"].to_numpy(), bands["probability_high"].to_numpy(),
+                        size=(samples, len(bands)))
+    net = draws @ matrix.fillna(0.0).to_numpy()
+    out = pd.DataFrame({"mean": net.mean(axis=0)}, index=matrix.columns)
+    for q, values in zip(percentiles, np.percentile(net, percentiles, axis=0)):
+        out[f"p{q}"] = values
+    out["p_negative"] = (net < 0).mean(axis=0)
+    out.index.name = "actor"
+    return out
+
+
+def _convergence(matrix: pd.DataFrame):
+    """MACTOR-style convergence and divergence between every pair of actors, as numpy arrays."""
+    import numpy as np
+
+    e = matrix.to_numpy()
+    n = e.shape[1]
+    conv, div = np.zeros((n, n)), np.zeros((n, n))
+    for row in e:
+        rated = ~np.isnan(row)
+        weight = (np.abs(row)[:, None] + np.abs(row)[None, :]) / 2
+        sign = np.sign(row)[:, None] * np.sign(row)[None, :]
+        both = rated[:, None] & rated[None, :]
+        conv += np.where(both & (sign > 0), weight, 0)
+        div += np.where(both & (sign < 0), weight, 0)
+    return conv, div
+
+
+def alignment(matrix: pd.DataFrame) -> pd.DataFrame:
+    """Actor x actor alignment in [-1, 1], in the spirit of MACTOR's convergence and divergence.
+
+    For each scenario both actors are rated in, with effects of the same sign the pair converges
+    by (|a| + |b|) / 2, with opposite signs it diverges by as much. Alignment is
+    (convergence - divergence) / (convergence + divergence); NaN where they never meet.
+    """
+    import numpy as np
+
+    conv, div = _convergence(matrix)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        index = (conv - div) / (conv + div)
+    return pd.DataFrame(index, index=matrix.columns, columns=matrix.columns)
+
+
+def strongest_pairs(matrix: pd.DataFrame, n: int = 5) -> pd.DataFrame:
+    """The n most aligned and the n most opposed pairs: actor_a, actor_b, alignment, intensity, relation.
+
+    Intensity (convergence + divergence) breaks ties: two actors that gain together in three
+    scenarios are more aligned than two that meet once.
+    """
+    import numpy as np
+
+    conv, div = _convergence(matrix)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        index = (conv - div) / (conv + div)
+    a, b = np.triu_indices(len(matrix.columns), k=1)
+    pairs = pd.DataFrame({"actor_a": matrix.columns[a], "actor_b": matrix.columns[b],
+                          "alignment": index[a, b], "intensity": (conv + div)[a, b]}).dropna()
+    top = pairs[pairs["alignment"] > 0].sort_values(["alignment", "intensity"], ascending=False, kind="stable")
+    bottom = pairs[pairs["alignment"] < 0].sort_values(["alignment", "intensity"], ascending=[True, False],
+                                                       kind="stable")
+    return pd.concat([top.head(n).assign(relation="aligned"), bottom.head(n).assign(relation="opposed")],
+                     ignore_index=True)
