@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "russia-iran-2022.yaml"
 GENERATED = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
 STANDARD_SHEETS = ["Cover", "Matrix", "Actors", "Scenarios", "Indicators", "Impacts", "Evidence",
-                   "Drivers & constraints", "Charts"]
+                   "Drivers & constraints", "Exposure", "Sensitivity", "Alignment", "Charts"]
 
 SMALL = """\
 # yaml-language-server: $schema=study.schema.json
@@ -228,11 +228,30 @@ def test_page_setup_marking_and_properties(small: Path, tmp_path: Path) -> None:
 
 def test_charts_are_native_bar_charts(small: Path, tmp_path: Path) -> None:
     path = brief_of(small, tmp_path / "b.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert len(wb["Charts"]._charts) == 2
+    assert len(wb["Sensitivity"]._charts) == 2  # tornados of the exposed actors that have factors: Beta, Alpha
     with zipfile.ZipFile(path) as z:
-        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
-        assert len(charts) == 2
-        xml = z.read(charts[0]).decode()
-    assert re.search(r"<(c:)?barChart>", xml) and re.search(r"<(c:)?errBars>", xml)
+        xml = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert len(xml) == 4
+    assert all(re.search(r"<(c:)?barChart>", x) for x in xml)
+    assert sum(bool(re.search(r"<(c:)?errBars>", x)) for x in xml) == 2
+
+
+def test_exposure_sensitivity_and_alignment_sheets(small: Path, tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(brief_of(small, tmp_path / "b.xlsx"))
+    exposure = rows_of(wb["Exposure"])
+    assert exposure[2][:4] == ("Rank by expected harm", "Id", "Actor", "Expected harm")
+    assert exposure[3][:4] == (1, "B", "Beta", pytest.approx(-3 * 0.675))
+    assert exposure[3][13] == 1.0  # Beta's net impact is negative in every draw
+    sens = rows_of(wb["Sensitivity"])
+    by_actor = {r[0]: r for r in sens[3:6]}
+    # -3 x (80 % - 55 %) = 0.75 beats the rating, which can only move one step up: 0.675
+    assert by_actor["Beta"][1] == "likelihood of S1" and by_actor["Beta"][5] == pytest.approx(0.75)
+    aligned = rows_of(wb["Alignment"])
+    assert aligned[2][:4] == ("Actor", "Alpha", "Beta", "Gamma")
+    assert aligned[3][:4] == ("Alpha", None, -1.0, None) and aligned[4][1] == -1.0
+    assert any(r[0] == "opposed: Alpha – Beta" for r in aligned)
 
 
 # ---------------------------------------------------------------- templates

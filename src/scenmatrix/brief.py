@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import __version__, store, vocab
 from .analysis import actor_summary, expected_impact, impact_matrix
-from .brief_tables import TABLE_KEYS, brief_tables
+from .brief_tables import ANALYSIS_TABLES, TABLE_KEYS, analysis_tables, brief_tables
 from .cells import header_footer_text
 from .problems import TemplateError, Problem
 from .template import LoadedTemplate, Sheet, load_template
@@ -36,6 +36,7 @@ class Context:
     expected: pd.DataFrame = field(default_factory=pd.DataFrame)
     summary: pd.DataFrame = field(default_factory=pd.DataFrame)
     anchors: dict[str, dict] = field(default_factory=dict)
+    raw_scenarios: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def study(self):
@@ -44,6 +45,12 @@ class Context:
     @property
     def style(self):
         return self.template.template.style
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A brief table by name; the analysis tables are computed the first time a sheet asks."""
+        if name not in self.tables and name in ANALYSIS_TABLES:
+            self.tables.update(analysis_tables(self.study, self.matrix, self.raw_scenarios))
+        return self.tables[name]
 
     def link(self, table: str, key) -> Optional[str]:
         """An internal hyperlink target ("#'Impacts'!A7") to a row of a table sheet, if the brief has one."""
@@ -64,9 +71,10 @@ def build_context(loaded: LoadedStudy, template: LoadedTemplate, generated: dt.d
     ctx.expected = expected_impact(ctx.matrix, raw["scenarios"])
     ctx.summary = actor_summary(raw["impacts"], raw["scenarios"], raw["actors"])
     ctx.tables = brief_tables(loaded.study, raw, ctx.summary)
+    ctx.raw_scenarios = raw["scenarios"]
     for sheet in template.template.sheets:
         if sheet.kind == "table" and sheet.table in TABLE_KEYS and sheet.table not in ctx.anchors:
-            keys = ctx.tables[sheet.table][list(TABLE_KEYS[sheet.table])].itertuples(index=False, name=None)
+            keys = ctx.table(sheet.table)[list(TABLE_KEYS[sheet.table])].itertuples(index=False, name=None)
             ctx.anchors[sheet.table] = {
                 (k[0] if len(k) == 1 else k): (sheet.title, FIRST_DATA_ROW + i) for i, k in enumerate(keys)
             }

@@ -11,6 +11,8 @@ from . import vocab
 from .model import Study
 from .tables import flat
 
+ANALYSIS_TABLES = ("exposure", "sensitivity", "alignment_pairs", "alignment")
+
 # Columns that identify a row, so other sheets can link to it.
 TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "impacts": ("scenario", "actor"),
@@ -33,7 +35,7 @@ def brief_tables(study: Study, raw: dict[str, pd.DataFrame], summary: pd.DataFra
     impacts["effect_meaning"] = impacts["effect"].map(vocab.EFFECT_WORDS)
 
     scenarios = out["scenarios"]
-    scenarios.insert(3, "band", [vocab.ICD203[t].label() for t in scenarios["likelihood"]])
+    scenarios.insert(3, "band", [study.band(t).label() for t in scenarios["likelihood"]])
     scenarios["indicators"] = [
         "\n".join(f"• {ind.text} ({ind.status})" for ind in study.scenarios[sid].indicators.values())
         for sid in scenarios["id"]
@@ -53,3 +55,24 @@ def brief_tables(study: Study, raw: dict[str, pd.DataFrame], summary: pd.DataFra
     for name, frame in out.items():
         out[name] = frame.apply(lambda column: column.map(flat) if column.dtype == object else column)
     return out
+
+
+def analysis_tables(study: Study, matrix: pd.DataFrame, scenarios: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Exposure, Monte Carlo, sensitivity and alignment as brief tables, with actor names beside ids."""
+    from . import analysis
+
+    names = {aid: a.name for aid, a in study.actors.items()}
+    exposure = analysis.exposure(matrix, scenarios).join(
+        analysis.monte_carlo(matrix, scenarios)).reset_index()
+    exposure.insert(1, "name", exposure["actor"].map(names))
+    exposure = exposure.sort_values(["rank_harm", "rank_worst"], kind="stable")
+    sensitivity = analysis.sensitivity(matrix, scenarios)
+    sensitivity.insert(1, "name", sensitivity["actor"].map(names))
+    sensitivity["label"] = [
+        f"{'likelihood of' if f == 'likelihood' else 'rating'} {s}{' (' + r + ')' if r else ''}"
+        for f, s, r in zip(sensitivity["factor"], sensitivity["scenario"], sensitivity["rating"])]
+    pairs = analysis.strongest_pairs(matrix, n=10)
+    for side in ("actor_a", "actor_b"):
+        pairs.insert(pairs.columns.get_loc(side) + 1, side.replace("actor", "name"), pairs[side].map(names))
+    return {"exposure": exposure, "sensitivity": sensitivity, "alignment_pairs": pairs,
+            "alignment": analysis.alignment(matrix)}

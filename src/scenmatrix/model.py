@@ -19,7 +19,9 @@ ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.\-]{0,39}$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Text = Annotated[str, StringConstraints(min_length=1)]
 
-Likelihood = Literal[tuple(vocab.ICD203)]  # type: ignore[valid-type]
+# Every scale's words; validate.py checks that a study uses only its own scale's.
+Likelihood = Literal[tuple(dict.fromkeys(t for scale in vocab.SCALES.values() for t in scale))]  # type: ignore
+Scale = Literal[tuple(vocab.SCALES)]  # type: ignore[valid-type]
 Confidence = Literal[vocab.CONFIDENCE]  # type: ignore[valid-type]
 Status = Literal[vocab.INDICATOR_STATUS]  # type: ignore[valid-type]
 ActorKind = Literal[vocab.ACTOR_KINDS]  # type: ignore[valid-type]
@@ -50,6 +52,7 @@ class StudyInfo(Entity):
     title: Text
     as_of: dt.date = Field(description="Date the assessment is current to (YYYY-MM-DD).")
     marking: Marking = Field(description="Traffic Light Protocol 2.0 handling marking.")
+    likelihood_scale: Scale = Field("icd203", description="Estimative words: icd203 (US ICD 203) or phia (UK PHIA).")
     sources: dict[Id, Source] = Field(default_factory=dict)
     key_judgments: dict[Id, Text] = Field(default_factory=dict, description="Bottom-line statements.")
 
@@ -95,7 +98,7 @@ class Impact(Entity):
 class Scenario(Entity):
     title: Text
     narrative: Text
-    likelihood: Likelihood = Field(description="ICD 203 estimative term.")
+    likelihood: Likelihood = Field(description="Estimative term from the study's likelihood_scale.")
     confidence: Confidence
     horizon: Optional[Text] = Field(None, description="Time horizon, e.g. '6-18 months'.")
     drivers: list[Id] = Field(default_factory=list)
@@ -106,6 +109,15 @@ class Scenario(Entity):
 
 class Study(Entity):
     study: StudyInfo
+
+    @property
+    def scale(self) -> dict[str, vocab.Band]:
+        """The likelihood words of this study and their probability bands."""
+        return vocab.SCALES[self.study.likelihood_scale]
+
+    def band(self, term: str) -> vocab.Band:
+        return self.scale[term]
+
     actors: dict[Id, Actor] = Field(default_factory=dict)
     evidence: dict[Id, Evidence] = Field(default_factory=dict)
     drivers: dict[Id, Factor] = Field(default_factory=dict)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
@@ -20,7 +21,13 @@ class Problem:
 
     def __str__(self) -> str:
         text = f"{self.path}:{self.line}:{self.col}: {self.message}"
-        return f"{text} — {self.hint}" if self.hint else text
+        return _one_line(f"{text} — {self.hint}" if self.hint else text)
+
+
+def _one_line(text: str) -> str:
+    """Control characters (a newline or terminal escape in a quoted key or a file name) written as escapes,
+    so that a problem is always one line and prints nothing but text."""
+    return re.sub("[\x00-\x1f\x7f-\x9f\u2028\u2029]", lambda m: repr(m.group())[1:-1], text)
 
 
 class ScenmatrixError(Exception):
@@ -49,7 +56,7 @@ class OutputError(ScenmatrixError):
 
 def did_you_mean(word: str, choices: Iterable[str], aliases: dict[str, str] | None = None) -> Optional[str]:
     """A hint naming the closest choice: exact alias, same letters in another case, or a near spelling."""
-    choices = list(choices)
+    choices = [c for c in choices if isinstance(c, str)]  # a mis-typed key (1:, ~:) is no suggestion
     folded = {c.casefold(): c for c in choices}
     for key, target in (aliases or {}).items():
         folded.setdefault(key.casefold(), target)

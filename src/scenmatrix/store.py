@@ -7,24 +7,44 @@ import fcntl
 import hashlib
 import io
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import ConstructorError, DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.reader import ReaderError
 
 from .problems import Problem, StudyError
 
 MAX_STUDY_BYTES = 100 * 1024 * 1024
+MAX_DEPTH = 100  # a study nests 7 levels; far deeper, ruamel's scanner slows quadratically, then recurses out
 SCHEMA_LINE = "# yaml-language-server: $schema=study.schema.json"
+
+
+class _Constructor(RoundTripConstructor):
+    """ruamel's round-trip constructor, but a value it cannot build (`2022-13-45`, `!!int x`, `!!omap a`)
+    becomes a YAML error at that value's position instead of a bare ValueError/TypeError."""
+
+    def construct_non_recursive_object(self, node: Any, tag: Any = None) -> Any:
+        try:
+            return super().construct_non_recursive_object(node, tag)
+        except (ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+            value = f"{node.value!r} " if isinstance(node, ScalarNode) else ""
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            what = f"{value}is not a valid date ({exc})" if kind == "timestamp" else f"cannot read {value}as {kind}"
+            raise ConstructorError(None, None, what, node.start_mark) from None
 
 
 def round_trip_yaml() -> YAML:
     """One configuration for every load and dump, so that an unchanged study saves byte-identical."""
     yaml = YAML()
+    yaml.Constructor = _Constructor
+    yaml.max_depth = MAX_DEPTH
     yaml.preserve_quotes = True
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -68,15 +88,22 @@ def read_text(path: Path) -> str:
         raise _fail(path, "permission denied") from None
     except IsADirectoryError:
         raise _fail(path, "is a folder, not a study file") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # a BOM of UTF-16 (or UTF-32 LE): text, not binary
+        raise _fail(path, "UTF-16 text, not UTF-8", "save the file as UTF-8")
     if b"\x00" in data:
-        raise _fail(path, "binary file, not YAML text", "a study is a UTF-8 .yaml text file")
+        line, col = _byte_position(data, data.index(b"\x00"))
+        raise _fail(path, "binary file, not YAML text (NUL byte)", "a study is a UTF-8 .yaml text file", line, col)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        line, col = _byte_position(data, exc.start)
         raise _fail(path, "not valid UTF-8 text", "save the file as UTF-8", line, col) from None
     return text.removeprefix("\ufeff")
+
+
+def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in bytes) of data[offset]."""
+    return data.count(b"\n", 0, offset) + 1, offset - (data.rfind(b"\n", 0, offset) + 1) + 1
 
 
 def _conflict_marker(path: Path, text: str) -> None:
@@ -95,12 +122,18 @@ def parse(path: Path, text: str) -> Document:
     except ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        raise _fail(path, f"character {exc.character!r} is not allowed in YAML", "remove it", line, col) from None
+        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise _fail(path, f"character {char} is not allowed in YAML", "remove it", line, col) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = f"YAML syntax: {exc.problem or exc.context}"
         if exc.context and exc.problem:
             message = f"YAML syntax: {exc.problem} ({exc.context})"
+        if isinstance(exc, DuplicateKeyError):  # ruamel's text repeats both whole values
+            key = re.match(r'found duplicate key "(.*?)" with value', str(exc.problem), re.S)
+            message = f"YAML syntax: duplicate key {key.group(1)!r}" if key else "YAML syntax: duplicate key"
+        if "maximum depth" in str(exc.problem):  # ruamel's text tells a programmer to raise max_depth
+            message = f"YAML nested more than {MAX_DEPTH} levels deep"
         hint = "ids must be unique" if "duplicate key" in str(exc.problem) else _syntax_hint(exc)
         raise _fail(path, message, hint, mark.line + 1, mark.column + 1) from None
     except YAMLError as exc:  # errors without a mark are rare; keep them one line
@@ -111,13 +144,20 @@ def parse(path: Path, text: str) -> Document:
 
 
 def _syntax_hint(exc: MarkedYAMLError) -> str | None:
-    problem = str(exc.problem)
+    problem, context = str(exc.problem), str(exc.context)
     if "\\t" in problem or "'\\t'" in problem:
         return "indent with spaces, not tabs"
     if "mapping values are not allowed" in problem:
         return "quote text that contains ': ', or check the indentation"
     if "expected <block end>" in problem:
         return "check the indentation of this line against the lines above"
+    if "flow sequence" in context or "flow mapping" in context:
+        bracket = "[" if "sequence" in context else "{"
+        return f"is the '{bracket}' on line {exc.context_mark.line + 1} closed?" if exc.context_mark else None
+    if "another document" in problem:
+        return "a study is one YAML document: remove the '---' line"
+    if "not a valid date" in problem:
+        return "write it as YYYY-MM-DD, with a real month and day"
     return None
 
 

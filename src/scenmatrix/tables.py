@@ -39,7 +39,7 @@ def _actors(study: Study) -> list[Row]:
 def _scenarios(study: Study) -> list[Row]:
     out = []
     for sid, s in study.scenarios.items():
-        band = vocab.ICD203[s.likelihood]
+        band = study.band(s.likelihood)
         out.append({
             "id": sid, "title": s.title, "likelihood": s.likelihood,
             "probability_low": band.low, "probability_high": band.high,

@@ -56,12 +56,12 @@ def _colour(value: str) -> str:
 
 
 class Sheet(Strict):
-    kind: Literal["cover", "matrix", "summary", "table", "charts"]
+    kind: Literal["cover", "matrix", "summary", "table", "charts", "sensitivity", "alignment"]
     title: str
     table: Optional[str] = Field(None, description="For kind: table, which table.")
     columns: Optional[dict[str, str]] = Field(None, description="field -> column header, in order.")
     widths: dict[str, float] = Field(default_factory=dict, description="field -> column width in characters.")
-    top: int = Field(5, ge=1, description="For kind: summary, how many most exposed actors.")
+    top: int = Field(5, ge=1, description="For summary and sensitivity: how many of the most exposed actors.")
 
     @field_validator("title")
     @classmethod

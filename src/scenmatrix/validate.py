@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
@@ -11,7 +12,7 @@ from pydantic import ValidationError
 from . import vocab
 from .model import Study
 from .problems import Problem, StudyError, did_you_mean
-from .store import Document, read_document
+from .store import Document, read_document, round_trip_yaml
 
 Loc = tuple[Any, ...]
 
@@ -45,17 +46,52 @@ def validate_document(document: Document) -> tuple[Optional[Study], list[Problem
         return None, [locate.problem((), "structure", "a study must be a mapping with `study:`, `actors:`, `scenarios:` ...")]
     anchors = list(_anchored(tree, ()))
     if anchors:
-        return None, [locate.problem(loc, "anchor", "YAML anchors and aliases are not allowed in a study",
-                                     "write the entry out in full") for loc in anchors]
-    problems = list(check_references(tree, locate))
+        return None, _anchor_problems(document) or [
+            locate.problem(loc, "anchor", "YAML anchors and aliases are not allowed in a study",
+                           "write the entry out in full") for loc in anchors]
+    problems = list(check_characters(tree, (), locate)) + list(check_references(tree, locate))
     study: Optional[Study] = None
     try:
         study = Study.model_validate(tree)
     except ValidationError as exc:
-        problems += [locate.from_pydantic(error) for error in exc.errors()]
+        # string_unicode (a lone surrogate) is check_characters' to report, with its code point
+        problems += [locate.from_pydantic(error) for error in exc.errors() if error["type"] != "string_unicode"]
     except RecursionError:
         problems.append(locate.problem((), "structure", "study nested too deeply"))
     return (None if problems else study), sorted(problems)
+
+
+def _anchor_problems(document: Document) -> list[Problem]:
+    """Each `&anchor` and `*alias` where it is written (an alias shares its anchor's node, so the tree
+    would put both at the anchor)."""
+    from ruamel.yaml.events import AliasEvent, NodeEvent
+
+    problems = []
+    for event in round_trip_yaml().parse(document.text):
+        if isinstance(event, NodeEvent) and event.anchor:
+            what = f"alias '*{event.anchor}'" if isinstance(event, AliasEvent) else f"anchor '&{event.anchor}'"
+            problems.append(Problem(str(document.path), event.start_mark.line + 1, event.start_mark.column + 1,
+                                    "anchor", f"YAML {what}: anchors and aliases are not allowed in a study",
+                                    "write the entry out in full"))
+    return sorted(problems)
+
+
+# What YAML refuses in a file, and what an escape ("\0", "\x07", "\ud800") can still put into text.
+_NOT_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+
+
+def check_characters(node: Any, loc: Loc, locate: "Locator") -> Iterator[Problem]:
+    """Text holding a control character or lone surrogate (written as an escape): no sheet can hold it."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for part, value in items:
+        if isinstance(value, str):
+            bad = _NOT_PRINTABLE.search(value)
+            if bad:
+                yield locate.problem(loc + (part,), "character",
+                                     f"{_path(loc + (part,))}: unprintable character U+{ord(bad.group()):04X} in text",
+                                     "remove the escape (\\0, \\e, \\x07, \\ud800, ...) that writes it")
+        else:
+            yield from check_characters(value, loc + (part,), locate)
 
 
 def _anchored(node: Any, loc: Loc) -> Iterator[Loc]:
@@ -83,7 +119,9 @@ class Locator:
             lc = getattr(node, "lc", None)
             try:
                 if isinstance(node, dict) and part in node:
-                    line, col = lc.key(part) if key and part == loc[-1] else lc.value(part)
+                    # an empty value (`rationale:`) is recorded at the next token, often a line below
+                    use_key = (key and part == loc[-1]) or node[part] is None
+                    line, col = lc.key(part) if use_key else lc.value(part)
                     node = node[part]
                 elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
                     line, col = lc.item(part)
@@ -112,8 +150,12 @@ class Locator:
             hint = did_you_mean(str(field), _fields_at(loc[:-1]))
             return self.problem(loc, "unknown-field", f"{_path(loc[:-1])}: unknown field '{field}'", hint, key=True)
         if kind == "literal_error":
-            choices = _literal_choices(field, loc)
-            hint = did_you_mean(str(value), choices) or "expected one of: " + ", ".join(choices)
+            choices = _literal_choices(error)
+            if field == "likelihood":  # only the study's own scale, not every scale's words
+                scale = _mapping(self.document.tree, "study").get("likelihood_scale", "icd203")
+                choices = list(vocab.SCALES.get(scale, vocab.ICD203))
+            hint = did_you_mean(str(value), choices, _LITERAL_ALIASES.get(str(field))) or (
+                "expected one of: " + ", ".join(choices))
             return self.problem(loc, "vocabulary", f"{_path(loc)}: {_show(value)} is not a valid {_noun(field, loc)}", hint)
         message, hint = _describe(kind, field, value, error)
         return self.problem(loc, kind, f"{_path(loc)}: {message}", hint)
@@ -134,22 +176,22 @@ def _path(loc: Loc) -> str:
 
 def _noun(field: Any, loc: Loc) -> str:
     if field == "likelihood":
-        return "likelihood term (ICD 203)"
+        return "likelihood term"
     if len(loc) >= 2 and loc[-2] == "domains":
         return "domain"
     return str(field if not isinstance(field, int) else loc[-2]).replace("_", " ")
 
 
-def _literal_choices(field: Any, loc: Loc) -> list[str]:
-    if len(loc) >= 2 and loc[-2] == "domains":
-        return list(vocab.DOMAINS)
-    return {
-        "likelihood": list(vocab.ICD203),
-        "confidence": list(vocab.CONFIDENCE),
-        "status": list(vocab.INDICATOR_STATUS),
-        "kind": list(vocab.ACTOR_KINDS),
-        "marking": list(vocab.TLP),
-    }.get(str(field), [])
+# Words from older or neighbouring vocabularies, and the term that replaced them.
+_LITERAL_ALIASES = {
+    "marking": {"TLP:WHITE": "TLP:CLEAR", "WHITE": "TLP:CLEAR"},  # TLP 1.0 -> 2.0
+    "likelihood": vocab.ICD203_SYNONYMS,
+}
+
+
+def _literal_choices(error: dict) -> list[str]:
+    """The allowed words, from pydantic's "'a', 'b' or 'c'" (works for studies and templates alike)."""
+    return re.findall(r"'([^']*)'", str(error.get("ctx", {}).get("expected", "")))
 
 
 def _fields_at(loc: Loc) -> list[str]:
@@ -169,9 +211,10 @@ def _fields_at(loc: Loc) -> list[str]:
 def _describe(kind: str, field: Any, value: Any, error: dict) -> tuple[str, Optional[str]]:
     ctx = error.get("ctx", {})
     if kind == "string_type":
-        return f"expected text, got {_show(value)}", "put the value in quotes" if value is not None else None
+        scalar = value is not None and not isinstance(value, (dict, list))
+        return f"expected text, got {_type_name(value)}", "put the value in quotes" if scalar else None
     if kind in ("int_type", "int_from_float"):
-        return f"expected a whole number, got {_show(value)}", "effects are integers from -3 to 3"
+        return f"expected a whole number, got {_type_name(value)}", "effects are integers from -3 to 3"
     if kind in ("greater_than_equal", "less_than_equal"):
         return (f"{_show(value)} is out of range {vocab.EFFECT_MIN}..{vocab.EFFECT_MAX}",
                 "-3 severe harm, 0 no net effect, 3 major gain")
@@ -245,9 +288,10 @@ def check_references(tree: dict, locate: Locator) -> Iterator[Problem]:
         seen: set[Any] = set()
         for index, value in enumerate(_ids(values)):
             yield from ref(kind, value, loc + (index,))
-            if isinstance(value, str) and value in seen:
-                yield locate.problem(loc + (index,), "duplicate", f"{_path(loc)}: {value!r} is listed twice")
-            seen.add(value)
+            if isinstance(value, str):  # other values are the schema check's to report
+                if value in seen:
+                    yield locate.problem(loc + (index,), "duplicate", f"{_path(loc)}: {value!r} is listed twice")
+                seen.add(value)
 
     for eid, item in known["evidence"][0].items():
         item = item if isinstance(item, dict) else {}
@@ -260,6 +304,34 @@ def check_references(tree: dict, locate: Locator) -> Iterator[Problem]:
             yield from refs("evidence", factor.get("evidence") if isinstance(factor, dict) else None,
                             (section, fid, "evidence"))
     yield from _scenario_references(tree, locate, ref, refs)
+    yield from _likelihood_scale(tree, locate)
+
+
+def _likelihood_scale(tree: dict, locate: Locator) -> Iterator[Problem]:
+    """A study uses one likelihood vocabulary: every scenario's word must come from its scale."""
+    scale_name = _mapping(tree, "study").get("likelihood_scale", "icd203")
+    if scale_name not in vocab.SCALES:
+        return  # the schema check reports the unknown scale itself
+    scale = vocab.SCALES[scale_name]
+    all_terms = {t for other in vocab.SCALES.values() for t in other}
+    for sid, scenario in _mapping(tree, "scenarios").items():
+        term = scenario.get("likelihood") if isinstance(scenario, dict) else None
+        if isinstance(term, str) and term in all_terms and term not in scale:
+            loc = ("scenarios", sid, "likelihood")
+            hint = did_you_mean(term, scale, _scale_synonyms(scale_name)) or "expected one of: " + ", ".join(scale)
+            yield locate.problem(loc, "vocabulary", f"{_path(loc)}: {term!r} is not a {vocab.SCALE_NAMES[scale_name]} "
+                                 f"term (study.likelihood_scale is {scale_name}; a study never mixes scales)", hint)
+
+
+def _scale_synonyms(scale_name: str) -> dict[str, str]:
+    """Words of the other scale mapped to the nearest band of this one (by midpoint)."""
+    scale = vocab.SCALES[scale_name]
+    out = {}
+    for other_name, other in vocab.SCALES.items():
+        if other_name != scale_name:
+            for term, band in other.items():
+                out[term] = min(scale, key=lambda t: abs(scale[t].mid - band.mid))
+    return out if scale_name != "icd203" else {**out, **vocab.ICD203_SYNONYMS}
 
 
 def _scenario_references(tree: dict, locate: Locator, ref, refs) -> Iterator[Problem]:

@@ -33,6 +33,22 @@ ICD203: dict[str, Band] = {
     "almost certain": Band(0.95, 0.99),
 }
 
+# UK Professional Head of Intelligence Assessment (PHIA) probability yardstick (2019).
+# Its gaps between bands are deliberate; the outer bands are open-ended ("<= 5 %", ">= 95 %").
+PHIA: dict[str, Band] = {
+    "remote chance": Band(0.0, 0.05),
+    "highly unlikely": Band(0.10, 0.20),
+    "unlikely": Band(0.25, 0.35),
+    "realistic possibility": Band(0.40, 0.50),
+    "likely": Band(0.55, 0.75),
+    "highly likely": Band(0.80, 0.90),
+    "almost certain": Band(0.95, 1.0),
+}
+
+SCALES: dict[str, dict[str, Band]] = {"icd203": ICD203, "phia": PHIA}
+SCALE_NAMES = {"icd203": "ICD 203", "phia": "PHIA yardstick"}
+
+
 # ICD 203's paired words (the "or" column): accepted as hints, never silently mapped.
 ICD203_SYNONYMS = {
     "remote": "almost no chance",
