@@ -128,3 +128,31 @@ def test_expected_impact_lies_within_its_range_and_equals_brute_force(rows, band
         assert out.at[actor, "low"] == pytest.approx(min(corners))
         assert out.at[actor, "high"] == pytest.approx(max(corners))
         assert out.at[actor, "low"] - 1e-12 <= out.at[actor, "expected"] <= out.at[actor, "high"] + 1e-12
+
+
+# ---------------------------------------------------------------- scenmatrix analyze
+
+def test_cli_analyze_default_study_terminal_and_json() -> None:
+    import json
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from scenmatrix.cli import cli
+
+    study = str(Path(__file__).resolve().parents[1] / "scenarios" / "russia-iran-2022.yaml")
+    text = CliRunner().invoke(cli, ["analyze", study])
+    assert text.exit_code == 0, text.output
+    lines = text.stdout.splitlines()
+    assert lines[0] == "Actors, most exposed first (10,000 Monte Carlo draws, seed 2022)"
+    assert lines[4].split()[:3] == ["US", "United", "States"]
+    assert "Strongest alignments and oppositions" in text.stdout
+    first = CliRunner().invoke(cli, ["analyze", study, "--json", "--samples", "2000", "--seed", "5"])
+    again = CliRunner().invoke(cli, ["analyze", study, "--json", "--samples", "2000", "--seed", "5"])
+    assert first.stdout == again.stdout
+    data = json.loads(first.stdout)
+    assert data["actors"][0]["actor"] == "US" and data["actors"][0]["expected"] == pytest.approx(-4.25)
+    assert data["alignment"]["RU"]["IR"] == 1.0 and data["alignment"]["RU"]["RU"] == 1.0
+    assert {"actor", "factor", "scenario", "low", "high", "swing"} <= set(data["sensitivity"][0])
+    bad = CliRunner().invoke(cli, ["analyze", study, "--samples", "5"])
+    assert bad.exit_code == 2

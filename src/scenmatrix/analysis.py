@@ -194,3 +194,32 @@ def strongest_pairs(matrix: pd.DataFrame, n: int = 5) -> pd.DataFrame:
                                                        kind="stable")
     return pd.concat([top.head(n).assign(relation="aligned"), bottom.head(n).assign(relation="opposed")],
                      ignore_index=True)
+
+
+def analyze(impacts: pd.DataFrame, scenarios: pd.DataFrame, actors: pd.DataFrame, samples: int = 10_000,
+            seed: int = 2022) -> dict[str, pd.DataFrame]:
+    """Every analysis of the impact table at once, as named DataFrames (what `scenmatrix analyze` shows)."""
+    matrix = impact_matrix(impacts, scenarios, actors)
+    table = sensitivity(matrix, scenarios)
+    return {
+        "expected": expected_impact(matrix, scenarios),
+        "exposure": exposure(matrix, scenarios),
+        "monte_carlo": monte_carlo(matrix, scenarios, samples=samples, seed=seed),
+        "sensitivity": table,
+        "top_factor": table.groupby("actor", sort=False).head(1).set_index("actor"),
+        "alignment": alignment(matrix),
+        "alignment_pairs": strongest_pairs(matrix, n=10),
+    }
+
+
+def actor_report(results: dict[str, pd.DataFrame], names: dict[str, str]) -> pd.DataFrame:
+    """One row per actor joining the analyses, most exposed first: the table `scenmatrix analyze` prints."""
+    mc, top = results["monte_carlo"], results["top_factor"]
+    out = results["expected"].join(results["exposure"]).join(mc[["p5", "p50", "p95", "p_negative"]])
+    out.insert(0, "name", [names.get(a, a) for a in out.index])
+    out["moves_it_most"] = [
+        "" if a not in top.index else
+        (f"likelihood of {top.at[a, 'scenario']}" if top.at[a, "factor"] == "likelihood"
+         else f"rating {top.at[a, 'scenario']} ({top.at[a, 'rating']})") + f" ±{top.at[a, 'swing'] / 2:.2f}"
+        for a in out.index]
+    return out.sort_values(["rank_harm", "rank_worst", "expected"], kind="stable")

@@ -58,21 +58,24 @@ def brief_tables(study: Study, raw: dict[str, pd.DataFrame], summary: pd.DataFra
 
 
 def analysis_tables(study: Study, matrix: pd.DataFrame, scenarios: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Exposure, Monte Carlo, sensitivity and alignment as brief tables, with actor names beside ids."""
+    """Exposure (with Monte Carlo), sensitivity and alignment as brief tables, with actor names beside ids."""
     from . import analysis
 
     names = {aid: a.name for aid, a in study.actors.items()}
-    exposure = analysis.exposure(matrix, scenarios).join(
-        analysis.monte_carlo(matrix, scenarios)).reset_index()
+    exposure = analysis.exposure(matrix, scenarios).join(analysis.monte_carlo(matrix, scenarios)).reset_index()
     exposure.insert(1, "name", exposure["actor"].map(names))
     exposure = exposure.sort_values(["rank_harm", "rank_worst"], kind="stable")
     sensitivity = analysis.sensitivity(matrix, scenarios)
     sensitivity.insert(1, "name", sensitivity["actor"].map(names))
-    sensitivity["label"] = [
-        f"{'likelihood of' if f == 'likelihood' else 'rating'} {s}{' (' + r + ')' if r else ''}"
-        for f, s, r in zip(sensitivity["factor"], sensitivity["scenario"], sensitivity["rating"])]
+    sensitivity["label"] = [factor_label(f, s, r) for f, s, r in
+                            zip(sensitivity["factor"], sensitivity["scenario"], sensitivity["rating"])]
     pairs = analysis.strongest_pairs(matrix, n=10)
     for side in ("actor_a", "actor_b"):
         pairs.insert(pairs.columns.get_loc(side) + 1, side.replace("actor", "name"), pairs[side].map(names))
     return {"exposure": exposure, "sensitivity": sensitivity, "alignment_pairs": pairs,
             "alignment": analysis.alignment(matrix)}
+
+
+def factor_label(factor: str, scenario: str, rating: str) -> str:
+    """'likelihood of S1' or 'rating S1 (-2)'."""
+    return f"likelihood of {scenario}" if factor == "likelihood" else f"rating {scenario} ({rating})"

@@ -177,6 +177,55 @@ def brief(study: Optional[Path], template: str, output: Optional[Path]) -> None:
 
 
 @cli.command()
+@STUDY_ARG
+@click.option("--json", "as_json", is_flag=True, help="Print every table as JSON, for scripts.")
+@click.option("--samples", default=10_000, show_default=True, type=click.IntRange(100, 10_000_000),
+              help="Monte Carlo draws.")
+@click.option("--seed", default=2022, show_default=True, type=int, help="Monte Carlo seed (same seed, same figures).")
+@reports_problems
+def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int) -> None:
+    """Who is most exposed, what moves each actor's outlook, and who is aligned with whom.
+
+    \b
+    Per actor: expected net impact (band midpoints) and its range (band edges), expected harm,
+    worst case, spread, Monte Carlo percentiles of net impact with likelihoods drawn within their
+    bands and the chance it is negative, and the one judgment that moves it most.
+    Then the strongest alignments and oppositions between actors (MACTOR-style).
+
+    \b
+    Examples:
+      scenmatrix analyze
+      scenmatrix analyze --json | jq '.actors[0]'
+    """
+    from .analysis import actor_report, analyze as run
+    from .tables import frames
+    from .validate import load
+
+    loaded = load(default_study(study))
+    tables = frames(loaded.study)
+    results = run(tables["impacts"], tables["scenarios"], tables["actors"], samples=samples, seed=seed)
+    names = {aid: a.name for aid, a in loaded.study.actors.items()}
+    report = actor_report(results, names)
+    pairs = results["alignment_pairs"]
+    if as_json:
+        import json
+
+        click.echo(json.dumps({
+            "actors": report.reset_index().to_dict("records"),
+            "sensitivity": results["sensitivity"].to_dict("records"),
+            "alignment_pairs": pairs.to_dict("records"),
+            "alignment": results["alignment"].astype(object).where(results["alignment"].notna(), None).to_dict(),
+        }, indent=2, ensure_ascii=False))
+        return
+    from . import render
+
+    click.echo(f"Actors, most exposed first ({samples:,} Monte Carlo draws, seed {seed})\n")
+    click.echo(render.actor_report(report))
+    click.echo("\nStrongest alignments and oppositions\n")
+    click.echo(render.pairs(pairs, names))
+
+
+@cli.command()
 @reports_problems
 def templates() -> None:
     """List the brief templates under templates/, with what each is for.
