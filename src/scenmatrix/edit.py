@@ -1,0 +1,910 @@
+"""Edits of a study file that keep everything they do not touch, byte for byte.
+
+Each edit works in two layers. The round-trip tree (ruamel) is changed as the truth of what the
+study must become. The file's text is changed by small patches at the exact positions of the nodes
+involved (a scalar's span, an entry's lines with its own comments), so comments, quoting, blank
+lines and spellings such as `+2` elsewhere are never re-emitted. The patched text is parsed again
+and must equal the changed tree; if it does not (an unusual layout the patcher does not know), the
+tree is dumped instead. Then the result is validated like `scenmatrix validate` and written
+atomically under the study's lock, or refused with the positioned problems and the file untouched.
+
+    from scenmatrix import edit
+    edit.new_study("scenarios/x.yaml", "Title")
+    edit.add("scenarios/x.yaml", "actor", "RU", {"name": "Russia", "kind": "state"})
+    edit.set_fields("scenarios/x.yaml", "impact", "S1/RU", {"effect": -3})
+    edit.rename("scenarios/x.yaml", "actor", "RU", "RUS")       # and every reference to it
+    edit.remove("scenarios/x.yaml", "evidence", "E4", cascade=True)
+
+Every function returns the unified diff of the change; with `dry_run=True` nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import io
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Optional
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString, SingleQuotedScalarString
+
+from . import store
+from .kinds import KINDS, Kind, kind_named
+from .problems import Problem, StudyError, did_you_mean
+
+__all__ = ["new_study", "add", "set_fields", "remove", "rename", "references", "entries", "entry_path",
+           "kind_of", "KINDS"]
+
+Loc = tuple[Any, ...]
+_MISSING = object()
+_RAISE = object()
+
+
+# How the last edit was written: "text" (patched in place) or "tree" (dumped); tests read it.
+last_render = ""
+
+
+class _NoText(Exception):
+    """The text patcher cannot express this change; the tree will be dumped instead."""
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+
+
+def new_study(path: Path | str, title: str, *, id: Optional[str] = None, as_of: dt.date | str | None = None,
+              marking: str = "TLP:CLEAR", dry_run: bool = False) -> str:
+    """Create a valid, empty study at PATH (refusing to overwrite one); return its text as a diff."""
+    path = Path(path)
+    study_id = id or path.stem
+    as_of = as_of or dt.date.today()
+    if isinstance(as_of, str):
+        as_of = _coerce_date(as_of)
+    study = CommentedMap([("id", study_id), ("title", title), ("as_of", as_of), ("marking", marking),
+                          ("sources", _flow_map()), ("key_judgments", _flow_map())])
+    text = store.SCHEMA_LINE + "\n" + _dump(CommentedMap([("study", study)]))
+    text += "".join(f"\n{section}: {{}}\n" for section in ("actors", "evidence", "drivers", "constraints", "scenarios"))
+    tree, _ = _parse(text)
+    _validate(path, None, text, tree)
+    diff = _diff(path, "", text)
+    if dry_run:
+        return diff
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with store.locked(path):
+        if path.exists():
+            raise StudyError([Problem(str(path), 1, 1, "exists", "a file already exists here",
+                                      "pick another path, or edit this study with `scenmatrix add`")])
+        store.write_atomic(path, text.encode("utf-8"))
+    return diff
+
+
+def add(path: Path | str, kind: str, id: Optional[str] = None, fields: Optional[Mapping[str, Any]] = None, *,
+        scenario: Optional[str] = None, actor: Optional[str] = None, dry_run: bool = False) -> str:
+    """Add an entry at the end of its section, styled like its siblings.
+
+    `kind` is one of KINDS (actor, scenario, impact, indicator, evidence, driver, constraint,
+    key-judgment, source). An impact's id is "SCENARIO/ACTOR" (or give scenario= and actor=); an
+    indicator needs scenario= (or "SCENARIO/ID"). A key judgment's only field is "text".
+    """
+    k = kind_of(kind)
+    values = _coerce_fields(k, fields or {})
+    _check_names(k, id, scenario, actor, new=True)
+
+    def change(s: _Session) -> None:
+        loc = entry_path(s.tree, k, id, scenario=scenario, actor=actor, existing=False)
+        if k.name in ("impact", "indicator") and not isinstance(s.get(loc[:2], None), dict):
+            raise s.unknown(loc[:2], "scenario")
+        if s.get(loc, _MISSING) is not _MISSING:
+            raise StudyError([s.problem(loc, "exists", f"{_dotted(loc)} already exists",
+                                        f"change it with `scenmatrix set {k.name} {_show_id(k, loc)}`", key=True)])
+        s.insert(loc, _new_value(s, k, values))
+
+    return _edit(path, change, dry_run)
+
+
+def set_fields(path: Path | str, kind: str, id: Optional[str] = None, fields: Optional[Mapping[str, Any]] = None, *,
+               scenario: Optional[str] = None, actor: Optional[str] = None, dry_run: bool = False) -> str:
+    """Change fields of an existing entry; a field set to None is removed."""
+    k = kind_of(kind)
+    values = _coerce_fields(k, fields or {})
+    if not values:
+        raise ValueError("nothing to change: give at least one field")
+    _check_names(k, id, scenario, actor)
+
+    def change(s: _Session) -> None:
+        loc = entry_path(s.tree, k, id, scenario=scenario, actor=actor)
+        s.require(loc, k)
+        if k.scalar:
+            if values.get("text") is None:
+                raise ValueError(f"a {k.name} is its text; remove it with `scenmatrix rm` instead")
+            s.set(loc, _styled_like(values["text"], s.get(loc)))
+            return
+        entry = s.get(loc)
+        if not isinstance(entry, dict):
+            raise StudyError([s.problem(loc, "structure", f"{_dotted(loc)} is not a mapping of fields")])
+        for field, value in values.items():
+            if value is None:
+                if field in entry:
+                    s.delete(loc + (field,))
+            else:
+                like = entry.get(field, _sibling_field(s, k, field))
+                s.set(loc + (field,), _styled_like(value, like))
+
+    return _edit(path, change, dry_run)
+
+
+def remove(path: Path | str, kind: str, id: Optional[str] = None, *, scenario: Optional[str] = None,
+           actor: Optional[str] = None, cascade: bool = False, dry_run: bool = False) -> str:
+    """Remove an entry. If other entries refer to it, refuse with their positions unless cascade=True,
+    which removes those references too (an actor's impacts, an evidence id from lists, ...)."""
+    k = kind_of(kind)
+    _check_names(k, id, scenario, actor)
+
+    def change(s: _Session) -> None:
+        loc = entry_path(s.tree, k, id, scenario=scenario, actor=actor)
+        s.require(loc, k)
+        refs = _references(s.tree, k, loc[-1])
+        if refs and not cascade:
+            name = f"{k.name} {loc[-1]!r}"
+            raise StudyError([
+                s.problem(ref, "referenced", f"{_dotted(ref)} refers to {name}",
+                          "remove or change the reference first, or pass --cascade to remove the references too",
+                          key=how == "key")
+                for ref, how in refs])
+        for ref, how in refs:
+            s.delete(ref)
+        s.delete(loc)
+
+    return _edit(path, change, dry_run)
+
+
+def rename(path: Path | str, kind: str, old: str, new: str, *, scenario: Optional[str] = None,
+           dry_run: bool = False) -> str:
+    """Change an entry's id and every reference to it, keeping its place in the file."""
+    k = kind_of(kind)
+    if k.name == "impact":
+        raise ValueError("an impact is named by its scenario and actor: rename the scenario or the actor")
+    _check_names(k, old, scenario, None)
+    if not new:
+        raise ValueError("give the new id")
+
+    def change(s: _Session) -> None:
+        loc = entry_path(s.tree, k, old, scenario=scenario)
+        s.require(loc, k)
+        target = loc[:-1] + (new,)
+        if new == loc[-1]:
+            return
+        if s.get(target, _MISSING) is not _MISSING or (k.name == "indicator" and _indicator_scenario(s.tree, new)):
+            where = target if s.get(target, _MISSING) is not _MISSING else ("scenarios", _indicator_scenario(s.tree, new),
+                                                                          "indicators", new)
+            raise StudyError([s.problem(where, "exists", f"{_dotted(where)} already exists", "pick another id", key=True)])
+        for ref, how in _references(s.tree, k, loc[-1]):
+            if how == "key":
+                s.rename_key(ref, new)
+            else:
+                s.set(ref, _styled_like(new, s.get(ref)))
+        s.rename_key(loc, new)
+
+    return _edit(path, change, dry_run)
+
+
+def references(path: Path | str, kind: str, id: str) -> list[Problem]:
+    """Where other entries refer to this one, as positioned problems (empty when nothing does)."""
+    k = kind_of(kind)
+    s = _Session(Path(path), store.read_text(Path(path)))
+    return [s.problem(ref, "referenced", f"{_dotted(ref)} refers to {k.name} {id!r}", key=how == "key")
+            for ref, how in _references(s.tree, k, id)]
+
+
+def entries(path_or_tree: Any, kind: str) -> list[dict[str, Any]]:
+    """The entries of a kind as plain JSON-ready rows ({"id": ..., fields...}), read without validation."""
+    k = kind_of(kind)
+    tree = path_or_tree
+    if isinstance(path_or_tree, (str, Path)):
+        tree = store.read_document(path_or_tree).tree
+    rows = []
+    for loc, value in _walk_entries(tree, k):
+        row: dict[str, Any] = {"id": _show_id(k, loc)}
+        if k.name in ("impact", "indicator"):
+            row["scenario"] = loc[1]
+        if k.name == "impact":
+            row["actor"] = loc[-1]
+        if k.scalar:
+            row["text"] = _json(value)
+        elif isinstance(value, dict):
+            row.update({str(key): _json(v) for key, v in value.items()})
+        rows.append(row)
+    return rows
+
+
+def kind_of(name: str) -> Kind:
+    kind = kind_named(name)
+    if kind is None:
+        hint = did_you_mean(name, KINDS) or "one of: " + ", ".join(KINDS)
+        raise ValueError(f"unknown kind of entry {name!r} ({hint})")
+    return kind
+
+
+def _check_names(kind: Kind, id: Optional[str], scenario: Optional[str], actor: Optional[str],
+                 new: bool = False) -> None:
+    """Mistakes in how an entry is named, caught before the study is read."""
+    if kind.name == "impact":
+        parts = [p for p in ((id or "").split("/", 1) if id and "/" in id else [id, scenario, actor]) if p]
+        if len(parts) < 2:
+            raise ValueError("an impact is named SCENARIO/ACTOR (or give --scenario and --actor)")
+    elif not id:
+        raise ValueError(f"give the {kind.name}'s id")
+    elif kind.name == "indicator" and new and "/" not in id and not scenario:
+        raise ValueError("a new indicator needs its scenario: --scenario ID (or SCENARIO/ID)")
+
+
+def entry_path(tree: Any, kind: Kind, id: Optional[str], *, scenario: Optional[str] = None,
+               actor: Optional[str] = None, existing: bool = True) -> Loc:
+    """Where an entry of this kind and id lives in the tree, as a tuple of keys."""
+    if kind.name == "impact":
+        if id and "/" in id:
+            scenario, actor = id.split("/", 1)
+        elif id:
+            if scenario and not actor:
+                actor = id
+            elif actor and not scenario:
+                scenario = id
+        if not scenario or not actor:
+            raise ValueError("an impact is named SCENARIO/ACTOR (or give --scenario and --actor)")
+        return ("scenarios", scenario, "impacts", actor)
+    if kind.name == "indicator":
+        if id and "/" in id:
+            scenario, id = id.split("/", 1)
+        if not id:
+            raise ValueError("give the indicator's id")
+        if scenario is None:
+            scenario = _indicator_scenario(tree, id)
+            if scenario is None:
+                if existing:
+                    return ("scenarios", "?", "indicators", id)
+                raise ValueError("a new indicator needs its scenario: --scenario ID (or SCENARIO/ID)")
+        return ("scenarios", scenario, "indicators", id)
+    if not id:
+        raise ValueError(f"give the {kind.name}'s id")
+    return kind.section + (id,)
+
+
+# --------------------------------------------------------------------------------------------
+# Fields: from strings and plain values to tree values styled like the file
+
+
+def _coerce_fields(kind: Kind, fields: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for field, value in fields.items():
+        field = field.replace("-", "_")
+        ftype = kind.fields.get(field)
+        if ftype is None:
+            hint = did_you_mean(field, kind.fields) or "fields: " + ", ".join(kind.fields)
+            raise ValueError(f"a {kind.name} has no field {field!r} ({hint})")
+        out[field] = _coerce(ftype, field, value)
+    return out
+
+
+def _coerce(ftype: str, field: str, value: Any) -> Any:
+    """Strings from the command line to the type the field holds; what does not convert is left for
+    validation to report with its position."""
+    if value is None:
+        return None
+    if ftype == "int" and isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return value
+    if ftype == "date" and isinstance(value, str):
+        return _coerce_date(value)
+    if ftype == "list":
+        if isinstance(value, str):
+            value = [value]
+        items: list[Any] = []
+        for item in value:
+            if isinstance(item, str) and field != "aliases":
+                items += [part.strip() for part in item.split(",") if part.strip()]
+            else:
+                items.append(item)
+        return items
+    if ftype == "map":
+        if isinstance(value, Mapping):
+            return dict(value)
+        pairs = {}
+        for item in [value] if isinstance(value, str) else value:
+            key, sep, text = str(item).partition("=")
+            if not sep:
+                raise ValueError(f"{field}: expected ID=TEXT, got {item!r}")
+            pairs[key.strip()] = text.strip()
+        return pairs
+    return value
+
+
+def _coerce_date(value: str) -> Any:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        return value
+
+
+def _new_value(s: "_Session", kind: Kind, values: dict[str, Any]) -> Any:
+    sibling = _sibling(s, kind)
+    if kind.scalar:
+        text = values.get("text")
+        return _styled_like(text, sibling) if text is not None else None
+    order = [f for f in (sibling if isinstance(sibling, dict) else {}) if f in kind.fields]
+    order += [f for f in kind.fields if f not in order]
+    entry = CommentedMap()
+    for field in order:
+        if values.get(field) is not None:
+            like = sibling.get(field) if isinstance(sibling, dict) else None
+            entry[field] = _styled_like(values[field], like if like is not None else _sibling_field(s, kind, field))
+    return entry
+
+
+def _sibling(s: "_Session", kind: Kind) -> Any:
+    """The last existing entry of this kind, whose style new entries copy."""
+    found = list(_walk_entries(s.tree, kind))
+    return found[-1][1] if found else None
+
+
+def _sibling_field(s: "_Session", kind: Kind, field: str) -> Any:
+    for _, value in reversed(list(_walk_entries(s.tree, kind))):
+        if isinstance(value, dict) and field in value:
+            return value[field]
+    return None
+
+
+def _styled_like(value: Any, like: Any) -> Any:
+    """A value for the tree, quoted or laid out (flow/block) the way `like` is in the file."""
+    if isinstance(value, str) and not isinstance(value, ScalarString):
+        if isinstance(like, (DoubleQuotedScalarString, SingleQuotedScalarString)):
+            return type(like)(value)
+        if isinstance(like, ScalarString) and "\n" in value:
+            return type(like)(value)
+        return value
+    if isinstance(value, (list, tuple)):
+        seq = CommentedSeq(_styled_like(v, like[0] if isinstance(like, list) and like else None) for v in value)
+        if isinstance(like, CommentedSeq) and not like.fa.flow_style():
+            seq.fa.set_block_style()
+        else:
+            seq.fa.set_flow_style()
+        return seq
+    if isinstance(value, Mapping) and not isinstance(value, CommentedMap):
+        sample = next(iter(like.values()), None) if isinstance(like, dict) else None
+        out = CommentedMap((k, _styled_like(v, sample)) for k, v in value.items())
+        if isinstance(like, CommentedMap) and like.fa.flow_style():
+            out.fa.set_flow_style()
+        return out
+    return value
+
+
+def _flow_map() -> CommentedMap:
+    out = CommentedMap()
+    out.fa.set_flow_style()
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Entries and references, on the tree
+
+
+def _walk_entries(tree: Any, kind: Kind) -> Iterable[tuple[Loc, Any]]:
+    if not isinstance(tree, dict):
+        return
+    if kind.section[:2] == ("scenarios", "*"):
+        for sid, scenario in _map(tree.get("scenarios")).items():
+            for eid, value in _map(_map(scenario).get(kind.section[2])).items():
+                yield ("scenarios", sid, kind.section[2], eid), value
+        return
+    node: Any = tree
+    for part in kind.section:
+        node = _map(node).get(part)
+    for eid, value in _map(node).items():
+        yield kind.section + (eid,), value
+
+
+def _map(node: Any) -> dict:
+    return node if isinstance(node, dict) else {}
+
+
+def _list(node: Any) -> list:
+    return node if isinstance(node, list) else []
+
+
+def _indicator_scenario(tree: Any, iid: str) -> Optional[str]:
+    for sid, scenario in _map(_map(tree).get("scenarios")).items():
+        if iid in _map(_map(scenario).get("indicators")):
+            return sid
+    return None
+
+
+def _references(tree: Any, kind: Kind, id: str) -> list[tuple[Loc, str]]:
+    """(location, how) of every reference to an entry: how is "key" (an impact or a contested_by
+    entry keyed by an actor), "item" (an id in a list) or "value" (a field holding the id)."""
+    refs: list[tuple[Loc, str]] = []
+    scenarios = _map(_map(tree).get("scenarios"))
+    if kind.name == "actor":
+        for sid, scenario in scenarios.items():
+            if id in _map(_map(scenario).get("impacts")):
+                refs.append((("scenarios", sid, "impacts", id), "key"))
+        for eid, item in _map(tree.get("evidence")).items():
+            if id in _map(_map(item).get("contested_by")):
+                refs.append((("evidence", eid, "contested_by", id), "key"))
+    elif kind.name == "evidence":
+        for section in ("drivers", "constraints"):
+            for fid, factor in _map(tree.get(section)).items():
+                refs += _items((section, fid, "evidence"), _map(factor).get("evidence"), id)
+        for sid, scenario in scenarios.items():
+            for aid, impact in _map(_map(scenario).get("impacts")).items():
+                refs += _items(("scenarios", sid, "impacts", aid, "evidence"), _map(impact).get("evidence"), id)
+    elif kind.name in ("driver", "constraint"):
+        for sid, scenario in scenarios.items():
+            refs += _items(("scenarios", sid, kind.section[0]), _map(scenario).get(kind.section[0]), id)
+    elif kind.name == "source":
+        for eid, item in _map(tree.get("evidence")).items():
+            if _map(item).get("cited_in") == id:
+                refs.append((("evidence", eid, "cited_in"), "value"))
+    return refs
+
+
+def _items(loc: Loc, values: Any, id: str) -> list[tuple[Loc, str]]:
+    return [(loc + (index,), "item") for index, value in enumerate(_list(values)) if value == id]
+
+
+# --------------------------------------------------------------------------------------------
+# The edit transaction
+
+
+def _edit(path: Path | str, change, dry_run: bool) -> str:
+    path = Path(path)
+    if not path.is_file():
+        store.read_text(path)  # raises the positioned "no such file" / "is a folder" problem
+    with store.locked(path):
+        text = store.read_text(path)
+        session = _Session(path, text)
+        change(session)
+        new_text, new_tree = session.render()
+        if new_text == text:
+            return ""
+        _validate(path, text, new_text, new_tree)
+        diff = _diff(path, text, new_text)
+        if not dry_run:
+            store.write_atomic(path, new_text.encode("utf-8"))
+    return diff
+
+
+def _validate(path: Path, old_text: Optional[str], new_text: str, new_tree: Any) -> None:
+    """Refuse a result with problems the study did not already have (an edit may still touch a
+    study that was invalid before, as long as it adds no problem of its own)."""
+    from .validate import validate_document
+
+    _, problems = validate_document(store.Document(path, new_text, new_tree))
+    if not problems:
+        return
+    if old_text is not None:
+        _, before = validate_document(store.parse(path, old_text))
+        known = {(p.code, p.message) for p in before}
+        problems = [p for p in problems if (p.code, p.message) not in known]
+    if problems:
+        raise StudyError(problems)
+
+
+def _diff(path: Path, old: str, new: str) -> str:
+    return "".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                        str(path) if old else "/dev/null", str(path)))
+
+
+def _parse(text: str) -> tuple[Any, Any]:
+    """The round-trip tree and the node graph (with exact start/end marks) from one parse."""
+    yaml = store.round_trip_yaml()
+    constructor, parser = yaml.get_constructor_parser(io.StringIO(text))
+    try:
+        node = constructor.composer.get_single_node()
+        tree = constructor.construct_document(node) if node is not None else None
+    finally:
+        parser.dispose()
+    return tree, node
+
+
+def _dump(tree: Any) -> str:
+    out = io.StringIO()
+    store.round_trip_yaml().dump(tree, out)
+    return out.getvalue()
+
+
+class _Session:
+    """One edit: the tree being changed, and the text patches that express the same change."""
+
+    def __init__(self, path: Path, text: str):
+        self.path, self.text = path, text
+        store._conflict_marker(path, text)
+        try:
+            self.tree, self.node = _parse(text)
+        except Exception:
+            store.parse(path, text)  # raises the positioned StudyError that `validate` would
+            raise
+        if not isinstance(self.tree, dict):
+            raise StudyError([Problem(str(path), 1, 1, "structure",
+                                      "a study must be a mapping with `study:`, `actors:`, `scenarios:` ...")])
+        self.lines = text.splitlines(keepends=True)
+        self.starts = [0]
+        for line in self.lines:
+            self.starts.append(self.starts[-1] + len(line))
+        self.patches: list[tuple[int, int, int, str]] = []
+        self.text_ok = True
+        self.changed = False
+
+    # -- the tree ------------------------------------------------------------------------
+
+    def get(self, loc: Loc, default: Any = _RAISE) -> Any:
+        node = self.tree
+        for part in loc:
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                node = node[part]
+            elif default is _RAISE:
+                raise KeyError(loc)
+            else:
+                return default
+        return node
+
+    def require(self, loc: Loc, kind: Kind) -> None:
+        if self.get(loc, _MISSING) is _MISSING:
+            if kind.name in ("impact", "indicator") and not isinstance(self.get(loc[:2], None), dict):
+                raise self.unknown(loc[:2], "scenario") if loc[1] != "?" else self.unknown(loc, kind.name)
+            raise self.unknown(loc, kind.name)
+
+    def unknown(self, loc: Loc, noun: str) -> StudyError:
+        parent = self.get(loc[:-1], None)
+        known = [str(k) for k in parent] if isinstance(parent, dict) else []
+        if noun == "indicator":
+            known = [str(iid) for sc in _map(self.tree.get("scenarios")).values()
+                     for iid in _map(_map(sc).get("indicators"))]
+        hint = did_you_mean(str(loc[-1]), known) or (
+            f"known: {', '.join(sorted(known)[:12])}" if known else f"no {noun} is defined yet")
+        where = loc[:-1]
+        while where and self.get(where, None) is None:
+            where = where[:-1]
+        return StudyError([self.problem(where, "unknown", f"no {noun} {loc[-1]!r} in this study", hint, key=True)])
+
+    def problem(self, loc: Loc, code: str, message: str, hint: Optional[str] = None, key: bool = False) -> Problem:
+        node = self._key_node(loc) if key and loc else self._node(loc)
+        if node is None:
+            node = self._node(loc)
+        line, col = (node.start_mark.line + 1, node.start_mark.column + 1) if node is not None else (1, 1)
+        return Problem(str(self.path), line, col, code, message, hint)
+
+    # -- changes: each updates the tree, and adds text patches or gives up on them -------------
+
+    def set(self, loc: Loc, value: Any) -> None:
+        parent = self.get(loc[:-1])
+        key = loc[-1]
+        if isinstance(parent, dict) and key not in parent:
+            self.insert(loc, value)
+            return
+        parent[key] = value
+        self._text(self._replace_value, loc, value)
+
+    def insert(self, loc: Loc, value: Any) -> None:
+        parent = self.get(loc[:-1], None)
+        if parent is None:
+            self.insert(loc[:-1], CommentedMap([(loc[-1], value)]))
+            return
+        if isinstance(parent, CommentedMap) and not parent and parent.fa.flow_style():
+            parent.fa.set_block_style()
+        parent[loc[-1]] = value
+        self._text(self._insert_text, loc, value)
+
+    def delete(self, loc: Loc) -> None:
+        parent = self.get(loc[:-1])
+        del parent[loc[-1]]
+        if not parent:
+            empty = _flow_map() if isinstance(parent, dict) else CommentedSeq()
+            if isinstance(empty, CommentedSeq):
+                empty.fa.set_flow_style()
+            self.get(loc[:-2])[loc[-2]] = empty
+            self._text(self._replace_value, loc[:-1], empty)
+        else:
+            self._text(self._delete_text, loc)
+
+    def rename_key(self, loc: Loc, new: str) -> None:
+        parent = self.get(loc[:-1])
+        old = loc[-1]
+        position = list(parent).index(old)
+        if isinstance(old, ScalarString):
+            new = type(old)(new)
+        comment = parent.ca.items.pop(old, None)
+        value = parent.pop(old)
+        parent.insert(position, new, value)
+        if comment is not None:
+            parent.ca.items[new] = comment
+        self._text(self._rename_text, loc, new)
+
+    # -- rendering -----------------------------------------------------------------------
+
+    def render(self) -> tuple[str, Any]:
+        """The new text and its freshly parsed tree (whose positions validation reports)."""
+        if not self.changed:
+            return self.text, self.tree
+        expected = _plain(self.tree)
+        if self.text_ok:
+            text = self._apply_patches()
+            if text is not None:
+                try:
+                    tree, _ = _parse(text)
+                except Exception:
+                    tree = None
+                if tree is not None and _plain(tree) == expected:
+                    _note("text")
+                    return text, tree
+        _note("tree")
+        text = _dump(self.tree)
+        tree, _ = _parse(text)
+        if _plain(tree) != expected:  # pragma: no cover - would be a ruamel bug
+            raise RuntimeError("internal error: the edited study does not read back as edited")
+        return text, tree
+
+    def _apply_patches(self) -> Optional[str]:
+        patches = sorted(self.patches)
+        for (s1, e1, *_), (s2, e2, *_) in zip(patches, patches[1:]):
+            if s2 < e1:
+                return None
+        text = self.text
+        for start, end, _, replacement in reversed(patches):
+            text = text[:start] + replacement + text[end:]
+        return text
+
+    def _text(self, make, *args) -> None:
+        self.changed = True
+        if not self.text_ok:
+            return
+        try:
+            make(*args)
+        except _NoText:
+            self.text_ok = False
+
+    def _patch(self, start: int, end: int, replacement: str) -> None:
+        self.patches.append((start, end, len(self.patches), replacement))
+
+    # -- text patches --------------------------------------------------------------------
+
+    def _node(self, loc: Loc) -> Any:
+        node = self.node
+        for part in loc:
+            if isinstance(node, MappingNode):
+                node = next((v for k, v in node.value if isinstance(k, ScalarNode) and k.value == part), None)
+            elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+                node = node.value[part]
+            else:
+                return None
+            if node is None:
+                return None
+        return node
+
+    def _key_node(self, loc: Loc) -> Any:
+        parent = self._node(loc[:-1])
+        if isinstance(parent, MappingNode):
+            return next((k for k, _ in parent.value if isinstance(k, ScalarNode) and k.value == loc[-1]), None)
+        return None
+
+    def _replace_value(self, loc: Loc, value: Any) -> None:
+        node = self._node(loc)
+        if node is None:
+            raise _NoText
+        if isinstance(node, ScalarNode) and node.style not in ("|", ">") and not isinstance(value, (dict, list)) \
+                and not (isinstance(value, ScalarString) and "\n" in value):
+            self._patch(node.start_mark.index, node.end_mark.index, _inline(value))
+            return
+        key = self._key_node(loc)
+        if key is None:
+            raise _NoText
+        if getattr(node, "flow_style", False) or (isinstance(node, ScalarNode) and node.style not in ("|", ">")):
+            end = node.end_mark.index
+            if self.text[node.start_mark.index:end].count("\n"):
+                raise _NoText
+        else:
+            end = self._line_end(self._content_end(key.start_mark.line, key.start_mark.column) - 1)
+        rendered = _render_entry(loc[-1], value, key.start_mark.column)
+        self._patch(key.start_mark.index, end, rendered[key.start_mark.column:].rstrip("\n"))
+
+    def _insert_text(self, loc: Loc, value: Any) -> None:
+        parent = self._node(loc[:-1])
+        if not isinstance(parent, MappingNode):
+            raise _NoText
+        if parent.value and not parent.flow_style:
+            last = parent.value[-1][0]
+            line, col = last.start_mark.line, last.start_mark.column
+            end = self._content_end(line, col)
+            blank = self._blank_style(loc[:-1])
+            text = ("\n" if blank else "") + _render_entry(loc[-1], value, col)
+            at = self.starts[end]
+            if at == len(self.text) and self.text and not self.text.endswith("\n"):
+                text = "\n" + text
+            self._patch(at, at, text)
+            return
+        if parent.value:  # a flow mapping: `{a: 1, b: 2}` -> `{a: 1, b: 2, key: value}`
+            at = parent.value[-1][1].end_mark.index
+            self._patch(at, at, f", {_inline(loc[-1])}: {_inline(_flow(value))}")
+            return
+        if not loc[:-1]:
+            raise _NoText
+        key = self._key_node(loc[:-1])
+        line = key.start_mark.line
+        if parent.start_mark.line != line or self.text[parent.start_mark.index:parent.end_mark.index] != "{}":
+            raise _NoText
+        rest = self.text[parent.end_mark.index:self._line_end(line)]
+        if rest.strip() and not rest.strip().startswith("#"):
+            raise _NoText
+        indent = key.start_mark.column + 2
+        text = ":" + (rest.rstrip() if rest.strip() else "") + "\n" + _render_entry(loc[-1], value, indent).rstrip("\n")
+        self._patch(key.end_mark.index, self._line_end(line), text)
+
+    def _delete_text(self, loc: Loc) -> None:
+        parent = self._node(loc[:-1])
+        if isinstance(parent, MappingNode):
+            index = next((i for i, (k, _) in enumerate(parent.value) if isinstance(k, ScalarNode) and k.value == loc[-1]),
+                         None)
+            if index is None:
+                raise _NoText
+            items = [(k.start_mark, v.end_mark, k) for k, v in parent.value]
+        elif isinstance(parent, SequenceNode) and isinstance(loc[-1], int):
+            index = loc[-1]
+            items = [(v.start_mark, v.end_mark, v) for v in parent.value]
+        else:
+            raise _NoText
+        if len(items) < 2:
+            raise _NoText
+        if parent.flow_style:
+            if index > 0:
+                self._patch(items[index - 1][1].index, items[index][1].index, "")
+            else:
+                self._patch(items[0][0].index, items[1][0].index, "")
+            return
+        first = items[index][0]
+        line, col = first.line, first.column
+        if isinstance(parent, SequenceNode):
+            col = self.lines[line].rfind("-", 0, col)
+            if col < 0 or self.lines[line][:col].strip():
+                raise _NoText
+        start = self._attached_start(line, col)
+        end = self._content_end(line, col)
+        if index == 0:
+            while end < len(self.lines) and not self.lines[end].strip():
+                end += 1
+        else:
+            while start > 0 and not self.lines[start - 1].strip():
+                start -= 1
+        self._patch(self.starts[start], self.starts[end], "")
+
+    def _rename_text(self, loc: Loc, new: str) -> None:
+        key = self._key_node(loc)
+        if key is None:
+            raise _NoText
+        if key.style in ("'", '"') and not isinstance(new, ScalarString):
+            new = (DoubleQuotedScalarString if key.style == '"' else SingleQuotedScalarString)(new)
+        self._patch(key.start_mark.index, key.end_mark.index, _inline(new))
+
+    # -- lines ---------------------------------------------------------------------------
+
+    def _line_end(self, line: int) -> int:
+        """Index of the end of a line's content (before its newline)."""
+        if line >= len(self.lines):
+            return len(self.text)
+        return self.starts[line] + len(self.lines[line].rstrip("\r\n"))
+
+    def _content_end(self, line: int, col: int) -> int:
+        """The line after the last line of an entry whose key (or '-') is at line, col: its value's
+        lines, not the blank lines and outdented comments that follow and belong to what comes next."""
+        end = line + 1
+        while end < len(self.lines):
+            text = self.lines[end]
+            stripped = text.strip()
+            if stripped and not stripped.startswith("#") and _indent(text) <= col:
+                break
+            end += 1
+        while end > line + 1 and (not self.lines[end - 1].strip() or
+                                  (self.lines[end - 1].lstrip().startswith("#") and _indent(self.lines[end - 1]) <= col)):
+            end -= 1
+        return end
+
+    def _attached_start(self, line: int, col: int) -> int:
+        """The first line of the comments written directly above an entry, at its indentation."""
+        while line > 0 and self.lines[line - 1].lstrip().startswith("#") and _indent(self.lines[line - 1]) == col:
+            line -= 1
+        return line
+
+    def _blank_style(self, loc: Loc) -> bool:
+        """Whether entries of this mapping are separated by blank lines, judged from the mapping
+        itself or, when it has fewer than two entries, from mappings like it."""
+        candidates = [loc]
+        if len(loc) == 3 and loc[0] == "scenarios":
+            candidates += [("scenarios", sid, loc[2]) for sid in _map(self.tree.get("scenarios"))]
+        elif len(loc) == 1:
+            candidates += [(section,) for section in ("actors", "evidence", "drivers", "constraints", "scenarios")]
+        for candidate in candidates:
+            node = self._node(candidate)
+            if isinstance(node, MappingNode) and len(node.value) >= 2 and not node.flow_style:
+                last = node.value[-1][0].start_mark
+                start = self._attached_start(last.line, last.column)
+                return start > 0 and not self.lines[start - 1].strip()
+        return not loc
+
+
+def _note(how: str) -> None:
+    global last_render
+    last_render = how
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _render_entry(key: Any, value: Any, indent: int) -> str:
+    """`key: value` as the file would have it, every line indented by `indent` spaces."""
+    text = _dump(CommentedMap([(key, value)]))
+    return "".join(" " * indent + line if line.strip() else line for line in text.splitlines(keepends=True))
+
+
+def _flow(value: Any) -> Any:
+    """The value laid out in flow style, to sit inside `{...}` or `[...]`."""
+    if isinstance(value, (list, dict)):
+        value = (CommentedSeq if isinstance(value, list) else CommentedMap)(value)
+        value.fa.set_flow_style()
+    return value
+
+
+def _inline(value: Any) -> str:
+    text = _dump(CommentedMap([("k", value)]))
+    if text.count("\n") != 1 or not text.startswith("k: "):
+        raise _NoText
+    return text[3:-1]
+
+
+def _plain(node: Any) -> Any:
+    """A comparable form of a tree: what the study says, without comments, styles or positions."""
+    if isinstance(node, dict):
+        return ("map", tuple((_plain(k), _plain(v)) for k, v in node.items()))
+    if isinstance(node, list):
+        return ("seq", tuple(_plain(v) for v in node))
+    if isinstance(node, bool):
+        return ("bool", bool(node))
+    if isinstance(node, int):
+        return ("int", int(node))
+    if isinstance(node, float):
+        return ("float", float(node))
+    if isinstance(node, str):
+        return ("str", str(node))
+    if isinstance(node, (dt.date, dt.datetime)):
+        return ("date", node.isoformat())
+    return ("other", repr(node))
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def _dotted(loc: Loc) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _show_id(kind: Kind, loc: Loc) -> str:
+    return f"{loc[1]}/{loc[-1]}" if kind.name == "impact" else str(loc[-1])

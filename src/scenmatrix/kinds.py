@@ -1,0 +1,65 @@
+"""The kinds of entry a study holds, where each lives in the file and what fields it has.
+
+Plain data with no imports, so that the command line can build its options (and `--help`) without
+loading ruamel or pydantic. `edit.py` acts on these; the model in `model.py` decides what is valid.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Kind(NamedTuple):
+    name: str
+    section: tuple[str, ...]       # where the entries are; "*" is the scenario id for impacts/indicators
+    fields: dict[str, str]         # field -> "text" | "int" | "date" | "list" | "map" | "choice"
+    required: tuple[str, ...]
+    label: str                     # the field shown beside the id in `scenmatrix list`
+    scalar: bool = False           # the entry is its text (key judgments), not a mapping of fields
+
+
+_FACTOR = {"title": "text", "description": "text", "evidence": "list"}
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind("actor", ("actors",), {"name": "text", "kind": "choice", "aliases": "list"}, ("name", "kind"), "name"),
+        Kind("scenario", ("scenarios",),
+             {"title": "text", "narrative": "text", "likelihood": "choice", "confidence": "choice",
+              "horizon": "text", "drivers": "list", "constraints": "list"},
+             ("title", "narrative", "likelihood", "confidence"), "title"),
+        Kind("impact", ("scenarios", "*", "impacts"),
+             {"effect": "int", "domains": "list", "confidence": "choice", "rationale": "text", "evidence": "list"},
+             ("effect", "domains", "confidence", "rationale"), "effect"),
+        Kind("indicator", ("scenarios", "*", "indicators"), {"text": "text", "status": "choice"},
+             ("text", "status"), "text"),
+        Kind("evidence", ("evidence",),
+             {"claim": "text", "source": "text", "cited_in": "text", "grade": "text", "quote": "text",
+              "contested_by": "map"},
+             ("claim", "source", "grade"), "claim"),
+        Kind("driver", ("drivers",), _FACTOR, ("title", "description"), "title"),
+        Kind("constraint", ("constraints",), _FACTOR, ("title", "description"), "title"),
+        Kind("key-judgment", ("study", "key_judgments"), {"text": "text"}, ("text",), "text", scalar=True),
+        Kind("source", ("study", "sources"),
+             {"title": "text", "author": "text", "publisher": "text", "date": "date", "url": "text", "path": "text"},
+             ("title",), "title"),
+    )
+}
+
+ALIASES = {
+    "actors": "actor", "scenarios": "scenario", "impacts": "impact", "indicators": "indicator",
+    "drivers": "driver", "constraints": "constraint", "sources": "source", "key-judgments": "key-judgment",
+    "key_judgment": "key-judgment", "key_judgments": "key-judgment", "kj": "key-judgment",
+}
+
+# Which kind of entry an id in a field names (for references, renames and completion).
+REFERENCE_FIELDS = {"evidence": "evidence", "drivers": "driver", "constraints": "constraint", "cited_in": "source"}
+
+ALL_FIELDS: dict[str, str] = {}
+for _kind in KINDS.values():
+    ALL_FIELDS.update(_kind.fields)
+
+
+def kind_named(name: str) -> Kind | None:
+    name = name.strip().lower()
+    return KINDS.get(ALIASES.get(name, name))
