@@ -1,0 +1,154 @@
+"""Throughput of CIB enumeration (scenarios scanned per second) at 10^5, 10^6 and 10^7 scenarios.
+
+    python benchmarks/bench_cib.py            print the results table (Markdown)
+    python benchmarks/bench_cib.py --readme   also replace the "CIB" section of benchmarks/README.md
+
+Each measurement runs in a fresh process (so that its peak memory is its own) and is the best of
+three runs. Models are random and seeded: k descriptors of 5 variants and k of 2 (exactly 10^k
+scenarios); half of the descriptor pairs interact, with judgments uniform in -3..+3, the others are
+0. The last row is the worst case for memory: an all-zero matrix, where every scenario is
+consistent and all 10^7 are returned.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+try:
+    import numpy as np
+
+    from scenmatrix import cib
+except ImportError:  # run from a checkout without the package installed
+    sys.path.insert(0, str(HERE.parent / "src"))
+    import numpy as np
+
+    from scenmatrix import cib
+
+CASES = [  # (label, k, kind, max inconsistency, workers)
+    ("10^5", 5, "random", 0, 1),
+    ("10^5", 5, "random", 0, 2),
+    ("10^6", 6, "random", 0, 1),
+    ("10^6", 6, "random", 0, 2),
+    ("10^7", 7, "random", 0, 1),
+    ("10^7", 7, "random", 0, 2),
+    ("10^7", 7, "random", 2, 2),
+    ("10^7", 7, "all zero", 0, 2),
+]
+
+
+def model(k: int, kind: str, seed: int = 2024) -> cib.CIBMatrix:
+    sizes = [5] * k + [2] * k
+    n = sum(sizes)
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    J = np.zeros((n, n), dtype=int)
+    if kind == "random":
+        rng = np.random.default_rng(seed)
+        for a, (oa, na) in enumerate(zip(offsets, sizes)):
+            for b, (ob, nb) in enumerate(zip(offsets, sizes)):
+                if a != b and rng.random() < 0.5:
+                    J[oa:oa + na, ob:ob + nb] = rng.integers(-3, 4, (na, nb))
+    names = tuple(f"D{i}" for i in range(len(sizes)))
+    return cib.CIBMatrix(names, tuple(tuple(f"v{j}" for j in range(s)) for s in sizes), J)
+
+
+def measure(k: int, kind: str, max_inconsistency: int, workers: int) -> dict:
+    m = model(k, kind)
+    best, found = float("inf"), 0
+    for _ in range(3):
+        start = time.perf_counter()
+        result = cib.enumerate_scenarios(m, max_inconsistency, workers=workers)
+        best = min(best, time.perf_counter() - start)
+        found = len(result)
+        del result
+    return {"scenarios": m.n_scenarios, "descriptors": len(m.sizes), "variants": m.n_variants, "found": found,
+            "seconds": best, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def run_case(k: int, kind: str, max_inconsistency: int, workers: int) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--one", str(k), kind, str(max_inconsistency), str(workers)],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def table() -> str:
+    rows = ["| scenarios | descriptors / variants | matrix | max inconsistency | threads | found | seconds "
+            "| scenarios per second | peak memory |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    for label, k, kind, max_inc, workers in CASES:
+        r = run_case(k, kind, max_inc, workers)
+        rows.append(f"| {label} | {r['descriptors']} / {r['variants']} | {kind} | {max_inc} | {workers} "
+                    f"| {r['found']:,} | {r['seconds']:.3f} | {r['scenarios'] / r['seconds']:,.0f} "
+                    f"| {r['peak_mb']:.0f} MB |")
+        print(rows[-1], file=sys.stderr, flush=True)
+    return "\n".join(rows)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        names = re.findall(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = f", load average {os.getloadavg()[0]:.1f} at the end" if hasattr(os, "getloadavg") else ""
+    return (f"{cpu}, {cores} cores available{load}; Python {platform.python_version()}, numpy {np.__version__}; "
+            f"`python benchmarks/bench_cib.py`, {time.strftime('%Y-%m-%d')}.")
+
+
+SECTION = """## CIB
+
+Enumeration of a cross-impact matrix's scenarios (`scenmatrix.cib.enumerate_scenarios`): every
+scenario of the space is scanned; "found" is how many have inconsistency <= the maximum. Models are
+random and seeded (k descriptors of 5 variants and k of 2, half of the descriptor pairs interacting,
+judgments uniform in -3..+3); the all-zero matrix is the worst case for memory, since every scenario
+is consistent and returned. Best of three runs, each case in a fresh process; peak memory is the
+process's maximum resident set, Python and numpy included. The goal (issue 6) was 10^7 scenarios in
+under a minute on 2 cores with bounded memory: working memory is bounded per chunk
+(`CHUNK_CELLS`), and beyond it memory grows only with the scenarios found (14 bytes each).
+
+{table}
+
+{machine}
+"""
+
+
+def write_readme(section: str) -> Path:
+    path = HERE / "README.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    match = re.search(r"^## CIB\n.*?(?=^## |\Z)", text, flags=re.S | re.M)
+    if match:
+        text = text[:match.start()] + section + ("\n" if match.end() < len(text) else "") + text[match.end():]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--readme", action="store_true", help="replace the CIB section of benchmarks/README.md")
+    parser.add_argument("--one", nargs=4, metavar=("K", "KIND", "MAX_INCONSISTENCY", "WORKERS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        k, kind, max_inc, workers = args.one
+        print(json.dumps(measure(int(k), kind, int(max_inc), int(workers))))
+        return
+    section = SECTION.format(table=table(), machine=machine())
+    print(section)
+    if args.readme:
+        print(f"wrote {write_readme(section)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
