@@ -83,6 +83,10 @@ def brief_of(study: Path, out: Path, template: str = "standard") -> Path:
     return build_brief(load(study), template, out, generated=GENERATED)
 
 
+def visible(wb) -> list[str]:
+    return [ws.title for ws in wb.worksheets if ws.sheet_state == "visible"]
+
+
 def rows_of(ws) -> list[list]:
     return [tuple(r) for r in ws.iter_rows(values_only=True)]
 
@@ -99,7 +103,8 @@ def find_row(ws, column: int, value) -> int:
 
 def test_standard_brief_has_every_sheet_in_order(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(brief_of(DEFAULT, tmp_path / "b.xlsx"))
-    assert wb.sheetnames == STANDARD_SHEETS
+    assert wb.sheetnames == STANDARD_SHEETS + ["_scenmatrix"]
+    assert visible(wb) == STANDARD_SHEETS and wb["_scenmatrix"].sheet_state == "veryHidden"
 
 
 def test_cover_holds_title_marking_judgments_and_provenance(small: Path, tmp_path: Path) -> None:
@@ -168,7 +173,7 @@ def test_evidence_and_drivers_hold_every_claim_with_grade_and_contest(small: Pat
     wb = openpyxl.load_workbook(brief_of(small, tmp_path / "b.xlsx"))
     ev = {r[0]: r for r in rows_of(wb["Evidence"])[3:]}
     assert ev["E1"][1:5] == ("Claim one", "Officials", "src", "B2")
-    assert ev["E1"][6] == "Beta: Beta denies it"
+    assert ev["E1"][6] == "B: Beta denies it"
     assert ev["E1"][5] == "usually reliable source, information probably true"
     assert ev["E2"][7] == "short"
     drivers = {r[0]: r for r in rows_of(wb["Drivers & constraints"])[3:]}
@@ -206,7 +211,7 @@ def test_default_study_brief_shows_everything_the_study_holds(tmp_path: Path) ->
 def test_calamine_reads_the_same_values(small: Path, tmp_path: Path) -> None:
     path = brief_of(small, tmp_path / "b.xlsx")
     cal = CalamineWorkbook.from_path(str(path))
-    assert cal.sheet_names == STANDARD_SHEETS
+    assert cal.sheet_names == STANDARD_SHEETS + ["_scenmatrix"]
     matrix = cal.get_sheet_by_name("Matrix").to_python()
     assert matrix[3][:7] == ["S1", "First", "likely", "55%–80%", "moderate", 2.0, -3.0]
     impacts = cal.get_sheet_by_name("Impacts").to_python()
@@ -215,7 +220,7 @@ def test_calamine_reads_the_same_values(small: Path, tmp_path: Path) -> None:
 
 def test_page_setup_marking_and_properties(small: Path, tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(brief_of(small, tmp_path / "b.xlsx"))
-    for ws in wb.worksheets:
+    for ws in (wb[title] for title in visible(wb)):
         assert ws.page_setup.orientation == "landscape", ws.title
         assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.oddHeader.right.text == "TLP:AMBER" and ws.oddHeader.right.color == "FFC000"
@@ -259,7 +264,8 @@ def test_exposure_sensitivity_and_alignment_sheets(small: Path, tmp_path: Path) 
 
 def test_executive_is_one_page(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(brief_of(DEFAULT, tmp_path / "e.xlsx", "executive"))
-    (ws,) = wb.worksheets
+    (title,) = visible(wb)
+    ws = wb[title]
     assert ws.page_setup.fitToHeight == 1 and ws.page_setup.fitToWidth == 1
     texts = [c for row in rows_of(ws) for c in row if isinstance(c, str)]
     assert "Key judgments" in texts and "The 5 most exposed actors" in texts
@@ -267,7 +273,7 @@ def test_executive_is_one_page(tmp_path: Path) -> None:
 
 def test_annex_holds_only_tables(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(brief_of(DEFAULT, tmp_path / "a.xlsx", "annex"))
-    assert all(ws.tables for ws in wb.worksheets)
+    assert all(wb[title].tables for title in visible(wb))
     assert "Cover" not in wb.sheetnames and "Sources" in wb.sheetnames
 
 
@@ -307,7 +313,7 @@ def test_base_workbook_is_filled(small: Path, tmp_path: Path) -> None:
     template = tmp_path / "mine.yaml"
     template.write_text("description: Mine\nbase: house.xlsx\nsheets:\n  - {kind: matrix, title: Matrix}\n")
     wb = openpyxl.load_workbook(build_brief(load(small), template, tmp_path / "b.xlsx"))
-    assert wb.sheetnames == ["House", "Matrix"] and wb["House"]["A1"].value == "Logo here"
+    assert visible(wb) == ["House", "Matrix"] and wb["House"]["A1"].value == "Logo here"
 
 
 # ---------------------------------------------------------------- safe output
@@ -370,7 +376,7 @@ def test_cli_brief_writes_the_file(small: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["brief", str(small), "-o", str(tmp_path / "x.xlsx")])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == f"wrote {tmp_path / 'x.xlsx'}"
-    assert openpyxl.load_workbook(tmp_path / "x.xlsx").sheetnames == STANDARD_SHEETS
+    assert visible(openpyxl.load_workbook(tmp_path / "x.xlsx")) == STANDARD_SHEETS
 
 
 def test_cli_brief_of_invalid_study_writes_nothing(tmp_path: Path) -> None:

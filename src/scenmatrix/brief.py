@@ -17,6 +17,7 @@ from . import __version__, store, vocab
 from .analysis import actor_summary, expected_impact, impact_matrix
 from .brief_tables import ANALYSIS_TABLES, TABLE_KEYS, analysis_tables, brief_tables
 from .cells import header_footer_text
+from .editable import write_marker
 from .problems import TemplateError, Problem
 from .template import LoadedTemplate, Sheet, load_template
 from .validate import LoadedStudy, load
@@ -37,6 +38,7 @@ class Context:
     summary: pd.DataFrame = field(default_factory=pd.DataFrame)
     anchors: dict[str, dict] = field(default_factory=dict)
     raw_scenarios: pd.DataFrame = field(default_factory=pd.DataFrame)
+    editable: dict[str, dict] = field(default_factory=dict)  # table -> where import finds it
 
     @property
     def study(self):
@@ -90,6 +92,9 @@ def build_workbook(ctx: Context) -> Workbook:
         ws = wb[spec.title] if spec.title in wb.sheetnames else wb.create_sheet(spec.title)
         page_setup(ws, ctx)  # before the writer, which may tailor it (the executive page fits one page)
         sheets.WRITERS[spec.kind](ws, spec, ctx)
+        if spec.kind != "table":  # structure and analysis are not for editing; tables stay open for review
+            ws.protection.sheet = True
+    write_marker(wb, ctx.loaded.path.name, ctx.loaded.document.sha256, ctx.template.name, ctx.study, ctx.editable)
     _properties(wb, ctx)
     return wb
 

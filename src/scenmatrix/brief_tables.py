@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from . import vocab
+from .editable import contested_text
 from .model import Study
 from .tables import flat
 
@@ -46,10 +47,7 @@ def brief_tables(study: Study, raw: dict[str, pd.DataFrame], summary: pd.DataFra
 
     evidence = out["evidence"]
     evidence["grade_meaning"] = [vocab.describe_grade(g) for g in evidence["grade"]]
-    evidence["contested"] = [
-        "\n".join(f"{names.get(a, a)}: {note}" for a, note in study.evidence[eid].contested_by.items())
-        for eid in evidence["id"]
-    ]
+    evidence["contested"] = [contested_text(study.evidence[eid].contested_by) for eid in evidence["id"]]
     aliases = raw["actors"].set_index("id")["aliases"]
     out["actors"] = summary.assign(aliases=summary["actor"].map(aliases)).sort_values("exposure_rank")
     for name, frame in out.items():

@@ -225,6 +225,52 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int) -> No
     click.echo(render.pairs(pairs, names))
 
 
+@cli.command("import")
+@click.argument("brief_path", metavar="BRIEF.xlsx", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-s", "--study", type=click.Path(path_type=Path, dir_okay=False),
+              help="The study the brief was made from (default: as for other commands).")
+@click.option("--apply", "do_apply", is_flag=True, help="Write the changes to the study (otherwise only show them).")
+@click.option("--theirs", "prefer", flag_value="theirs", help="On a conflict, take the brief's value.")
+@click.option("--ours", "prefer", flag_value="ours", help="On a conflict, keep the study's value.")
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+@reports_problems
+def import_(brief_path: Path, study: Optional[Path], do_apply: bool, prefer: Optional[str], as_json: bool) -> None:
+    """Read a reviewed brief's ratings back into its study.
+
+    Shows what the reviewer changed in the editable cells (impact effect, confidence and rationale;
+    scenario likelihood and confidence; indicator status; evidence grade and contested-by) and new
+    rows in the Impacts table. With --apply the changes are written through the same path as
+    `scenmatrix set` (validated, comments kept, atomic, locked). If the study changed since the
+    brief was made, the three versions are merged; a field changed on both sides is a conflict and
+    nothing is written unless --theirs or --ours says which side wins. Rows deleted in the brief are
+    reported, never removed from the study.
+
+    \b
+    Examples:
+      scenmatrix import reviewed.xlsx
+      scenmatrix import reviewed.xlsx --apply
+      scenmatrix import reviewed.xlsx -s scenarios/other.yaml --apply --theirs
+    """
+    from .importer import apply_import, describe, plan_import
+
+    plan = plan_import(brief_path, default_study(study))
+    if as_json:
+        import dataclasses
+        import json
+
+        click.echo(json.dumps({"changes": [dataclasses.asdict(c) for c in plan.changes],
+                               "added": [{"impact": k, **v} for k, v in plan.added],
+                               "deleted": [{"table": t, "key": k} for t, k in plan.deleted],
+                               "conflicts": [{**dataclasses.asdict(c), "ours": o} for c, o in plan.conflicts],
+                               "study_changed": plan.study_changed}, indent=2, ensure_ascii=False))
+    else:
+        for line in describe(plan):
+            click.echo(line)
+    if do_apply:
+        diff = apply_import(plan, prefer)
+        click.echo(f"applied to {plan.study}" if diff else "nothing to apply", err=True)
+
+
 @cli.command()
 @reports_problems
 def templates() -> None:

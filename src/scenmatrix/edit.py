@@ -34,7 +34,7 @@ from . import store
 from .kinds import KINDS, Kind, kind_named
 from .problems import Problem, StudyError, did_you_mean
 
-__all__ = ["new_study", "add", "set_fields", "remove", "rename", "references", "entries", "entry_path",
+__all__ = ["new_study", "add", "set_fields", "apply", "remove", "rename", "references", "entries", "entry_path",
            "kind_of", "KINDS"]
 
 Loc = tuple[Any, ...]
@@ -88,6 +88,11 @@ def add(path: Path | str, kind: str, id: Optional[str] = None, fields: Optional[
     key-judgment, source). An impact's id is "SCENARIO/ACTOR" (or give scenario= and actor=); an
     indicator needs scenario= (or "SCENARIO/ID"). A key judgment's only field is "text".
     """
+    return _edit(path, _adding(kind, id, fields, scenario, actor), dry_run)
+
+
+def _adding(kind: str, id: Optional[str], fields: Optional[Mapping[str, Any]], scenario: Optional[str],
+            actor: Optional[str]):
     k = kind_of(kind)
     values = _coerce_fields(k, fields or {})
     _check_names(k, id, scenario, actor, new=True)
@@ -101,12 +106,35 @@ def add(path: Path | str, kind: str, id: Optional[str] = None, fields: Optional[
                                         f"change it with `scenmatrix set {k.name} {_show_id(k, loc)}`", key=True)])
         s.insert(loc, _new_value(s, k, values))
 
-    return _edit(path, change, dry_run)
+    return change
 
 
 def set_fields(path: Path | str, kind: str, id: Optional[str] = None, fields: Optional[Mapping[str, Any]] = None, *,
                scenario: Optional[str] = None, actor: Optional[str] = None, dry_run: bool = False) -> str:
     """Change fields of an existing entry; a field set to None is removed."""
+    return _edit(path, _setting(kind, id, fields, scenario, actor), dry_run)
+
+
+def apply(path: Path | str, operations: Iterable[tuple[str, str, str, Mapping[str, Any]]], *,
+          dry_run: bool = False) -> str:
+    """Several adds and sets as ONE edit: one lock, one validation, one atomic write (or none).
+
+    Each operation is ("add" | "set", kind, id, fields), with ids as for `add` and `set_fields`.
+    """
+    factories = {"add": _adding, "set": _setting}
+    changes = [factories[op](kind, id, fields, None, None) for op, kind, id, fields in operations]
+    if not changes:
+        return ""
+
+    def change(s: _Session) -> None:
+        for one in changes:
+            one(s)
+
+    return _edit(path, change, dry_run)
+
+
+def _setting(kind: str, id: Optional[str], fields: Optional[Mapping[str, Any]], scenario: Optional[str],
+             actor: Optional[str]):
     k = kind_of(kind)
     values = _coerce_fields(k, fields or {})
     if not values:
@@ -132,7 +160,7 @@ def set_fields(path: Path | str, kind: str, id: Optional[str] = None, fields: Op
                 like = entry.get(field, _sibling_field(s, k, field))
                 s.set(loc + (field,), _styled_like(value, like))
 
-    return _edit(path, change, dry_run)
+    return change
 
 
 def remove(path: Path | str, kind: str, id: Optional[str] = None, *, scenario: Optional[str] = None,

@@ -54,6 +54,10 @@ class OutputError(ScenmatrixError):
     """Content that cannot be written to a workbook (too long, a bad sheet name, ...)."""
 
 
+class WorkbookError(ScenmatrixError):
+    """A workbook to import that is refused: not an xlsx, encrypted, damaged or hostile."""
+
+
 def did_you_mean(word: str, choices: Iterable[str], aliases: dict[str, str] | None = None) -> Optional[str]:
     """A hint naming the closest choice: exact alias, same letters in another case, or a near spelling."""
     choices = [c for c in choices if isinstance(c, str)]  # a mis-typed key (1:, ~:) is no suggestion

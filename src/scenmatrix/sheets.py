@@ -18,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from . import __version__, vocab
 from .brief_tables import ANALYSIS_TABLES
 from .cells import lines_needed, put
+from .editable import EDITABLE, add_validations
 from .problems import TemplateError, Problem
 from .template import Sheet
 
@@ -80,8 +81,18 @@ def write_table(ws: Worksheet, spec: Sheet, ctx: "Context") -> None:
                   tableColumns=[TableColumn(id=i, name=h) for i, h in enumerate(headers, 1)],
                   tableStyleInfo=TableStyleInfo(name="TableStyleLight1", showRowStripes=True))
     ws.add_table(table)
+    _editable(ws, spec, list(frame.columns), last, ctx)
     ws.freeze_panes = "B4" if spec.table in ("impacts",) else "A4"
     ws.print_title_rows = "3:3"
+
+
+def _editable(ws: Worksheet, spec: Sheet, columns: list[str], last: int, ctx: "Context") -> None:
+    """Dropdowns on the columns a reviewer may change; the first sheet of each table is what import reads."""
+    table = EDITABLE.get(spec.table)
+    if table is None or spec.table in ctx.editable or not set(table.keys) <= set(columns):
+        return
+    add_validations(ws, spec.table, columns, FIRST_DATA_ROW, last, ctx.study)
+    ctx.editable[spec.table] = {"sheet": spec.title, "columns": columns, "header_row": 3}
 
 
 def _style_for(value) -> str:

@@ -1,0 +1,157 @@
+"""The brief's editable cells: which table columns a reviewer may change, their allowed values, and
+the hidden marker sheet that records what the brief was made from.
+
+The marker holds the study's id, file name and SHA-256, where each editable table landed, and a
+snapshot of every editable value as briefed: the common ancestor for a three-way merge when the
+study has changed since. A checksum over the marker catches tampering and damage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from . import __version__, vocab
+from .model import Study
+
+MARKER_SHEET = "_scenmatrix"
+MARKER_TITLE = "scenmatrix brief marker — do not edit"
+CHUNK = 30_000  # characters of JSON a cell, under Excel's 32,767
+
+
+@dataclass(frozen=True)
+class Editable:
+    """One table a reviewer can edit: its study kind, the columns that identify a row, the editable fields."""
+
+    kind: str
+    keys: tuple[str, ...]
+    fields: dict[str, str]  # field -> "effect" | "choice:<vocabulary>" | "text" | "contested"
+    can_add: bool = False
+
+
+EDITABLE: dict[str, Editable] = {
+    "impacts": Editable("impact", ("scenario", "actor"),
+                       {"effect": "effect", "confidence": "choice:confidence", "rationale": "text"}, can_add=True),
+    "scenarios": Editable("scenario", ("id",), {"likelihood": "choice:likelihood", "confidence": "choice:confidence"}),
+    "indicators": Editable("indicator", ("id",), {"status": "choice:status"}),
+    "evidence": Editable("evidence", ("id",), {"grade": "choice:grade", "contested": "contested"}),
+}
+# Columns a new Impacts row must fill besides the editable ones.
+NEW_IMPACT_FIELDS = ("domains", "evidence")
+
+
+def choices(vocabulary: str, study: Study) -> list[str]:
+    return {
+        "confidence": list(vocab.CONFIDENCE),
+        "likelihood": list(study.scale),
+        "status": list(vocab.INDICATOR_STATUS),
+        "grade": list(vocab.GRADES),
+    }[vocabulary]
+
+
+def contested_text(contested_by: dict[str, str]) -> str:
+    """'RU: called it a rumour' lines: actor ids so that the text reads back unambiguously."""
+    return "\n".join(f"{actor}: {note}" for actor, note in contested_by.items())
+
+
+def row_key(table: str, row: dict[str, Any]) -> str:
+    return "/".join(str(row[k]) for k in EDITABLE[table].keys)
+
+
+def snapshot(study: Study) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every editable value of the study, as the brief shows it: table -> row key -> field -> value."""
+    out: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in EDITABLE}
+    for sid, s in study.scenarios.items():
+        out["scenarios"][sid] = {"likelihood": s.likelihood, "confidence": s.confidence}
+        for iid, ind in s.indicators.items():
+            out["indicators"][iid] = {"status": ind.status}
+        for aid, imp in s.impacts.items():
+            out["impacts"][f"{sid}/{aid}"] = {"effect": imp.effect, "confidence": imp.confidence,
+                                              "rationale": imp.rationale}
+    for eid, e in study.evidence.items():
+        out["evidence"][eid] = {"grade": e.grade, "contested": contested_text(e.contested_by)}
+    return out
+
+
+# ---------------------------------------------------------------- writing (openpyxl only here)
+
+
+def add_validations(ws, table: str, columns: list[str], first: int, last: int, study: Study) -> None:
+    """Dropdowns of the allowed values on the editable columns, reaching below the table for new rows."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    spec = EDITABLE.get(table)
+    if spec is None:
+        return
+    for field, how in spec.fields.items():
+        if field not in columns:
+            continue
+        col = get_column_letter(columns.index(field) + 1)
+        if how == "effect":
+            dv = DataValidation(type="whole", operator="between", formula1=str(vocab.EFFECT_MIN),
+                                formula2=str(vocab.EFFECT_MAX))
+            dv.error = "An effect is a whole number from -3 (severe harm) to 3 (major gain)."
+        elif how.startswith("choice:"):
+            words = choices(how.split(":", 1)[1], study)
+            dv = DataValidation(type="list", formula1='"' + ",".join(words) + '"')
+            dv.error = "Choose one of: " + ", ".join(words)
+        else:
+            dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="32767")
+            dv.error = "At most 32,767 characters."
+        dv.errorTitle, dv.errorStyle, dv.showErrorMessage = "Not allowed", "stop", True
+        dv.add(f"{col}{first}:{col}{last + 500}")
+        ws.add_data_validation(dv)
+
+
+def write_marker(wb, study_name: str, study_sha256: str, template: str, study: Study,
+                 sheets: dict[str, dict[str, Any]]) -> None:
+    """The very hidden sheet that import reads: provenance, where the tables are, the snapshot, a checksum."""
+    ws = wb.create_sheet(MARKER_SHEET)
+    ws.sheet_state = "veryHidden"
+    payload = json.dumps({"tables": sheets, "snapshot": snapshot(study)}, ensure_ascii=False, sort_keys=True)
+    head = [MARKER_TITLE, __version__, study.study.id, study_name, study_sha256, template]
+    chunks = [payload[i:i + CHUNK] for i in range(0, len(payload), CHUNK)] or [""]
+    cells = head + [str(len(chunks)), _checksum(head, payload)] + chunks
+    for row, value in enumerate(cells, 1):
+        cell = ws.cell(row=row, column=1, value=value)
+        cell.data_type = "s"
+
+
+def _checksum(head: list[str], payload: str) -> str:
+    return hashlib.sha256("\x1f".join([*head, payload]).encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------- reading
+
+
+@dataclass
+class Marker:
+    version: str
+    study_id: str
+    study_name: str
+    study_sha256: str
+    template: str
+    tables: dict[str, dict[str, Any]]
+    snapshot: dict[str, dict[str, dict[str, Any]]]
+
+
+def read_marker(wb, fail: Callable[[str, Optional[str]], Exception]) -> Marker:
+    """The marker of a scenmatrix brief; `fail(message, hint)` builds the error for anything amiss."""
+    if MARKER_SHEET not in wb.sheetnames:
+        raise fail("not a scenmatrix brief (no marker sheet)", "import only briefs made by `scenmatrix brief`")
+    ws = wb[MARKER_SHEET]
+    values = [ws.cell(row=r, column=1).value for r in range(1, 9)]
+    if values[0] != MARKER_TITLE or not all(isinstance(v, str) for v in values):
+        raise fail("the brief's marker sheet is damaged or was edited", "import an unmodified brief")
+    head, count, checksum = values[:6], values[6], values[7]
+    if not count.isdigit() or not 0 < int(count) < 100_000:
+        raise fail("the brief's marker sheet is damaged or was edited", "import an unmodified brief")
+    payload = "".join(str(ws.cell(row=9 + i, column=1).value or "") for i in range(int(count)))
+    if _checksum(head, payload) != checksum:
+        raise fail("the brief's marker was tampered with (checksum mismatch)",
+                   "make a new brief with `scenmatrix brief` and review that")
+    data = json.loads(payload)
+    return Marker(head[1], head[2], head[3], head[4], head[5], data["tables"], data["snapshot"])
