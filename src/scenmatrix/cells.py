@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, Callable
 
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
@@ -29,15 +29,18 @@ def is_risky(text: str) -> bool:
     return text.startswith(RISKY_PREFIXES) or text.strip().upper() in ERROR_CODES
 
 
-def checked_text(text: str, where: str) -> str:
+def checked_text(text: str, where: "str | Callable[[], str]") -> str:
     """The text unchanged, or an OutputError naming where it was bound and what is wrong with it."""
+    where_text = where if isinstance(where, str) else None
     bad = ILLEGAL.search(text)
     if bad:
-        raise OutputError(f"{where}: text contains character U+{ord(bad.group()):04X}, which a workbook cannot "
+        where_text = where_text or where()  # type: ignore[operator]
+        raise OutputError(f"{where_text}: text contains character U+{ord(bad.group()):04X}, which a workbook cannot "
                           "hold — remove it from the study")
-    units = len(text.encode("utf-16-le")) // 2
+    units = len(text) if len(text) * 2 <= MAX_CELL_CHARS else len(text.encode("utf-16-le")) // 2
     if units > MAX_CELL_CHARS:
-        raise OutputError(f"{where}: text is {units:,} characters; an Excel cell holds at most {MAX_CELL_CHARS:,} "
+        where_text = where_text or where()  # type: ignore[operator]
+        raise OutputError(f"{where_text}: text is {units:,} characters; an Excel cell holds at most {MAX_CELL_CHARS:,} "
                           "— shorten it in the study")
     return text
 
@@ -45,10 +48,16 @@ def checked_text(text: str, where: str) -> str:
 def put(ws: Worksheet, row: int, col: int, value: Any, style: str | None = None) -> Cell:
     """Write one value; strings are always stored as text, never as a formula or error."""
     cell = ws.cell(row=row, column=col)
+    prepare(cell, value, style, where=lambda: f"{ws.title}!{cell.coordinate}")
+    return cell
+
+
+def prepare(cell: Any, value: Any, style: str | None, where: Callable[[], str]) -> None:
+    """Set a cell (real or buffered) to a value safely; `where()` names it in an error."""
     if style:  # first: assigning a named style resets quotePrefix
         cell.style = style
     if isinstance(value, str):
-        cell.value = checked_text(value, f"{ws.title}!{cell.coordinate}")
+        cell.value = checked_text(value, where)
         cell.data_type = "s"
         if is_risky(value):
             cell.quotePrefix = True
@@ -56,7 +65,6 @@ def put(ws: Worksheet, row: int, col: int, value: Any, style: str | None = None)
         cell.value = None
     else:
         cell.value = value
-    return cell
 
 
 def header_footer_text(text: str) -> str:

@@ -106,18 +106,17 @@ def add_validations(ws, table: str, columns: list[str], first: int, last: int, s
         ws.add_data_validation(dv)
 
 
-def write_marker(wb, study_name: str, study_sha256: str, template: str, study: Study,
+def write_marker(ws, study_name: str, study_sha256: str, template: str, study: Study,
                  sheets: dict[str, dict[str, Any]]) -> None:
     """The very hidden sheet that import reads: provenance, where the tables are, the snapshot, a checksum."""
-    ws = wb.create_sheet(MARKER_SHEET)
     ws.sheet_state = "veryHidden"
     payload = json.dumps({"tables": sheets, "snapshot": snapshot(study)}, ensure_ascii=False, sort_keys=True)
     head = [MARKER_TITLE, __version__, study.study.id, study_name, study_sha256, template]
     chunks = [payload[i:i + CHUNK] for i in range(0, len(payload), CHUNK)] or [""]
     cells = head + [str(len(chunks)), _checksum(head, payload)] + chunks
     for row, value in enumerate(cells, 1):
-        cell = ws.cell(row=row, column=1, value=value)
-        cell.data_type = "s"
+        cell = ws.cell(row=row, column=1)
+        cell.value, cell.data_type = value, "s"
 
 
 def _checksum(head: list[str], payload: str) -> str:

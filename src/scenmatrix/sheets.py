@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Callable
 
 import pandas as pd
@@ -18,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from . import __version__, vocab
 from .brief_tables import ANALYSIS_TABLES
 from .cells import lines_needed, put
+from .grid import stream_cells
 from .editable import EDITABLE, add_validations
 from .problems import TemplateError, Problem
 from .template import Sheet
@@ -58,6 +60,7 @@ def _auto_width(header: str, values: pd.Series, fixed: float | None) -> float:
 
 
 def write_table(ws: Worksheet, spec: Sheet, ctx: "Context") -> None:
+    """A data table as an Excel table with filters and a frozen header; its rows are streamed."""
     frame = _table_frame(spec, ctx)
     headers = list(spec.columns.values()) if spec.columns else list(frame.columns)
     _heading(ws, ctx, spec.title)
@@ -66,24 +69,46 @@ def write_table(ws: Worksheet, spec: Sheet, ctx: "Context") -> None:
         put(ws, 3, c, header, "sm_header")
         widths[c] = _auto_width(header, frame[field], spec.widths.get(field))
         ws.column_dimensions[get_column_letter(c)].width = widths[c]
-    styles = ["sm_effect" if field == "effect" else None for field in frame.columns]
-    for r, row in enumerate(frame.itertuples(index=False, name=None), FIRST_DATA_ROW):
-        for c, value in enumerate(row, 1):
-            value = value.item() if hasattr(value, "item") else value
-            put(ws, r, c, value, styles[c - 1] or _style_for(value))
-    last = FIRST_DATA_ROW + max(len(frame), 1) - 1
-    _fit_rows(ws, FIRST_DATA_ROW, last, widths)
     ws.row_dimensions[3].height = max(lines_needed(h, widths[c + 1]) for c, h in enumerate(headers)) * LINE_HEIGHT + 4
-    _links(ws, spec, frame, ctx)
+    ws.stream(FIRST_DATA_ROW, len(frame), lambda: _table_rows(spec, frame, widths, ctx))
+    last = FIRST_DATA_ROW + max(len(frame), 1) - 1
     _status_colours(ws, frame, last)
     ref = f"A3:{get_column_letter(len(headers))}{last}"
     table = Table(displayName=_table_name(spec.title), ref=ref,
                   tableColumns=[TableColumn(id=i, name=h) for i, h in enumerate(headers, 1)],
                   tableStyleInfo=TableStyleInfo(name="TableStyleLight1", showRowStripes=True))
-    ws.add_table(table)
+    with warnings.catch_warnings():  # openpyxl warns in write-only mode even when the columns are given
+        warnings.filterwarnings("ignore", "In write-only mode you must add table columns manually")
+        ws.add_table(table)
     _editable(ws, spec, list(frame.columns), last, ctx)
     ws.freeze_panes = "B4" if spec.table in ("impacts",) else "A4"
     ws.print_title_rows = "3:3"
+
+
+def _table_rows(spec: Sheet, frame: pd.DataFrame, widths: dict[int, float], ctx: "Context"):
+    """Each data row's cells (with links to the rows they name) and the height its wrapped text needs."""
+    columns = list(frame.columns)
+    styles = ["sm_effect" if field == "effect" else None for field in columns]
+    targets = [_link_table(spec, field) for field in columns]
+    link_font = Font(name=ctx.style.font, size=ctx.style.size, color="0563C1", underline="single")
+    for r, row in enumerate(frame.itertuples(index=False, name=None), FIRST_DATA_ROW):
+        values = [v.item() if hasattr(v, "item") else v for v in row]
+        cells = stream_cells(spec.title, r, ((v, styles[c] or _style_for(v)) for c, v in enumerate(values)))
+        lines = 1
+        for c, value in enumerate(values):
+            if isinstance(value, str) and value:
+                lines = max(lines, lines_needed(value, widths[c + 1]))
+                target = ctx.link(targets[c], value.split("; ")[0]) if targets[c] else None
+                if target:
+                    cells[c].hyperlink = Hyperlink(ref=cells[c].coordinate, location=target[1:])
+                    cells[c].font = link_font
+        yield cells, min(409, lines * LINE_HEIGHT + 3)
+
+
+def _link_table(spec: Sheet, field: str):
+    """Impacts link to their first evidence; indicators and impacts to their scenario and actor."""
+    target = {"evidence": "evidence", "scenario": "scenarios", "actor": "actors"}.get(field)
+    return target if target != spec.table else None
 
 
 def _editable(ws: Worksheet, spec: Sheet, columns: list[str], last: int, ctx: "Context") -> None:
@@ -119,21 +144,6 @@ def _table_frame(spec: Sheet, ctx: "Context") -> pd.DataFrame:
                                      f"sheet {spec.title!r}: table {spec.table!r} has no column {unknown[0]!r}",
                                      f"columns: {', '.join(frame.columns)}")])
     return frame[list(spec.columns)]
-
-
-def _links(ws: Worksheet, spec: Sheet, frame: pd.DataFrame, ctx: "Context") -> None:
-    """Impacts link to their first evidence; indicators and impacts link to their scenario."""
-    for c, field in enumerate(frame.columns, 1):
-        target_table = {"evidence": "evidence", "scenario": "scenarios", "actor": "actors"}.get(field)
-        if not target_table or target_table == spec.table:
-            continue
-        for r, value in enumerate(frame[field], FIRST_DATA_ROW):
-            key = str(value).split("; ")[0] if value else None
-            target = ctx.link(target_table, key) if key else None
-            if target:
-                cell = ws.cell(row=r, column=c)
-                cell.hyperlink = Hyperlink(ref=cell.coordinate, location=target[1:])
-                cell.font = Font(name=ctx.style.font, size=ctx.style.size, color="0563C1", underline="single")
 
 
 def _status_colours(ws: Worksheet, frame: pd.DataFrame, last: int) -> None:

@@ -11,7 +11,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import IO, Any, Iterator
 
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import ConstructorError, DuplicateKeyError, RoundTripConstructor
@@ -168,11 +168,22 @@ def read_document(path: Path | str) -> Document:
 
 def write_atomic(path: Path | str, data: bytes) -> None:
     """Write through a temporary file in the same folder, fsync, then replace: readers never see half a file."""
+    with atomic_writer(path) as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def atomic_writer(path: Path | str) -> Iterator[IO[bytes]]:
+    """A binary file that becomes `path` only if the block completes: temp file, fsync, replace.
+
+    For output too large to hold in memory first (a big brief); on any error the temp file is removed
+    and an earlier file at `path` is untouched.
+    """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        with os.fdopen(fd, "w+b") as handle:
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         if path.exists():
