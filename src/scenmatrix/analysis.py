@@ -101,24 +101,33 @@ def sensitivity(matrix: pd.DataFrame, scenarios: pd.DataFrame) -> pd.DataFrame:
     `low`/`high` are the actor's expected impact at either end; `swing` = high - low. Sorted by
     actor, then largest swing first.
     """
+    import numpy as np
+
     bands = _bands(matrix, scenarios)
-    effects = matrix.fillna(0.0)
-    base = effects.mul(bands["mid"], axis=0).sum()
-    rows = []
-    for actor in matrix.columns:
-        for sid in matrix.index:
-            e, (lo, hi, mid) = effects.at[sid, actor], bands.loc[sid, ["probability_low", "probability_high", "mid"]]
-            if e:
-                ends = sorted([base[actor] + e * (lo - mid), base[actor] + e * (hi - mid)])
-                rows.append((actor, "likelihood", sid, "", *ends))
-            if pd.notna(matrix.at[sid, actor]):
-                down, up = max(e - 1, -3) - e, min(e + 1, 3) - e
-                rows.append((actor, "rating", sid, f"{int(e):+d}", base[actor] + down * mid, base[actor] + up * mid))
-    out = pd.DataFrame(rows, columns=["actor", "factor", "scenario", "rating", "low", "high"])
+    rated = matrix.notna().to_numpy()
+    e = matrix.fillna(0.0).to_numpy()  # scenarios x actors
+    lo, hi, mid = (bands[c].to_numpy()[:, None] for c in ("probability_low", "probability_high", "mid"))
+    base = np.broadcast_to((e * mid).sum(axis=0), e.shape)
+    # A scenario's likelihood across its band (where the actor is affected at all).
+    like_a, like_b = base + e * (lo - mid), base + e * (hi - mid)
+    # One rating a step down and up, clipped to the scale (an unrated pair is not a factor).
+    down, up = base + (np.maximum(e - 1, -3) - e) * mid, base + (np.minimum(e + 1, 3) - e) * mid
+    s_idx, a_idx = np.nonzero(e != 0)
+    r_idx, ra_idx = np.nonzero(rated)
+    actors, sids = np.asarray(matrix.columns, dtype=object), np.asarray(matrix.index, dtype=object)
+    likelihood = pd.DataFrame({
+        "actor": actors[a_idx], "factor": "likelihood", "scenario": sids[s_idx], "rating": "",
+        "low": np.minimum(like_a, like_b)[s_idx, a_idx], "high": np.maximum(like_a, like_b)[s_idx, a_idx],
+        "_o": a_idx})
+    rating = pd.DataFrame({
+        "actor": actors[ra_idx], "factor": "rating", "scenario": sids[r_idx],
+        "rating": [f"{int(v):+d}" for v in e[r_idx, ra_idx]],
+        "low": down[r_idx, ra_idx], "high": up[r_idx, ra_idx], "_o": ra_idx})
+    # Within an actor: likelihood factors, then ratings, each in scenario order, before sorting by swing.
+    out = pd.concat([likelihood, rating], ignore_index=True)
     out["swing"] = out["high"] - out["low"]
-    order = {a: i for i, a in enumerate(matrix.columns)}
-    return (out.assign(_o=out["actor"].map(order)).sort_values(["_o", "swing"], ascending=[True, False], kind="stable")
-            .drop(columns="_o").reset_index(drop=True))
+    out = out.sort_values(["_o", "swing"], ascending=[True, False], kind="stable")
+    return out.drop(columns="_o").reset_index(drop=True)
 
 
 def monte_carlo(matrix: pd.DataFrame, scenarios: pd.DataFrame, samples: int = 10_000, seed: int = 2022,

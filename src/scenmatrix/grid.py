@@ -109,7 +109,9 @@ def flush(grid: Grid, write_only: bool) -> None:
             if height is not None:
                 ws.row_dimensions[row].height = height
             for spec in cells:
-                _apply(spec, ws.cell(row=row, column=spec.column), styles)
+                cell = ws.cell(row=row, column=spec.column)
+            _apply(spec, cell, styles)
+            cell._style = copy(cell._style)  # a normal sheet's cells can be restyled later: own copies
         return
     _append_rows(grid, ws, styles)
 
@@ -133,37 +135,48 @@ def _append_rows(grid: Grid, ws, styles: "_StyleCache") -> None:
         next_row = row + 1
 
 
+_TYPES = {str: "s", int: "n", float: "n", bool: "b", type(None): "n"}
+
+
 def _apply(spec: GridCell, cell, styles: "_StyleCache") -> None:
-    cell.value = spec.value
-    if spec.data_type:
-        cell.data_type = spec.data_type
-    styles.apply(spec, cell)
+    kind = _TYPES.get(type(spec.value))
+    if kind is not None and spec.data_type in (None, kind):
+        # The text was checked by `prepare`; skip openpyxl's second pass over every value.
+        cell._value, cell.data_type = spec.value, kind
+    else:
+        cell.value = spec.value
+        if spec.data_type:
+            cell.data_type = spec.data_type
+    cell._style = styles.style(spec)  # shared, never mutated: the writer only reads it
     if spec.hyperlink is not None:
         cell.hyperlink = copy(spec.hyperlink)
         cell.hyperlink.ref = cell.coordinate
 
 
 class _StyleCache:
-    """Computing a cell's style (named style plus overrides) once per combination, not once per cell."""
+    """A cell's style (named style plus overrides) computed once per combination, not once per cell."""
 
     def __init__(self, ws):
         self._ws = ws
-        self._cache: dict[tuple, Any] = {}
+        self._cache: dict[tuple, tuple[Any, tuple]] = {}
 
-    def apply(self, spec: GridCell, cell) -> None:
-        key = (spec.style, spec.quotePrefix, repr(spec.font), repr(spec.fill), repr(spec.alignment),
-               spec.number_format)
+    def style(self, spec: GridCell):
+        overrides = (spec.font, spec.fill, spec.alignment)
+        # Identity keys are cheap; the cache holds the objects, so an id is never reused meanwhile.
+        key = (spec.style, spec.quotePrefix, spec.number_format, *map(id, overrides))
         if key not in self._cache:
             proto = WriteOnlyCell(self._ws)
             if spec.style:
                 proto.style = spec.style
-            for name in ("font", "fill", "alignment", "number_format"):
-                if getattr(spec, name) is not None:
-                    setattr(proto, name, getattr(spec, name))
+            for name, value in zip(("font", "fill", "alignment"), overrides):
+                if value is not None:
+                    setattr(proto, name, value)
+            if spec.number_format is not None:
+                proto.number_format = spec.number_format
             if spec.quotePrefix:
                 proto.quotePrefix = True
-            self._cache[key] = proto._style
-        cell._style = copy(self._cache[key])
+            self._cache[key] = (proto._style, overrides)
+        return self._cache[key][0]
 
 
 def stream_cells(title: str, row: int, values: Iterable[tuple[Any, Optional[str]]]) -> list[GridCell]:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import typing
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
 
 from pydantic import ValidationError
 
 from . import vocab
-from .model import Study
+from .model import CIB_ID_PATTERN, CIB_REF_PATTERN, Study
 from .problems import Problem, StudyError, did_you_mean
-from .store import Document, read_document, round_trip_yaml
+from .fastload import fast_tree
+from .store import Document, parse, read_document, read_text, round_trip_yaml
 
 Loc = tuple[Any, ...]
 
@@ -23,6 +25,7 @@ class LoadedStudy:
 
     document: Document
     study: Study
+    warnings: list[Problem] = field(default_factory=list)  # worth a look, but the study is valid
 
     @property
     def path(self) -> Path:
@@ -31,12 +34,22 @@ class LoadedStudy:
 
 def load(path: Path | str) -> LoadedStudy:
     """Read and validate a study; raise StudyError holding every problem if it is not valid."""
-    document = read_document(path)
+    path = Path(path)
+    text = read_text(path)
+    fast = fast_tree(text)
+    if fast is not None:  # a shortcut to "valid" only: any problem or warning is found again with positions
+        document = Document(path, text, fast)
+        study, problems = validate_document(document)
+        if study is not None and not problems:
+            warnings = study_warnings(document, study)
+            if not warnings:
+                return LoadedStudy(document, study)
+    document = parse(path, text)
     study, problems = validate_document(document)
     if problems:
         raise StudyError(problems)
     assert study is not None
-    return LoadedStudy(document, study)
+    return LoadedStudy(document, study, study_warnings(document, study))
 
 
 def validate_document(document: Document) -> tuple[Optional[Study], list[Problem]]:
@@ -44,7 +57,7 @@ def validate_document(document: Document) -> tuple[Optional[Study], list[Problem
     tree = document.tree
     if not isinstance(tree, dict):
         return None, [locate.problem((), "structure", "a study must be a mapping with `study:`, `actors:`, `scenarios:` ...")]
-    anchors = list(_anchored(tree, ()))
+    anchors = list(_anchored(tree, ())) if hasattr(tree, "lc") else []  # plain fast-path data has none
     if anchors:
         return None, _anchor_problems(document) or [
             locate.problem(loc, "anchor", "YAML anchors and aliases are not allowed in a study",
@@ -82,6 +95,22 @@ _NOT_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD
 
 def check_characters(node: Any, loc: Loc, locate: "Locator") -> Iterator[Problem]:
     """Text holding a control character or lone surrogate (written as an escape): no sheet can hold it."""
+    texts: list[str] = []
+    _collect_text(node, texts)
+    if not _NOT_PRINTABLE.search("\n".join(texts)):  # one search over everything: the common case
+        return
+    yield from _locate_characters(node, loc, locate)
+
+
+def _collect_text(node: Any, out: list[str]) -> None:
+    for value in node.values() if isinstance(node, dict) else node if isinstance(node, list) else ():
+        if isinstance(value, str):
+            out.append(value)
+        else:
+            _collect_text(value, out)
+
+
+def _locate_characters(node: Any, loc: Loc, locate: "Locator") -> Iterator[Problem]:
     items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
     for part, value in items:
         if isinstance(value, str):
@@ -91,7 +120,7 @@ def check_characters(node: Any, loc: Loc, locate: "Locator") -> Iterator[Problem
                                      f"{_path(loc + (part,))}: unprintable character U+{ord(bad.group()):04X} in text",
                                      "remove the escape (\\0, \\e, \\x07, \\ud800, ...) that writes it")
         else:
-            yield from check_characters(value, loc + (part,), locate)
+            yield from _locate_characters(value, loc + (part,), locate)
 
 
 def _anchored(node: Any, loc: Loc) -> Iterator[Loc]:
@@ -140,10 +169,20 @@ class Locator:
         loc = tuple(error["loc"])
         kind = error["type"]
         if loc and loc[-1] == "[key]":
+            if loc[:2] == ("cib", "judgments"):
+                return self.problem(loc[:-1], "id", f"{_path(loc[:-2])}: {_show(loc[-2])} does not name a variant",
+                                    "write DESCRIPTOR.VARIANT with the ids of cib.descriptors, e.g. "
+                                    "iran-support.extensive", key=True)
+            if loc[:1] == ("cib",):
+                return self.problem(loc[:-1], "id", f"{_path(loc[:-2])}: invalid id {_show(loc[-2])}",
+                                    "cross-impact ids start with a letter, then letters, digits, '_', '-' (no '.': "
+                                    "judgments name a variant as DESCRIPTOR.VARIANT)", key=True)
             return self.problem(loc[:-1], "id", f"{_path(loc[:-2])}: invalid id {_show(loc[-2])}",
                                 "ids start with a letter, then letters, digits, '_', '.', '-' (at most 40)", key=True)
         field = loc[-1] if loc else "study"
         value = error.get("input")
+        if loc[:2] == ("cib", "judgments") and len(loc) == 4:
+            return self._judgment(loc, kind, value, error)
         if kind == "missing":
             return self.problem(loc[:-1], "missing", f"{_path(loc[:-1])}: missing required field '{field}'", key=True)
         if kind == "extra_forbidden":
@@ -159,6 +198,18 @@ class Locator:
             return self.problem(loc, "vocabulary", f"{_path(loc)}: {_show(value)} is not a valid {_noun(field, loc)}", hint)
         message, hint = _describe(kind, field, value, error)
         return self.problem(loc, kind, f"{_path(loc)}: {message}", hint)
+
+    def _judgment(self, loc: Loc, kind: str, value: Any, error: dict) -> Problem:
+        """A cross-impact judgment that is not a whole number -3..+3."""
+        where = f"{_path(loc[:3])} -> {loc[3]}"
+        hint = "-3 strongly hinders ... 0 no influence (or leave it out) ... +3 strongly promotes"
+        if kind in ("greater_than_equal", "less_than_equal"):
+            return self.problem(loc, "cib-judgment", f"{where}: judgment {_show(value)} is out of range -3..3", hint)
+        if kind in ("int_type", "int_from_float", "int_parsing"):
+            return self.problem(loc, "cib-judgment", f"{where}: expected a whole number, got {_type_name(value)}",
+                                hint)
+        message, other = _describe(kind, loc[-1], value, error)
+        return self.problem(loc, kind, f"{where}: {message}", other)
 
 
 def _show(value: Any) -> str:
@@ -202,6 +253,8 @@ def _fields_at(loc: Loc) -> list[str]:
     for part in loc:
         if isinstance(shape, type) and issubclass(shape, model.Entity) and part in shape.model_fields:
             shape = shape.model_fields[part].annotation
+            if typing.get_origin(shape) is typing.Union:  # Optional[Entity] -> Entity
+                shape = next((a for a in typing.get_args(shape) if a is not type(None)), shape)
         else:
             args = getattr(shape, "__args__", ())
             shape = args[-1] if args else None
@@ -225,7 +278,10 @@ def _describe(kind: str, field: Any, value: Any, error: dict) -> tuple[str, Opti
     if kind == "string_too_short":
         return "must not be empty", None
     if kind == "too_short":
-        return f"needs at least {ctx.get('min_length', 1)} entry", None
+        least = ctx.get("min_length", 1)
+        if field == "variants":
+            return f"needs at least {least} variants", "a descriptor has two or more mutually exclusive variants"
+        return f"needs at least {least} {'entry' if least == 1 else 'entries'}", None
     if kind in ("date_type", "date_from_datetime_inexact", "date_parsing"):
         return f"expected a date, got {_show(value)}", "write it as YYYY-MM-DD, unquoted"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
@@ -305,6 +361,7 @@ def check_references(tree: dict, locate: Locator) -> Iterator[Problem]:
                             (section, fid, "evidence"))
     yield from _scenario_references(tree, locate, ref, refs)
     yield from _likelihood_scale(tree, locate)
+    yield from _cib_references(tree, locate)
 
 
 def _likelihood_scale(tree: dict, locate: Locator) -> Iterator[Problem]:
@@ -334,6 +391,74 @@ def _scale_synonyms(scale_name: str) -> dict[str, str]:
     return out if scale_name != "icd203" else {**out, **vocab.ICD203_SYNONYMS}
 
 
+_VARIANT_REF = re.compile(CIB_REF_PATTERN)
+_CIB_ID = re.compile(CIB_ID_PATTERN)
+
+
+def _cib_references(tree: dict, locate: Locator) -> Iterator[Problem]:
+    """Every judgment names a variant of cib.descriptors, as DESCRIPTOR.VARIANT, and acts on another descriptor.
+
+    References the schema already refuses (not DESCRIPTOR.VARIANT at all) are left to it, and so is
+    every unknown descriptor while a descriptor id is itself invalid (the reference may mean it).
+    """
+    cib = _mapping(tree, "cib")
+    descriptors = _mapping(cib, "descriptors")
+    bad_ids = any(not isinstance(d, str) or not _CIB_ID.match(d) for d in descriptors)
+    variants = {d: list(_mapping(entry, "variants")) for d, entry in descriptors.items()}
+    refs = [f"{d}.{v}" for d, vs in variants.items() for v in vs]
+
+    def known(text: Any, loc: Loc) -> Iterator[Problem]:
+        if not isinstance(text, str) or not _VARIANT_REF.match(text):
+            return
+        descriptor, variant = text.split(".", 1)
+        if descriptor not in variants:
+            if bad_ids:
+                return
+            hint = did_you_mean(text, refs) or did_you_mean(descriptor, variants) or (
+                f"descriptors: {', '.join(map(str, variants))}" if variants else "no descriptor is defined yet")
+            yield locate.problem(loc, "reference", f"{_path(loc[:-1])}: {text!r}: unknown descriptor {descriptor!r}",
+                                 hint, key=True)
+        elif variant not in variants[descriptor]:
+            own = [r for r in refs if r.startswith(descriptor + ".")]
+            hint = did_you_mean(text, own) or f"variants of {descriptor}: {', '.join(map(str, variants[descriptor]))}"
+            yield locate.problem(loc, "reference", f"{_path(loc[:-1])}: {text!r}: descriptor {descriptor!r} has no "
+                                 f"variant {variant!r}", hint, key=True)
+
+    for source, row in _mapping(cib, "judgments").items():
+        loc = ("cib", "judgments", source)
+        yield from known(source, loc)
+        for target in _mapping(row):
+            yield from known(target, loc + (target,))
+            if (isinstance(source, str) and isinstance(target, str) and _VARIANT_REF.match(source)
+                    and _VARIANT_REF.match(target) and source.split(".")[0] == target.split(".")[0]):
+                yield locate.problem(loc + (target,), "cib-self", f"{_path(loc)} -> {target}: a descriptor does not "
+                                     "act on itself", "judge only how a variant acts on the variants of other "
+                                     "descriptors; remove this entry", key=True)
+
+
+def study_warnings(document: Document, study: Study) -> list[Problem]:
+    """What is worth a look in a valid study without making it invalid: cross-impact judgment groups
+    (one variant's judgments on another descriptor) that do not sum to zero."""
+    if study.cib is None:
+        return []
+    from . import cib, cib_study
+
+    locate = Locator(document)
+    m = cib_study.to_matrix(study.cib)
+    out = []
+    for group in cib.group_sums(m):
+        d = m.descriptor_of(group.row)
+        source = f"{m.descriptors[d]}.{m.variants[d][group.row - m.offsets[d]]}"
+        target = m.descriptors[group.descriptor]
+        row = study.cib.judgments.get(source, {})
+        first = next(t for t in row if cib_study.split_ref(t)[0] == target)
+        loc = ("cib", "judgments", source, first)
+        out.append(locate.problem(loc, "cib-sum", f"warning: {_path(loc[:3])}: the judgments on {target!r} sum to "
+                                  f"{group.total:+d}, not 0",
+                                  "CIB judgment groups are usually balanced so that each sums to 0", key=True))
+    return sorted(out)
+
+
 def _scenario_references(tree: dict, locate: Locator, ref, refs) -> Iterator[Problem]:
     indicator_owner: dict[Any, Any] = {}
     for sid, scenario in _mapping(tree, "scenarios").items():
@@ -356,17 +481,37 @@ def _scenario_references(tree: dict, locate: Locator, ref, refs) -> Iterator[Pro
             yield from refs("domain", impact.get("domains"), loc + ("domains",))
 
 
-def check_report(paths: Iterable[Path | str]) -> tuple[list[Problem], list[str]]:
-    """Problems of every study, and a one-line summary of each valid one."""
-    problems: list[Problem] = []
-    summaries: list[str] = []
+@dataclass
+class Report:
+    """What checking several studies found: problems (fail), warnings (do not), and a line per valid study."""
+
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    summaries: list[str] = field(default_factory=list)
+
+
+def check_studies(paths: Iterable[Path | str]) -> Report:
+    """Problems and warnings of every study, and a one-line summary of each valid one."""
+    report = Report()
     for path in paths:
         try:
             loaded = load(path)
         except StudyError as exc:
-            problems += exc.problems
+            report.problems += exc.problems
             continue
+        report.warnings += loaded.warnings
         s = loaded.study
         impacts = sum(len(x.impacts) for x in s.scenarios.values())
-        summaries.append(f"{path}: valid ({len(s.scenarios)} scenarios, {len(s.actors)} actors, {impacts} impacts)")
-    return problems, summaries
+        model = ""
+        if s.cib is not None:
+            variants = sum(len(d.variants) for d in s.cib.descriptors.values())
+            model = f", a cross-impact model of {len(s.cib.descriptors)} descriptors and {variants} variants"
+        report.summaries.append(f"{path}: valid ({len(s.scenarios)} scenarios, {len(s.actors)} actors, "
+                                f"{impacts} impacts{model})")
+    return report
+
+
+def check_report(paths: Iterable[Path | str]) -> tuple[list[Problem], list[str]]:
+    """Problems of every study, and a one-line summary of each valid one (warnings: see `check_studies`)."""
+    report = check_studies(paths)
+    return report.problems, report.summaries
