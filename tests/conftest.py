@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable, Optional
 
 import pytest
+
+# Every edit in the tests (in this process and in the `scenmatrix` processes they start) checks its
+# region proof against a parse of the whole patched text: see scenmatrix.edit._Session._proven.
+os.environ["SCENMATRIX_CROSS_CHECK"] = "1"
 
 # A minimal but complete study: 3 actors (with names and aliases, for did-you-mean), 2 scenarios with
 # impacts and indicators, a source, evidence, a driver and a constraint.

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "russia-iran-2022.yaml"
 GENERATED = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
 STANDARD_SHEETS = ["Cover", "Matrix", "Actors", "Scenarios", "Indicators", "Impacts", "Evidence",
-                   "Drivers & constraints", "Exposure", "Sensitivity", "Alignment", "Charts"]
+                   "Drivers & constraints", "Exposure", "Sensitivity", "Alignment", "Cross-impact", "Charts"]
 
 SMALL = """\
 # yaml-language-server: $schema=study.schema.json

@@ -24,6 +24,21 @@ ERROR_CODES = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A
 ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+# Excel reads `_xHHHH_` in a cell's text as the character U+HHHH (ECMA-376 ST_Xstring), so text holding
+# such a sequence literally ("_x003D_1+1", which Excel would show as "=1+1") is written with its underscore
+# escaped as `_x005F_`. openpyxl does not decode on reading: `ooxml_unescape` does what Excel does.
+_OOXML_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
+_OOXML_CHAR = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def ooxml_escape(text: str) -> str:
+    return _OOXML_ESCAPE.sub("_x005F_", text) if "_x" in text else text
+
+
+def ooxml_unescape(text: str) -> str:
+    return _OOXML_CHAR.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
 def is_risky(text: str) -> bool:
     """Would a spreadsheet take this text for a formula, a command or an error value?"""
     return text.startswith(RISKY_PREFIXES) or text.strip().upper() in ERROR_CODES
@@ -57,7 +72,7 @@ def prepare(cell: Any, value: Any, style: str | None, where: Callable[[], str]) 
     if style:  # first: assigning a named style resets quotePrefix
         cell.style = style
     if isinstance(value, str):
-        cell.value = checked_text(value, where)
+        cell.value = ooxml_escape(checked_text(value, where))
         cell.data_type = "s"
         if is_risky(value):
             cell.quotePrefix = True

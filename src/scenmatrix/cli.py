@@ -67,13 +67,20 @@ def cli() -> None:
 
     A study (scenarios/*.yaml) says which scenarios may unfold and how likely (ICD 203 words),
     which actors each helps or hurts and how much (-3..+3), on what evidence (Admiralty grades),
-    and which indicators would show it unfolding.
+    and which indicators would show it unfolding. A command's STUDY (or -s/--study) defaults to
+    $SCENMATRIX_STUDY, else the only study under scenarios/.
 
     \b
-    Start here:
+    Examples:
+      scenmatrix new scenarios/gulf.yaml --title "Gulf security"     start a study
+      scenmatrix add actor IR --name Iran --kind state -s scenarios/gulf.yaml
       scenmatrix validate                      check every study under scenarios/
-      scenmatrix brief                         build briefs/russia-iran-2022.xlsx
+      scenmatrix show                          the scenarios x actors matrix of effects
+      scenmatrix brief                         build briefs/russia-iran-2022-standard.xlsx
+      scenmatrix diff --since HEAD~1           what changed since the last commit
       scenmatrix export --format json          the study's tables, for scripts
+
+    `scenmatrix COMMAND --help` shows a command's options and examples.
     """
 
 
@@ -81,27 +88,32 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @reports_problems
 def validate(paths: tuple[Path, ...]) -> None:
-    """Check studies and report every problem, one a line, as path:line:col: message.
+    """Check studies and report every problem with its position.
 
-    With no PATH, checks every *.yaml under scenarios/. A folder checks the studies in it.
-    Exit code 0 when all are valid, 1 when any problem was found.
+    Problems are printed one a line, as path:line:col: message — hint. With no PATH, checks every
+    *.yaml under scenarios/. A folder checks the studies in it. Exit code 0 when all are valid, 1
+    when any problem was found. Warnings (such as cross-impact
+    judgment groups that do not sum to zero) are printed too but do not fail the check.
 
     \b
-    Example:
+    Examples:
       $ scenmatrix validate scenarios/russia-iran-2022.yaml
-      scenarios/russia-iran-2022.yaml: valid (4 scenarios, 19 actors, 52 impacts)
+      scenarios/russia-iran-2022.yaml: valid (4 scenarios, 22 actors, 34 impacts, ...)
+      $ scenmatrix validate draft.yaml
+      draft.yaml:622:17: scenarios.S1.likelihood: 'probable' is not a valid likelihood term — did
+      you mean 'likely'?
     """
-    from .validate import check_report
+    from .validate import check_studies
 
     targets = _expand(paths or (STUDY_DIR,))
     if not targets:
         raise click.UsageError("no study files found; give a path to a .yaml study")
-    problems, summaries = check_report(targets)
-    for line in summaries:
+    report = check_studies(targets)
+    for line in report.summaries:
         click.echo(line)
-    for problem in problems:
+    for problem in report.warnings + report.problems:
         click.echo(str(problem), err=True)
-    if problems:
+    if report.problems:
         sys.exit(1)
 
 
@@ -114,7 +126,8 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
 
 @cli.command()
 @STUDY_ARG
-@click.option("-f", "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True,
+              help="json: the tables (or one, with --table) as one document; csv: one table.")
 @click.option("--table", type=click.Choice(
     ["sources", "key_judgments", "actors", "scenarios", "indicators", "impacts", "evidence", "drivers"]),
     help="Only this table (required for CSV on stdout).")
@@ -122,7 +135,10 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
               help="Write one file a table into this folder instead of stdout.")
 @reports_problems
 def export(study: Optional[Path], fmt: str, table: Optional[str], output: Optional[Path]) -> None:
-    """Print the study's normalized tables as JSON or CSV, or write them to a folder.
+    """Print the study's tables as JSON or CSV, or write them to files.
+
+    One row an entry, ids written out: sources, key judgments, actors, scenarios, indicators,
+    impacts (one row a scenario and actor), evidence and drivers (constraints included).
 
     \b
     Examples:
@@ -155,8 +171,8 @@ def export(study: Optional[Path], fmt: str, table: Optional[str], output: Option
 def brief(study: Optional[Path], template: str, output: Optional[Path]) -> None:
     """Build an Excel brief of a study from a template.
 
-    STUDY defaults to the article's study. The file is written atomically: a failed build leaves
-    any earlier brief at OUTPUT untouched.
+    TEMPLATE is a name from `scenmatrix templates` or a path to a template .yaml. The file is
+    written atomically: a failed build leaves any earlier brief at OUTPUT untouched.
 
     \b
     Examples:
@@ -184,13 +200,15 @@ def brief(study: Optional[Path], template: str, output: Optional[Path]) -> None:
 @click.option("--seed", default=2022, show_default=True, type=int, help="Monte Carlo seed (same seed, same figures).")
 @reports_problems
 def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int) -> None:
-    """Who is most exposed, what moves each actor's outlook, and who is aligned with whom.
+    """Rank actors by exposure; show what moves them and who aligns.
 
     \b
     Per actor: expected net impact (band midpoints) and its range (band edges), expected harm,
     worst case, spread, Monte Carlo percentiles of net impact with likelihoods drawn within their
     bands and the chance it is negative, and the one judgment that moves it most.
-    Then the strongest alignments and oppositions between actors (MACTOR-style).
+    Then the strongest alignments and oppositions between actors (MACTOR-style), and, when the
+    study has a cross-impact model (`cib:`), its consistent scenarios: the variant of each
+    descriptor, the inconsistency and the total impact score.
 
     \b
     Examples:
@@ -207,6 +225,9 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int) -> No
     names = {aid: a.name for aid, a in loaded.study.actors.items()}
     report = actor_report(results, names)
     pairs = results["alignment_pairs"]
+    from .cib_study import analyze as cib_analyze
+
+    cib = cib_analyze(loaded.study.cib) if loaded.study.cib is not None else None
     if as_json:
         import json
 
@@ -215,6 +236,7 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int) -> No
             "sensitivity": results["sensitivity"].to_dict("records"),
             "alignment_pairs": pairs.to_dict("records"),
             "alignment": results["alignment"].astype(object).where(results["alignment"].notna(), None).to_dict(),
+            **({"cib": cib.to_json()} if cib is not None else {}),
         }, indent=2, ensure_ascii=False))
         return
     from . import render
@@ -223,6 +245,8 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int) -> No
     click.echo(render.actor_report(report))
     click.echo("\nStrongest alignments and oppositions\n")
     click.echo(render.pairs(pairs, names))
+    if cib is not None:
+        click.echo("\n" + render.cib_scenarios(cib))
 
 
 @cli.command("import")
@@ -278,6 +302,14 @@ def templates() -> None:
 
     Copy one (e.g. templates/standard.yaml) to change sheets, columns, titles, fonts or colours,
     then pass its path to `scenmatrix brief -t`.
+
+    \b
+    Examples:
+      $ scenmatrix templates
+      annex        Data tables only — actors, scenarios, indicators, impacts, evidence, ...
+      executive    One page — key judgments, the heatmap, the five most exposed actors.
+      standard     The full brief — cover, matrix, actors, scenarios, indicators, ...
+      scenmatrix brief -t executive
     """
     from .template import available
 
@@ -287,11 +319,15 @@ def templates() -> None:
 
 @cli.command()
 def schema() -> None:
-    """Print the JSON Schema of a study file (for editors and other tools).
+    """Print the JSON Schema of a study file, for editors and tools.
+
+    Each study's first line, `# yaml-language-server: $schema=study.schema.json`, points editors
+    with the YAML language server at the schema, so that they complete and check a study as it is
+    typed.
 
     \b
     Example:
-      scenmatrix schema > schema/study.schema.json
+      scenmatrix schema > scenarios/study.schema.json
     """
     import json
 

@@ -106,7 +106,7 @@ def _stderr_is_terminal() -> bool:
 @MATRIX_ARG
 @reports_problems
 def check(matrix: Path) -> None:
-    """Read a matrix, report every problem and warning, and summarize it.
+    """Check a matrix: every problem and warning, then a summary.
 
     Exit code 0 when the matrix can be used (warnings, such as judgment groups that do not sum to
     zero, do not count), 1 when it has problems.
@@ -128,10 +128,11 @@ def check(matrix: Path) -> None:
 @JSON_OPT
 @reports_problems
 def scenarios(matrix: Path, k: int, as_json: bool) -> None:
-    """List the consistent scenarios of a matrix (or those with inconsistency <= K).
+    """List the consistent scenarios of a matrix.
 
-    Scans every scenario. Each is shown by its code (variant numbers), the variant of each
-    descriptor, its inconsistency and its total impact score; consistent ones first.
+    With -k K, also those whose inconsistency is at most K. Scans every scenario. Each is shown by
+    its code (variant numbers), the variant of each descriptor, its inconsistency and its total
+    impact score; consistent ones first.
 
     \b
     Examples:
@@ -174,8 +175,11 @@ def scenarios(matrix: Path, k: int, as_json: bool) -> None:
 @JSON_OPT
 @reports_problems
 def balances(matrix: Path, scenario: str, as_json: bool) -> None:
-    """Print a scenario's impact balances: for each variant, the sum of the judgments on it of the
-    variants the scenario picks for the other descriptors.
+    """Print a scenario's impact balance for every variant.
+
+    A variant's balance is the sum of the judgments on it of the variants the scenario picks for the
+    other descriptors. The scenario is consistent when each descriptor's chosen variant has the
+    highest balance of its descriptor; its inconsistency is the largest shortfall.
 
     \b
     Example:
@@ -228,10 +232,11 @@ def balances(matrix: Path, scenario: str, as_json: bool) -> None:
 @JSON_OPT
 @reports_problems
 def succession(matrix: Path, scenario: str, rule: str, as_json: bool) -> None:
-    """Follow succession from a start scenario to the consistent scenario (or cycle) it leads to.
+    """Follow succession from SCENARIO to where it settles.
 
-    Each step switches inconsistent descriptors to their highest-balance variant and recomputes the
-    balances, until a scenario repeats: a fixed point (a consistent scenario) or a cycle.
+    That is the consistent scenario (or the cycle) it leads to. Each step switches inconsistent
+    descriptors to their highest-balance variant and recomputes the balances, until a scenario
+    repeats: a fixed point (a consistent scenario) or a cycle.
 
     \b
     Example:
@@ -283,10 +288,11 @@ def succession(matrix: Path, scenario: str, rule: str, as_json: bool) -> None:
 @reports_problems
 def promote(matrix: Path, scenario: str, study: Optional[Path], scenario_id: str, title: str, likelihood: str,
             confidence: str, horizon: Optional[str], dry_run: bool) -> None:
-    """Add a CIB scenario to a study, so that its actor impacts can be assessed and briefed.
+    """Add a CIB scenario to a study as a new study scenario.
 
-    The new study scenario's narrative lists the CIB variant of each descriptor, with the
-    scenario's inconsistency and total impact score. Likelihood and confidence are the analyst's
+    Then its actor impacts can be assessed (`scenmatrix add impact`) and briefed. The new study
+    scenario's narrative lists the CIB variant of each descriptor, with the scenario's
+    inconsistency and total impact score. Likelihood and confidence are the analyst's
     judgment: CIB consistency says a scenario hangs together, not how likely it is.
 
     \b

@@ -189,11 +189,14 @@ def new(path: Path, title: str, study_id: Optional[str], as_of: Optional[str], m
 @reports_problems
 def add(kind: str, id: Optional[str], scenario: Optional[str], actor: Optional[str], study: Optional[Path],
         dry_run: bool, **params: Any) -> None:
-    """Add an entry of KIND with id ID, from field options; it goes at the end of its section.
+    """Add an entry of KIND with id ID, its fields given as options.
 
     KIND is actor, scenario, impact, indicator, evidence, driver, constraint, key-judgment or
-    source. An impact's ID is SCENARIO/ACTOR; an indicator needs --scenario (or SCENARIO/ID).
-    The edit is validated first: an invalid study is refused and the file left untouched.
+    source. An impact's ID is SCENARIO/ACTOR; an indicator needs --scenario (or SCENARIO/ID). Each
+    field option says which kinds it applies to. The entry goes at the end of its section, styled
+    like the entries before it; the rest of the file, comments included, is kept as it was. The
+    edit is validated first: an invalid study is refused, each problem printed with its line and
+    column, and the file left untouched.
 
     \b
     Examples:
@@ -222,7 +225,11 @@ def add(kind: str, id: Optional[str], scenario: Optional[str], actor: Optional[s
 @reports_problems
 def set_(kind: str, id: Optional[str], unset: tuple[str, ...], scenario: Optional[str], actor: Optional[str],
          study: Optional[Path], dry_run: bool, **params: Any) -> None:
-    """Change fields of the KIND entry ID; a list option replaces the whole list.
+    """Change fields of the KIND entry ID.
+
+    KIND is actor, scenario, impact, indicator, evidence, driver, constraint, key-judgment or
+    source; ID as for `scenmatrix add`. A list option (--domain, --evidence, --alias, ...) replaces
+    the whole list; --unset removes an optional field. Validated like `add`.
 
     \b
     Examples:
@@ -253,8 +260,9 @@ def rm(kind: str, id: Optional[str], cascade: bool, scenario: Optional[str], act
        study: Optional[Path], dry_run: bool) -> None:
     """Remove the KIND entry ID.
 
-    If other entries refer to it (an actor's impacts, an evidence id in a list, ...), the removal
-    is refused and each reference printed with its position, unless --cascade is given.
+    KIND and ID as for `scenmatrix add`. If other entries refer to it (an actor's impacts, an
+    evidence id in a list, ...), the removal is refused and each reference printed with its
+    position, unless --cascade is given.
 
     \b
     Examples:
@@ -276,7 +284,10 @@ def rm(kind: str, id: Optional[str], cascade: bool, scenario: Optional[str], act
 @dry_run_option
 @reports_problems
 def rename(kind: str, old: str, new: str, study: Optional[Path], dry_run: bool) -> None:
-    """Change the id of a KIND entry from OLD to NEW, and every reference to it.
+    """Change an entry's id from OLD to NEW, and every reference to it.
+
+    KIND as for `scenmatrix add` (not impact: rename its scenario or actor instead). The entry
+    keeps its place in the file.
 
     \b
     Example:
@@ -294,7 +305,10 @@ def rename(kind: str, old: str, new: str, study: Optional[Path], dry_run: bool) 
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as a JSON list, every field included.")
 @reports_problems
 def list_(kind: str, study: Optional[Path], as_json: bool) -> None:
-    """List the entries of KIND: id and a short label, or every field with --json.
+    """List the entries of KIND, one a line.
+
+    Each line is an id and a short label (an actor's name, a scenario's title, an impact's effect
+    and domains, ...); --json prints every field. KIND as for `scenmatrix add`.
 
     \b
     Examples:
@@ -322,7 +336,10 @@ def list_(kind: str, study: Optional[Path], as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the matrix as JSON.")
 @reports_problems
 def show(study_arg: Optional[Path], study: Optional[Path], as_json: bool) -> None:
-    """Show the scenarios x actors matrix of effects (-3..+3) as a table.
+    """Show the scenarios x actors matrix of effects (-3..+3).
+
+    One row a scenario, with its likelihood, and one column an actor; '.' where a scenario has no
+    impact on the actor.
 
     \b
     Example:
@@ -360,9 +377,11 @@ def show(study_arg: Optional[Path], study: Optional[Path], as_json: bool) -> Non
 @click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
 @reports_problems
 def diff(paths: tuple[Path, ...], since: Optional[str], as_json: bool) -> None:
-    """Show what changed between two versions of a study, entry by entry and field by field.
+    """Show what changed between two versions of a study.
 
-    Give OLD NEW, or --since REV [STUDY] to compare with a git revision. Exit code 0 either way.
+    Entry by entry and field by field: entries added and removed, and each changed field with its
+    old and new value. Give OLD NEW, or --since REV [STUDY] to compare with a git revision. Exit
+    code 0 either way.
 
     \b
     Examples:

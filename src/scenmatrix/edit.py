@@ -23,6 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import io
+import os
+import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
@@ -42,8 +44,10 @@ _MISSING = object()
 _RAISE = object()
 
 
-# How the last edit was written: "text" (patched in place) or "tree" (dumped); tests read it.
+# How the last edit was written: "text" (patched in place) or "tree" (dumped), and how the patched
+# text was proven to read as intended: "regions" (small parses) or "parse" (the whole text); tests read them.
 last_render = ""
+last_proof = ""
 
 
 class _NoText(Exception):
@@ -62,8 +66,8 @@ def new_study(path: Path | str, title: str, *, id: Optional[str] = None, as_of: 
     as_of = as_of or dt.date.today()
     if isinstance(as_of, str):
         as_of = _coerce_date(as_of)
-    study = CommentedMap([("id", study_id), ("title", title), ("as_of", as_of), ("marking", marking),
-                          ("sources", _flow_map()), ("key_judgments", _flow_map())])
+    study = CommentedMap([("id", study_id), ("title", _styled_like(title, None)), ("as_of", as_of),
+                          ("marking", marking), ("sources", _flow_map()), ("key_judgments", _flow_map())])
     text = store.SCHEMA_LINE + "\n" + _dump(CommentedMap([("study", study)]))
     text += "".join(f"\n{section}: {{}}\n" for section in ("actors", "evidence", "drivers", "constraints", "scenarios"))
     tree, _ = _parse(text)
@@ -76,7 +80,7 @@ def new_study(path: Path | str, title: str, *, id: Optional[str] = None, as_of: 
         if path.exists():
             raise StudyError([Problem(str(path), 1, 1, "exists", "a file already exists here",
                                       "pick another path, or edit this study with `scenmatrix add`")])
-        store.write_atomic(path, text.encode("utf-8"))
+        store.write_study(path, text)
     return diff
 
 
@@ -388,6 +392,8 @@ def _sibling_field(s: "_Session", kind: Kind, field: str) -> Any:
 def _styled_like(value: Any, like: Any) -> Any:
     """A value for the tree, quoted or laid out (flow/block) the way `like` is in the file."""
     if isinstance(value, str) and not isinstance(value, ScalarString):
+        if "\x85" in value:  # ruamel writes NEL raw in plain or single-quoted text, where YAML reads a space
+            return DoubleQuotedScalarString(value)  # "\N"
         if isinstance(like, (DoubleQuotedScalarString, SingleQuotedScalarString)):
             return type(like)(value)
         if isinstance(like, ScalarString) and "\n" in value:
@@ -494,24 +500,30 @@ def _edit(path: Path | str, change, dry_run: bool) -> str:
         text = store.read_text(path)
         session = _Session(path, text)
         change(session)
-        new_text, new_tree = session.render()
+        new_text, new_tree, exact = session.render()
         if new_text == text:
             return ""
-        _validate(path, text, new_text, new_tree)
+        _validate(path, text, new_text, new_tree, exact)
         diff = _diff(path, text, new_text)
         if not dry_run:
-            store.write_atomic(path, new_text.encode("utf-8"))
+            store.write_study(path, new_text)
     return diff
 
 
-def _validate(path: Path, old_text: Optional[str], new_text: str, new_tree: Any) -> None:
+def _validate(path: Path, old_text: Optional[str], new_text: str, new_tree: Any, exact: bool = True) -> None:
     """Refuse a result with problems the study did not already have (an edit may still touch a
-    study that was invalid before, as long as it adds no problem of its own)."""
+    study that was invalid before, as long as it adds no problem of its own).
+
+    `new_tree` is what `new_text` reads as; when not `exact`, its positions are those of the text
+    before the edit, so problems (rare: a refused edit) are found again on a fresh parse of the text
+    to report them where they are."""
     from .validate import validate_document
 
     _, problems = validate_document(store.Document(path, new_text, new_tree))
     if not problems:
         return
+    if not exact:
+        _, problems = validate_document(store.Document(path, new_text, _parse(new_text)[0]))
     if old_text is not None:
         _, before = validate_document(store.parse(path, old_text))
         known = {(p.code, p.message) for p in before}
@@ -561,9 +573,11 @@ class _Session:
         self.starts = [0]
         for line in self.lines:
             self.starts.append(self.starts[-1] + len(line))
-        self.patches: list[tuple[int, int, int, str]] = []
+        self.patches: list[tuple[int, int, int, str, tuple[str, Loc]]] = []
         self.text_ok = True
         self.changed = False
+        self._hint: tuple[str, Loc] = ("", ())
+        self._before = _plain(self.tree)  # what the text reads as, to prove the patched text against
 
     # -- the tree ------------------------------------------------------------------------
 
@@ -654,27 +668,37 @@ class _Session:
 
     # -- rendering -----------------------------------------------------------------------
 
-    def render(self) -> tuple[str, Any]:
-        """The new text and its freshly parsed tree (whose positions validation reports)."""
+    def render(self) -> tuple[str, Any, bool]:
+        """The new text, the tree it reads as, and whether that tree's positions are exact.
+
+        Patched text is proven to read as the edited tree either from small parses of the regions
+        it changed (see `_proven`; the tree's positions are then the old text's) or, failing that,
+        by parsing it all (exact positions). Otherwise the tree is dumped and parsed."""
         if not self.changed:
-            return self.text, self.tree
+            return self.text, self.tree, True
         expected = _plain(self.tree)
         if self.text_ok:
             text = self._apply_patches()
             if text is not None:
+                proven = self._proven(expected)
+                if proven is not None:
+                    _note("text", "regions")
+                    if CROSS_CHECK and _plain(_parse(text)[0]) != expected:
+                        raise RuntimeError("internal error: the region proof disagrees with a parse of the whole text")
+                    return text, proven, False
                 try:
                     tree, _ = _parse(text)
                 except Exception:
                     tree = None
                 if tree is not None and _plain(tree) == expected:
-                    _note("text")
-                    return text, tree
-        _note("tree")
+                    _note("text", "parse")
+                    return text, tree, True
+        _note("tree", "parse")
         text = _dump(self.tree)
         tree, _ = _parse(text)
         if _plain(tree) != expected:  # pragma: no cover - would be a ruamel bug
             raise RuntimeError("internal error: the edited study does not read back as edited")
-        return text, tree
+        return text, tree, True
 
     def _apply_patches(self) -> Optional[str]:
         patches = sorted(self.patches)
@@ -682,7 +706,7 @@ class _Session:
             if s2 < e1:
                 return None
         text = self.text
-        for start, end, _, replacement in reversed(patches):
+        for start, end, _, replacement, _ in reversed(patches):
             text = text[:start] + replacement + text[end:]
         return text
 
@@ -690,13 +714,175 @@ class _Session:
         self.changed = True
         if not self.text_ok:
             return
+        self._hint = (make.__name__, args[0])
         try:
             make(*args)
         except _NoText:
             self.text_ok = False
 
     def _patch(self, start: int, end: int, replacement: str) -> None:
-        self.patches.append((start, end, len(self.patches), replacement))
+        self.patches.append((start, end, len(self.patches), replacement, self._hint))
+
+    # -- proving the patched text by parsing only what changed ----------------------------
+    #
+    # Parsing a whole study with ruamel (pure Python) is the slowest part of an edit. A patch only
+    # touches a few lines, so the patched text is proven to read as the edited tree from parses of
+    # small regions instead. A region is a run of whole entries of a block mapping whose keys sit
+    # at column n: it starts on the line of one of those keys, and ends on the line of the next
+    # key of that mapping, or on the first non-blank line indented less than n (or at the end of
+    # the file). Every value inside it is indented more than n, so YAML reads those lines the same
+    # wherever they sit, with one caveat each that the checks below rule out: the lines are read
+    # after removing n spaces (allowed only when each line has them; a line that then looks like
+    # a document marker or directive is refused), an alias or anchor would tie the region to the
+    # rest of the file (refused), and the first line must still be a key at column n and the last
+    # end with a line break, so that the line before and the line after the region read as before.
+    # The text outside the regions is unchanged, so it reads as before; the file's reading is then
+    # the old tree with each region's entries replaced by what the region reads as, and that must
+    # equal the edited tree. Anything else falls back to parsing the whole patched text.
+
+    def _proven(self, expected: Any) -> Optional[Any]:
+        """The edited tree, with each changed region's entries as the patched text reads them, if
+        the patched text provably reads as `expected`; otherwise None."""
+        if not isinstance(self.node, MappingNode) or re.search(r"(?m)^%", self.text[:self.node.start_mark.index]):
+            return None  # a %YAML or %TAG directive changes how every region reads
+        regions: list[tuple[Loc, int, int]] = []
+        for start, end, *_, (how, loc) in self.patches:
+            region = self._first_region(how, loc)
+            while region is not None and not self._contains(region, start, end):
+                region = self._entry_region(region[0])
+            if region is None:
+                return None
+            regions.append(region)
+        regions = self._merged(regions)
+        if regions is None:
+            return None
+        readings = []
+        for region in regions:
+            reading = self._read_region(region)
+            if reading is None:
+                return None
+            readings.append((region, reading))
+        after = self._before
+        for (mloc, first, last), reading in readings:
+            after = _substitute(after, mloc, first, last, _plain(reading)[1])
+            if after is None:
+                return None
+        if after != expected:
+            return None
+        for (mloc, _, _), reading in readings:  # validate what the text reads as, not what was built
+            target = self.get(mloc)
+            for key, value in reading.items():
+                target[key] = value
+        return self.tree
+
+    def _first_region(self, how: str, loc: Loc) -> Optional[tuple[Loc, int, int]]:
+        parent = self._node(loc[:-1]) if loc else None
+        block = isinstance(parent, MappingNode) and not parent.flow_style and bool(parent.value)
+        if how == "_insert_text" and block:
+            return loc[:-1], len(parent.value) - 1, len(parent.value) - 1
+        if how == "_delete_text" and block:
+            index = _key_index(parent, loc[-1])
+            if index is not None and len(parent.value) > 1:
+                return (loc[:-1], index - 1, index) if index else (loc[:-1], 0, 1)
+        if how in ("_insert_text", "_delete_text"):
+            return self._entry_region(loc[:-1])
+        return self._entry_region(loc)
+
+    def _entry_region(self, loc: Loc) -> Optional[tuple[Loc, int, int]]:
+        """The entry at loc, or the nearest enclosing one, as a region of its mapping."""
+        while loc:
+            parent = self._node(loc[:-1])
+            index = _key_index(parent, loc[-1]) if isinstance(parent, MappingNode) else None
+            if index is not None:
+                return loc[:-1], index, index
+            loc = loc[:-1]
+        return None
+
+    def _span(self, region: tuple[Loc, int, int]) -> Optional[tuple[int, int, int]]:
+        """(n, start, end) of a region in the old text, or None if its layout is not one that reads
+        the same wherever it sits."""
+        mloc, first, last = region
+        mapping = self._node(mloc)
+        if not isinstance(mapping, MappingNode) or mapping.flow_style or not 0 <= first <= last < len(mapping.value):
+            return None
+        keys = [k for k, _ in mapping.value]
+        if not all(isinstance(k, ScalarNode) for k in keys):
+            return None
+        n = keys[first].start_mark.column
+        line = keys[first].start_mark.line
+        if any(k.start_mark.column != n for k in keys[first:last + 2]) or self.lines[line][:n] != " " * n:
+            return None
+        if last + 1 < len(keys):
+            stop = keys[last + 1].start_mark.line
+        else:
+            stop = keys[last].start_mark.line + 1
+            while stop < len(self.lines) and (not self.lines[stop].strip() or _indent(self.lines[stop]) >= n):
+                stop += 1
+            # that line must be past the entries, not inside a quoted scalar or a flow collection of theirs
+            if not _ends_before(mapping.value[first:last + 1], self.starts[stop]):
+                return None
+        return n, self.starts[line], self.starts[stop]
+
+    def _contains(self, region: tuple[Loc, int, int], start: int, end: int) -> bool:
+        span = self._span(region)
+        return span is not None and span[1] <= start and end <= span[2]
+
+    def _merged(self, regions: list[tuple[Loc, int, int]]) -> Optional[list[tuple[Loc, int, int]]]:
+        """The regions, joined or widened until no two overlap or touch (so that the line after
+        each is an unchanged line) and no two are in the same mapping."""
+        regions = list(dict.fromkeys(regions))
+        while True:
+            found = {r: self._span(r) for r in regions}
+            if any(span is None for span in found.values()):
+                return None
+            spans: dict[tuple[Loc, int, int], tuple[int, int, int]] = found  # type: ignore[assignment]
+            order = sorted(regions, key=lambda r: spans[r][1])
+            clash = next(((a, b) for a, b in zip(order, order[1:]) if spans[b][1] <= spans[a][2]), None)
+            if clash is None:
+                clash = next(((a, b) for i, a in enumerate(order) for b in order[i + 1:] if a[0] == b[0]), None)
+            if clash is None:
+                return regions
+            a, b = clash
+            if a[0] == b[0]:
+                joined: Optional[tuple[Loc, int, int]] = (a[0], min(a[1], b[1]), max(a[2], b[2]))
+                gone = (a, b)
+            else:
+                deeper = a if len(a[0]) >= len(b[0]) else b
+                joined, gone = self._entry_region(deeper[0]), (deeper,)
+            while joined is not None and self._span(joined) is None:
+                joined = self._entry_region(joined[0])
+            if joined is None:
+                return None
+            regions = list(dict.fromkeys([r for r in regions if r not in gone] + [joined]))
+
+    def _read_region(self, region: tuple[Loc, int, int]) -> Optional[CommentedMap]:
+        """What a region of the patched text reads as on its own, if that is provably what it reads
+        as in the file; otherwise None."""
+        mloc, first, last = region
+        span = self._span(region)
+        if span is None:
+            return None
+        n, start, end = span
+        mapping = self._node(mloc)
+        if any(_has_anchor(k) or _has_anchor(v) for k, v in mapping.value[first:last + 1]):
+            return None
+        piece = self.text[start:end]
+        for s, e, _, replacement, _ in sorted((p for p in self.patches if start <= p[0] and p[1] <= end),
+                                              reverse=True):
+            piece = piece[:s - start] + replacement + piece[e - start:]
+        if not piece or (end < len(self.text) and not piece.endswith("\n")):
+            return None
+        piece = _dedent(piece, n)
+        if piece is None or piece[0] in " \t#\r\n" or _UNSAFE_LINES.search(piece):
+            return None
+        try:
+            tree, node = _parse(piece)
+        except Exception:
+            return None
+        if not isinstance(tree, CommentedMap) or not isinstance(node, MappingNode) or node.flow_style \
+                or _has_anchor(node) or len(mloc) + _depth(node) + 2 >= store.MAX_DEPTH:
+            return None
+        return tree
 
     # -- text patches --------------------------------------------------------------------
 
@@ -862,9 +1048,99 @@ class _Session:
         return not loc
 
 
-def _note(how: str) -> None:
-    global last_render
-    last_render = how
+# The test suite sets SCENMATRIX_CROSS_CHECK=1: every region proof is then checked against a parse
+# of the whole patched text.
+CROSS_CHECK = bool(os.environ.get("SCENMATRIX_CROSS_CHECK"))
+
+# After removing a region's indentation: a line that would now be a document marker or a directive,
+# or a line break that str.splitlines and YAML count differently.
+_UNSAFE_LINES = re.compile(r"(?m)^(?:---|\.\.\.)(?=[ \t\r\n]|$)|^%|[\x85\u2028\u2029]|\r(?!\n)")
+
+
+def _key_index(mapping: Any, key: Any) -> Optional[int]:
+    return next((i for i, (k, _) in enumerate(mapping.value) if isinstance(k, ScalarNode) and k.value == key), None)
+
+
+def _dedent(text: str, n: int) -> Optional[str]:
+    """Lines without their first n spaces; a blank line or a comment line indented less keeps no
+    indentation. None when another line is indented less than n."""
+    if not n:
+        return text
+    out = []
+    for line in text.split("\n"):
+        if line.startswith(" " * n):
+            out.append(line[n:])
+        elif not line.strip(" \r") or line.lstrip(" ").startswith("#"):
+            out.append(line.lstrip(" "))
+        else:
+            return None
+    return "\n".join(out)
+
+
+def _has_anchor(node: Any) -> bool:
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "anchor", None):
+            return True
+        if isinstance(node, MappingNode):
+            for k, v in node.value:
+                stack += (k, v)
+        elif isinstance(node, SequenceNode):
+            stack += node.value
+    return False
+
+
+def _ends_before(entries: list[tuple[Any, Any]], limit: int) -> bool:
+    """Whether every node of these entries starts, and every scalar and flow collection ends, before
+    the text index `limit` (a block collection ends where the next token starts: at `limit` itself)."""
+    stack = [node for entry in entries for node in entry]
+    while stack:
+        node = stack.pop()
+        if node.start_mark.index >= limit:
+            return False
+        if isinstance(node, ScalarNode) or getattr(node, "flow_style", False):
+            if node.end_mark.index > limit:
+                return False
+        if isinstance(node, MappingNode):
+            stack += [n for entry in node.value for n in entry]
+        elif isinstance(node, SequenceNode):
+            stack += node.value
+    return True
+
+
+def _depth(node: Any) -> int:
+    if isinstance(node, MappingNode):
+        return 1 + max((max(_depth(k), _depth(v)) for k, v in node.value), default=0)
+    if isinstance(node, SequenceNode):
+        return 1 + max((_depth(v) for v in node.value), default=0)
+    return 1
+
+
+def _substitute(plain: Any, mloc: Loc, first: int, last: int, items: tuple) -> Any:
+    """A plain tree with entries first..last of the mapping at mloc replaced by items (None if the
+    path is not there)."""
+    kind, children = plain
+    if not mloc:
+        if kind != "map" or last >= len(children):
+            return None
+        return kind, children[:first] + items + children[last + 1:]
+    if kind == "map":
+        key = _plain(mloc[0])
+        index = next((i for i, (k, _) in enumerate(children) if k == key), None)
+        if index is None:
+            return None
+        inner = _substitute(children[index][1], mloc[1:], first, last, items)
+        return None if inner is None else (kind, children[:index] + ((key, inner),) + children[index + 1:])
+    if kind == "seq" and isinstance(mloc[0], int) and 0 <= mloc[0] < len(children):
+        inner = _substitute(children[mloc[0]], mloc[1:], first, last, items)
+        return None if inner is None else (kind, children[:mloc[0]] + (inner,) + children[mloc[0] + 1:])
+    return None
+
+
+def _note(how: str, proof: str) -> None:
+    global last_render, last_proof
+    last_render, last_proof = how, proof
 
 
 def _indent(line: str) -> int:

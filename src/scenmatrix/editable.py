@@ -18,7 +18,7 @@ from .model import Study
 
 MARKER_SHEET = "_scenmatrix"
 MARKER_TITLE = "scenmatrix brief marker — do not edit"
-CHUNK = 30_000  # characters of JSON a cell, under Excel's 32,767
+CHUNK = 16_000  # characters of JSON a cell: even all outside the BMP (2 UTF-16 units each), under Excel's 32,767
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from . import vocab
+from .cells import ooxml_unescape
 from .editable import EDITABLE, NEW_IMPACT_FIELDS, Marker, choices, read_marker, snapshot
 from .problems import Problem, ScenmatrixError
 from .validate import LoadedStudy, load
@@ -42,6 +43,7 @@ class ImportPlan:
     deleted: list[tuple[str, str]] = field(default_factory=list)  # rows gone from the brief, kept in the study
     conflicts: list[tuple[FieldChange, Any]] = field(default_factory=list)  # (their change, our value)
     study_changed: bool = False
+    actors: tuple[str, ...] = ()  # the study's actor ids, which start the lines of a contested-by cell
 
     @property
     def empty(self) -> bool:
@@ -61,7 +63,8 @@ def plan_import(brief: Path | str, study: Path | str) -> ImportPlan:
     theirs, new_rows, problems = _read_tables(brief, wb, marker, loaded)
     if problems:
         raise BriefImportError(problems)
-    plan = ImportPlan(loaded.path, marker, study_changed=marker.study_sha256 != loaded.document.sha256)
+    plan = ImportPlan(loaded.path, marker, study_changed=marker.study_sha256 != loaded.document.sha256,
+                      actors=tuple(loaded.study.actors))
     ours = snapshot(loaded.study)
     _merge(plan, marker.snapshot, ours, theirs)
     _merge_new_rows(plan, ours["impacts"], new_rows)
@@ -97,7 +100,7 @@ def _merge(plan: ImportPlan, base: dict, ours: dict, theirs: dict) -> None:
                 if name not in theirs[table][key]:
                     continue  # column not in the brief
                 their, our = theirs[table][key][name], ours.get(table, {}).get(key, {}).get(name, _GONE)
-                if their == base_value or their == our:
+                if _same(their, base_value) or _same(their, our):
                     continue
                 change = FieldChange(table, key, name, base_value, their)
                 if our == base_value:
@@ -107,6 +110,30 @@ def _merge(plan: ImportPlan, base: dict, ours: dict, theirs: dict) -> None:
 
 
 _GONE = "<removed from the study>"
+
+
+def _same(their: Any, other: Any) -> bool:
+    """Equal as the brief can show it: a cell's line breaks are read back as \n (see _TableReader.value)."""
+    if isinstance(their, str) and isinstance(other, str):
+        return their == other.replace("\r\n", "\n").replace("\r", "\n")
+    return their == other
+
+
+def contested_pairs(text: str, actors: Any) -> tuple[dict[str, str], list[str]]:
+    """A contested-by cell's 'ACTOR: how' lines as {actor: how}. A line that does not start with a known
+    actor id continues the note above it (a note may span lines). Also returns the lines that fit nowhere."""
+    pairs: dict[str, str] = {}
+    bad: list[str] = []
+    current = None
+    for line in text.split("\n"):
+        actor, sep, note = line.partition(": ")
+        if sep and actor in actors:
+            current, pairs[actor] = actor, note
+        elif current is not None:
+            pairs[current] += "\n" + line
+        elif line.strip():
+            bad.append(line)
+    return pairs, bad + [f"{actor}: {note}" for actor, note in pairs.items() if not note.strip()]
 
 
 def _read_tables(brief: Path, wb, marker: Marker, loaded: LoadedStudy):
@@ -121,7 +148,7 @@ def _read_tables(brief: Path, wb, marker: Marker, loaded: LoadedStudy):
             problems.append(Problem(str(brief), 1, 1, "sheet", f"sheet {where['sheet']!r} is missing",
                                     "import a brief whose sheets were not removed or renamed"))
             continue
-        reader = _TableReader(brief, wb[where["sheet"]], table, where, loaded, problems)
+        reader = _TableReader(brief, wb[where["sheet"]], table, where, loaded, problems, marker.snapshot.get(table, {}))
         theirs[table] = {}
         for key, values, row in reader.rows():
             if key in marker.snapshot[table]:
@@ -137,7 +164,9 @@ def _read_tables(brief: Path, wb, marker: Marker, loaded: LoadedStudy):
 class _TableReader:
     """Reads one editable table sheet by its header names, checking every value against its vocabulary."""
 
-    def __init__(self, brief: Path, ws, table: str, where: dict, loaded: LoadedStudy, problems: list[Problem]):
+    def __init__(self, brief: Path, ws, table: str, where: dict, loaded: LoadedStudy, problems: list[Problem],
+                 briefed: Optional[dict] = None):
+        self.briefed = briefed or {}  # key -> field -> value as briefed: a cell left as it was is never refused
         self.brief, self.ws, self.table, self.loaded, self.problems = brief, ws, table, loaded, problems
         self.spec = EDITABLE[table]
         self.columns: list[str] = where["columns"]
@@ -155,16 +184,18 @@ class _TableReader:
                 self.ws.iter_rows(min_row=self.header_row + 1, max_col=width, values_only=True), self.header_row + 1):
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells):
                 continue
+            cells = tuple(ooxml_unescape(v) if isinstance(v, str) else v for v in cells)  # as Excel reads them
             raw = dict(zip(self.columns, cells))
             keys = [raw.get(k) for k in self.spec.keys]
             if any(not isinstance(k, str) or not k for k in keys):
                 self.problems.append(self.problem(row_number, 1, "a row without its id", "fill in the id columns"))
                 continue
-            values = {name: self.value(name, raw.get(name), row_number) for name in self.spec.fields
-                      if name in self.columns}
+            before = self.briefed.get("/".join(keys), {})
+            values = {name: self.value(name, raw.get(name), row_number, before.get(name, _GONE))
+                      for name in self.spec.fields if name in self.columns}
             yield "/".join(keys), values, (row_number, raw)
 
-    def value(self, name: str, value: Any, row: int) -> Any:
+    def value(self, name: str, value: Any, row: int, briefed: Any = None) -> Any:
         col = self.columns.index(name) + 1
         how = self.spec.fields[name]
         if how == "effect":
@@ -177,6 +208,8 @@ class _TableReader:
             return value
         text = "" if value is None else str(value) if not isinstance(value, str) else value
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if isinstance(briefed, str) and _same(text, briefed):
+            return text  # unchanged: valid in the study, whatever it holds
         if how.startswith("choice:"):
             allowed = choices(how.split(":", 1)[1], self.loaded.study)
             if text not in allowed:
@@ -191,12 +224,9 @@ class _TableReader:
         return text
 
     def _check_contested(self, text: str, row: int, col: int) -> None:
-        actors = self.loaded.study.actors
-        for line in filter(None, text.split("\n")):
-            actor, sep, note = line.partition(": ")
-            if not sep or actor not in actors or not note.strip():
-                self.problems.append(self.problem(row, col, f"contested-by line {line!r} is not 'ACTOR: how it is "
-                                                  "contested' with a known actor id"))
+        for line in contested_pairs(text, self.loaded.study.actors)[1]:
+            self.problems.append(self.problem(row, col, f"contested-by line {line!r} is not 'ACTOR: how it is "
+                                              "contested' with a known actor id"))
 
     def new_entry(self, values: dict[str, Any], row: tuple[int, dict]) -> dict[str, Any]:
         number, raw = row
@@ -223,7 +253,7 @@ def operations(plan: ImportPlan, prefer: Optional[str] = None) -> list[tuple[str
     for c in changes:
         fields = grouped.setdefault((c.table, c.key), {})
         if c.field == "contested":
-            fields["contested_by"] = dict(line.split(": ", 1) for line in c.new.split("\n") if line) or None
+            fields["contested_by"] = contested_pairs(c.new, plan.actors)[0] or None
         else:
             fields[c.field] = c.new
     ops = [("set", EDITABLE[table].kind, key, fields) for (table, key), fields in grouped.items()]

@@ -30,6 +30,13 @@ Marking = Literal[vocab.TLP]  # type: ignore[valid-type]
 Grade = Annotated[str, StringConstraints(pattern=r"^[A-F][1-6]$")]
 Effect = Annotated[int, Field(ge=vocab.EFFECT_MIN, le=vocab.EFFECT_MAX)]
 
+# Cross-impact ids have no '.', so that a judgment names a variant as DESCRIPTOR.VARIANT unambiguously.
+CIB_ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]{0,39}$"
+CIB_REF_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]{0,39}\.[A-Za-z][A-Za-z0-9_\-]{0,39}$"
+CIBId = Annotated[str, StringConstraints(pattern=CIB_ID_PATTERN)]
+VariantRef = Annotated[str, StringConstraints(pattern=CIB_REF_PATTERN)]
+Judgment = Annotated[int, Field(ge=-3, le=3)]  # cib.JUDGMENT_MIN..JUDGMENT_MAX (cib imports numpy; not here)
+
 
 class Entity(BaseModel):
     # strict: a number where text belongs is an error, not silently turned into text.
@@ -107,6 +114,28 @@ class Scenario(Entity):
     impacts: dict[Id, Impact] = Field(default_factory=dict, description="Actor id -> impact on that actor.")
 
 
+class Descriptor(Entity):
+    """A cross-impact descriptor: one factor of the scenario space and its mutually exclusive variants."""
+
+    title: Text
+    variants: dict[CIBId, Text] = Field(min_length=2, description="Variant id -> title; two or more.")
+
+
+class CrossImpact(Entity):
+    """A cross-impact balance (CIB) model: descriptors and how each variant promotes or hinders the others.
+
+    `judgments` is written row by row: source variant -> target variant -> judgment, variants named
+    DESCRIPTOR.VARIANT. A judgment says how strongly the source variant, if it holds, promotes (+1..+3)
+    or hinders (-1..-3) the target variant of another descriptor; omitted pairs are 0.
+    """
+
+    note: Text = Field(description="Whose judgment this is and on what basis (CIB judgments are analyst judgment).")
+    descriptors: dict[CIBId, Descriptor] = Field(min_length=1)
+    judgments: dict[VariantRef, dict[VariantRef, Judgment]] = Field(
+        default_factory=dict,
+        description="DESCRIPTOR.VARIANT -> {DESCRIPTOR.VARIANT of another descriptor: -3..+3}; omitted = 0.")
+
+
 class Study(Entity):
     study: StudyInfo
 
@@ -123,6 +152,7 @@ class Study(Entity):
     drivers: dict[Id, Factor] = Field(default_factory=dict)
     constraints: dict[Id, Factor] = Field(default_factory=dict)
     scenarios: dict[Id, Scenario] = Field(default_factory=dict)
+    cib: Optional[CrossImpact] = Field(None, description="Optional cross-impact balance model of the scenario space.")
 
 
 def json_schema() -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any, Sequence
 
 
@@ -43,3 +44,28 @@ def pairs(frame, names: dict[str, str]) -> str:
     rows = [[r.relation, names.get(r.actor_a, r.actor_a), names.get(r.actor_b, r.actor_b), signed(r.alignment),
              f"{r.intensity:.1f}"] for r in frame.itertuples()]
     return table(["relation", "actor", "actor", "align", "weight"], rows, [8, 28, 28, 6, 6])
+
+
+def cib_scenarios(report) -> str:
+    """A study's cross-impact scenarios (a cib_study.CIBReport) as a terminal table, then the analyst's note."""
+    descriptors = list(report.model.descriptors)
+    if report.consistent:
+        title = (f"Cross-impact balance: {len(report.scenarios)} consistent scenario"
+                 f"{'s' * (len(report.scenarios) != 1)} of {report.scanned:,} (analyst judgment)")
+    else:
+        title = (f"Cross-impact balance: no consistent scenario of {report.scanned:,}; the least inconsistent "
+                 f"(inconsistency {report.max_inconsistency}) (analyst judgment)")
+    headers = ["code", *(report.descriptor_title(d) for d in descriptors), "inconsistency", "total impact"]
+    widths = [max(4, *(len(s.code) for s in report.scenarios))] if report.scenarios else [4]
+    for d in descriptors:
+        longest = max(len(report.descriptor_title(d)), *map(len, report.model.descriptors[d].variants.values()))
+        widths.append(min(longest, 30))
+    widths += [13, 12]
+    rows = [[s.code, *(report.variant_title(d, s.variants[d]) for d in descriptors), s.inconsistency,
+             s.total_impact_score] for s in report.scenarios]
+    lines = [title, "", table(headers, rows, widths)]
+    if report.unbalanced:
+        lines.append(f"warning: {len(report.unbalanced)} judgment group(s) do not sum to 0 "
+                     "(`scenmatrix validate` shows where)")
+    lines += ["", textwrap.fill(report.model.note, 100)]
+    return "\n".join(lines)

@@ -450,4 +450,5 @@ WRITERS: dict[str, Callable[[Worksheet, Sheet, "Context"], None]] = {
     "charts": write_charts,
     "sensitivity": write_sensitivity,
     "alignment": write_alignment,
+    "cib": lambda ws, spec, ctx: __import__("scenmatrix.sheets_cib", fromlist=["_"]).write_cib(ws, spec, ctx),
 }

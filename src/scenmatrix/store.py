@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import IO, Any, Iterator
 
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer, ComposerError
 from ruamel.yaml.constructor import ConstructorError, DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, NodeEvent
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.reader import ReaderError
 
@@ -40,9 +42,26 @@ class _Constructor(RoundTripConstructor):
             raise ConstructorError(None, None, what, node.start_mark) from None
 
 
+class _AnchorFound(ComposerError):
+    """An anchor or alias, met while composing: `parse` reports all of them, positioned."""
+
+
+class _Composer(Composer):
+    """ruamel's composer, stopping at the first anchor (`&a`) or alias (`*a`). A study writes every entry
+    out in full; an alias of an alias of ... ("billion laughs") costs nothing to parse, but every later
+    walk of the tree (an edit's comparison, a diff, `list --json`) would expand it exponentially."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
+            raise _AnchorFound(None, None, "anchors and aliases are not allowed", event.start_mark)
+        return super().compose_node(parent, index)
+
+
 def round_trip_yaml() -> YAML:
     """One configuration for every load and dump, so that an unchanged study saves byte-identical."""
     yaml = YAML()
+    yaml.Composer = _Composer
     yaml.Constructor = _Constructor
     yaml.max_depth = MAX_DEPTH
     yaml.preserve_quotes = True
@@ -119,6 +138,8 @@ def parse(path: Path, text: str) -> Document:
     _conflict_marker(path, text)
     try:
         tree = round_trip_yaml().load(text)
+    except _AnchorFound:
+        raise StudyError(anchor_problems(path, text)) from None
     except ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
@@ -141,6 +162,20 @@ def parse(path: Path, text: str) -> Document:
     except RecursionError:
         raise _fail(path, "YAML nested too deeply") from None
     return Document(path, text, tree)
+
+
+def anchor_problems(path: Path, text: str) -> list[Problem]:
+    """Each `&anchor` and `*alias` where it is written, from the parser's events (nothing is expanded)."""
+    problems = []
+    with contextlib.suppress(YAMLError):  # a syntax error further on: the anchors before it are enough
+        for event in round_trip_yaml().parse(text):
+            if isinstance(event, NodeEvent) and event.anchor:
+                what = f"alias '*{event.anchor}'" if isinstance(event, AliasEvent) else f"anchor '&{event.anchor}'"
+                problems.append(Problem(str(path), event.start_mark.line + 1, event.start_mark.column + 1, "anchor",
+                                        f"YAML {what}: anchors and aliases are not allowed in a study",
+                                        "write the entry out in full"))
+    return problems or [Problem(str(path), 1, 1, "anchor", "YAML anchors and aliases are not allowed in a study",
+                                "write the entry out in full")]
 
 
 def _syntax_hint(exc: MarkedYAMLError) -> str | None:
@@ -166,6 +201,15 @@ def read_document(path: Path | str) -> Document:
     return parse(path, read_text(path))
 
 
+def write_study(path: Path | str, text: str) -> None:
+    """Write a study atomically, refusing text over MAX_STUDY_BYTES (which no command would read back)."""
+    data = text.encode("utf-8")
+    if len(data) > MAX_STUDY_BYTES:
+        raise _fail(Path(path), f"the study would be {len(data):,} bytes; the limit is {MAX_STUDY_BYTES:,}",
+                    "shorten the text, or split the study")
+    write_atomic(path, data)
+
+
 def write_atomic(path: Path | str, data: bytes) -> None:
     """Write through a temporary file in the same folder, fsync, then replace: readers never see half a file."""
     with atomic_writer(path) as handle:
@@ -180,22 +224,75 @@ def atomic_writer(path: Path | str) -> Iterator[IO[bytes]]:
     and an earlier file at `path` is untouched.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    remove_stale_temps(path)
+    fd, tmp = _locked_temp(path)
     try:
         with os.fdopen(fd, "w+b") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        else:
-            os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+            mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
+            os.fchmod(handle.fileno(), mode)
+            os.replace(tmp, path)  # while the temp's lock is held: no one takes it for stale
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+# A writer holds an exclusive flock on its temp file `.NAME.XXXXXXXX.tmp` from creation to replace. The
+# kernel drops the lock when the process dies, however it dies (SIGKILL, power aside), so a temp file whose
+# lock can be taken belongs to no live writer: the next write to the same path removes it.
+_TEMP_CHARS = "[a-z0-9_]{8}"  # tempfile.mkstemp's random part
+
+
+def _temp_pattern(path: Path) -> "re.Pattern[str]":
+    return re.compile(re.escape(f".{path.name}.") + _TEMP_CHARS + re.escape(".tmp"))
+
+
+def _locked_temp(path: Path) -> tuple[int, str]:
+    """A new temp file beside `path`, locked. (A cleaner that opened it in the instant before the lock
+    was taken removes it: then the name no longer leads to our file, and we take another.)"""
+    for _ in range(10):
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.stat(tmp).st_ino == os.fstat(fd).st_ino:
+                return fd, tmp
+        except BlockingIOError:  # a cleaner holds it for an instant and will remove it
+            pass
+        except FileNotFoundError:  # a cleaner removed it already
+            pass
+        except OSError:  # no flock on this file system: write without the stale-temp protocol
+            return fd, tmp
+        os.close(fd)
+    raise OSError(f"cannot create a temporary file beside {path}")
+
+
+def remove_stale_temps(path: Path | str) -> list[Path]:
+    """Remove temp files of `path` left by writers that died before replacing it; return them."""
+    path = Path(path)
+    pattern = _temp_pattern(path)
+    removed = []
+    with contextlib.suppress(OSError):
+        entries = [entry.name for entry in os.scandir(path.parent) if pattern.fullmatch(entry.name)]
+        for name in entries:
+            stale = path.parent / name
+            try:
+                fd = os.open(stale, os.O_RDONLY | os.O_NOFOLLOW)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # taken: its writer is gone
+                if os.stat(stale, follow_symlinks=False).st_ino == os.fstat(fd).st_ino:
+                    os.unlink(stale)
+                    removed.append(stale)
+            except OSError:  # locked by a live writer, already gone, or no flock here: leave it
+                pass
+            finally:
+                os.close(fd)
+    return removed
 
 
 def _umask() -> int:
