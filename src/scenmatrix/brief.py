@@ -200,9 +200,15 @@ def _properties(wb: Workbook, ctx: Context) -> None:
 
 
 def build_brief(loaded: LoadedStudy, template: Union[str, Path, LoadedTemplate] = "standard",
-                output: Union[str, Path, None] = None, generated: Optional[dt.datetime] = None) -> Path:
-    """Build the brief and write it atomically; a failure leaves any earlier file at `output` untouched."""
+                output: Union[str, Path, None] = None, generated: Optional[dt.datetime] = None,
+                changes: Optional[tuple[str, list]] = None) -> Path:
+    """Build the brief and write it atomically; a failure leaves any earlier file at `output` untouched.
+
+    `changes` = (revision, diff.Change list) adds a "Changes" sheet after the cover.
+    """
     tpl = template if isinstance(template, LoadedTemplate) else load_template(template)
+    if changes is not None:
+        tpl = with_changes_sheet(tpl, changes)
     generated = generated or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     out = Path(output) if output else Path("briefs") / f"{loaded.study.study.id}-{tpl.name}.xlsx"
     wb = build_workbook(build_context(loaded, tpl, generated))
@@ -225,7 +231,27 @@ def save(wb: Workbook, handle) -> None:
 
 
 def build_brief_file(study: Union[str, Path], template: Union[str, Path] = "standard",
-                     output: Union[str, Path, None] = None) -> Path:
-    """Load, validate and brief a study file in one call (what `scenmatrix brief` does)."""
+                     output: Union[str, Path, None] = None, since: Optional[str] = None) -> Path:
+    """Load, validate and brief a study file in one call (what `scenmatrix brief` does).
+
+    `since` is a git revision: the brief then lists what changed in the study since it.
+    """
     tpl = load_template(template)
-    return build_brief(load(study), tpl, output)
+    changes = None
+    if since is not None:
+        from .diff import diff_since
+
+        changes = (since, diff_since(since, study))
+    return build_brief(load(study), tpl, output, changes=changes)
+
+
+def with_changes_sheet(tpl: LoadedTemplate, changes: tuple[str, list]) -> LoadedTemplate:
+    """The template with a Changes sheet after its cover (or first), holding the changes as a table."""
+    revision, entries = changes
+    sheets = list(tpl.template.sheets)
+    at = next((i + 1 for i, sheet in enumerate(sheets) if sheet.kind == "cover"), 0)
+    sheets.insert(at, Sheet(kind="changes", title="Changes", table=revision))
+    copy = tpl.template.model_copy(update={"sheets": sheets})
+    loaded = LoadedTemplate(tpl.name, tpl.path, copy)
+    loaded.changes = entries
+    return loaded

@@ -167,8 +167,9 @@ def export(study: Optional[Path], fmt: str, table: Optional[str], output: Option
               help="A template name from `scenmatrix templates`, or a path to a template .yaml.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               help="Where to write the .xlsx (default: briefs/STUDY-TEMPLATE.xlsx).")
+@click.option("--since", metavar="REV", help="Add a Changes sheet: what changed in the study since git revision REV.")
 @reports_problems
-def brief(study: Optional[Path], template: str, output: Optional[Path]) -> None:
+def brief(study: Optional[Path], template: str, output: Optional[Path], since: Optional[str]) -> None:
     """Build an Excel brief of a study from a template.
 
     TEMPLATE is a name from `scenmatrix templates` or a path to a template .yaml. The file is
@@ -179,6 +180,7 @@ def brief(study: Optional[Path], template: str, output: Optional[Path]) -> None:
       scenmatrix brief                                  briefs/russia-iran-2022-standard.xlsx
       scenmatrix brief -t executive -o exec.xlsx
       scenmatrix brief scenarios/other.yaml -t templates/mine.yaml
+      scenmatrix brief --since HEAD~3                   adds a Changes sheet
     """
     from .brief import build_brief_file
     from .template import available, resolve
@@ -188,7 +190,7 @@ def brief(study: Optional[Path], template: str, output: Optional[Path]) -> None:
         raise click.BadParameter(f"no template {template!r}; choose one of {names}, or give a path to a .yaml",
                                  param_hint="-t/--template")
     path = default_study(study)
-    out = build_brief_file(path, template, output)
+    out = build_brief_file(path, template, output, since=since)
     click.echo(f"wrote {out}")
 
 

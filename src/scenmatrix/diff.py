@@ -166,3 +166,19 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return str(value)
+
+
+def change_rows(changes: list[Change]) -> list[tuple[str, str, str, str, str, str]]:
+    """One row a changed field, with whole values as text: (change, kind, id, field, before, after)."""
+    return [(c.action, c.kind, c.id, name, _cell(old), _cell(new))
+            for c in changes for name, (old, new) in (c.fields or {"": (None, None)}).items()]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return "\n".join(f"{k}: {_cell(v)}" for k, v in value.items())
+    return str(value)

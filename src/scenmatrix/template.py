@@ -56,7 +56,7 @@ def _colour(value: str) -> str:
 
 
 class Sheet(Strict):
-    kind: Literal["cover", "matrix", "summary", "table", "charts", "sensitivity", "alignment", "cib"]
+    kind: Literal["cover", "matrix", "summary", "table", "charts", "sensitivity", "alignment", "changes", "cib"]
     title: str
     table: Optional[str] = Field(None, description="For kind: table, which table.")
     columns: Optional[dict[str, str]] = Field(None, description="field -> column header, in order.")
@@ -81,6 +81,7 @@ class Template(Strict):
 class LoadedTemplate:
     def __init__(self, name: str, path: Path, template: Template):
         self.name, self.path, self.template = name, path, template
+        self.changes: list = []  # for a Changes sheet (`brief --since`): diff.Change entries
 
     @property
     def base_path(self) -> Optional[Path]:
