@@ -398,3 +398,18 @@ def test_cli_templates_lists_them() -> None:
     result = CliRunner().invoke(cli, ["templates"])
     names = [line.split()[0] for line in result.stdout.splitlines()]
     assert names == ["annex", "executive", "standard"]
+
+
+def test_hyperlinks_stay_within_excels_limit_per_sheet(small: Path, tmp_path: Path, monkeypatch) -> None:
+    from scenmatrix import sheets
+
+    # Impacts has 3 rows x 3 link columns (scenario, actor, evidence); allow 6: actor links go first.
+    monkeypatch.setattr(sheets, "MAX_LINKS", 6)
+    wb = openpyxl.load_workbook(brief_of(small, tmp_path / "b.xlsx"))
+    impacts = wb["Impacts"]
+    assert sum(c.hyperlink is not None for row in impacts.iter_rows() for c in row) == 6
+    assert impacts["C4"].hyperlink is None and impacts["A4"].hyperlink is not None  # actor dropped, scenario kept
+    assert impacts["J4"].hyperlink is not None  # evidence kept first
+    monkeypatch.setattr(sheets, "MAX_LINKS", 2)  # the matrix has 3 rated cells: no links at all there
+    wb = openpyxl.load_workbook(brief_of(small, tmp_path / "c.xlsx"))
+    assert all(c.hyperlink is None for row in wb["Matrix"].iter_rows() for c in row)

@@ -89,7 +89,7 @@ def _table_rows(spec: Sheet, frame: pd.DataFrame, widths: dict[int, float], ctx:
     """Each data row's cells (with links to the rows they name) and the height its wrapped text needs."""
     columns = list(frame.columns)
     styles = ["sm_effect" if field == "effect" else None for field in columns]
-    targets = [_link_table(spec, field) for field in columns]
+    targets = _link_budget([_link_table(spec, field) for field in columns], len(frame))
     link_font = Font(name=ctx.style.font, size=ctx.style.size, color="0563C1", underline="single")
     for r, row in enumerate(frame.itertuples(index=False, name=None), FIRST_DATA_ROW):
         values = [v.item() if hasattr(v, "item") else v for v in row]
@@ -103,6 +103,21 @@ def _table_rows(spec: Sheet, frame: pd.DataFrame, widths: dict[int, float], ctx:
                     cells[c].hyperlink = Hyperlink(ref=cells[c].coordinate, location=target[1:])
                     cells[c].font = link_font
         yield cells, min(409, lines * LINE_HEIGHT + 3)
+
+
+# Excel keeps at most 65,530 hyperlinks a worksheet and repairs (drops) the rest; stay well below.
+MAX_LINKS = 65_000
+LINK_PRIORITY = ("evidence", "scenarios", "actors")  # what a reader most wants to jump to
+
+
+def _link_budget(targets: list, rows: int) -> list:
+    """The link columns that fit the sheet's hyperlink limit, least useful dropped first."""
+    targets = list(targets)
+    for dropped in reversed(LINK_PRIORITY):
+        if sum(t is not None for t in targets) * rows <= MAX_LINKS:
+            break
+        targets = [None if t == dropped else t for t in targets]
+    return targets
 
 
 def _link_table(spec: Sheet, field: str):
@@ -229,7 +244,8 @@ def _reading_guide(study) -> list[tuple[str, str]]:
 
 def write_matrix(ws: Worksheet, spec: Sheet, ctx: "Context") -> None:
     _heading(ws, ctx, spec.title)
-    _heatmap(ws, ctx, 3, with_links=True)
+    rated = int(ctx.matrix.notna().to_numpy().sum())
+    _heatmap(ws, ctx, 3, with_links=rated <= MAX_LINKS)
 
 
 def _heatmap(ws: Worksheet, ctx: "Context", top: int, with_links: bool) -> int:
