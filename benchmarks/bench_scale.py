@@ -4,20 +4,24 @@ and 100,000 impacts and on the default study, beside two yardsticks that write t
     make bench                                        installs the bench extra, runs all, rewrites the README
     .venv/bin/python benchmarks/bench_scale.py        print the results section (Markdown)
         --readme        also replace the "Scale" section of benchmarks/README.md
-        --profiles      also write cProfile top-20 summaries of validate and brief at 10,000 impacts
-                        to benchmarks/profiles/
-        --sizes 1000,10000,100000   --timeout 600   --seed 1
+        --profiles      also write cProfile summaries of validate and brief at 10,000 impacts to
+                        benchmarks/profiles/ (own time by library, scenmatrix's phases, top 20 hot spots)
+        --sizes 1000,10000,100000   --runs 3   --timeout 600   --seed 1   --live
 
-Each command runs in its own process, once; its wall time is measured around the process and its peak
-memory is that process's maximum resident set (from `wait4`, so it is the child's own). A run over
-the timeout is killed and shows as "timeout". The studies come from benchmarks/generate.py (seeded).
+Each command runs in its own process, the fastest of --runs runs is shown; its wall time is measured
+around the process, its CPU time and peak memory (maximum resident set) come from `wait4`, so they
+are the child's own. A run over the timeout is killed and shows as "timeout". The studies come from
+benchmarks/generate.py (seeded). The children run on a copy of src/, templates/ and scenarios/ taken
+at the start (PYTHONPATH and working folder), so that colleagues' edits during a run do not mix two
+versions of the code in one table; --live runs on the working tree.
 
 Yardsticks, each in its own process: the rows of the brief's Impacts sheet (scenario, scenario title,
 actor, actor name, effect, meaning, domains, confidence, rationale, evidence; 10 columns and a header)
 are first read from the generated YAML with a line parser made for its format (not timed), then
 written (timed) with XlsxWriter in `constant_memory` mode, and with a bare `zipfile` + XML strings
 writer (inline strings, a minimal valid .xlsx) at deflate levels 6 and 1. Their time is the write
-alone; their peak memory includes the rows held in memory.
+alone; their peak memory includes the rows held in memory. At the smallest size the parser's rows are
+compared with scenmatrix's own Impacts table and the three files are read back with openpyxl.
 """
 
 from __future__ import annotations
@@ -574,7 +578,7 @@ def write_readme(section: str) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--readme", action="store_true", help="replace the Scale section of benchmarks/README.md")
     parser.add_argument("--profiles", action="store_true", help="write cProfile summaries to benchmarks/profiles/")
     parser.add_argument("--sizes", default="1000,10000,100000", help="impacts per generated study (comma-separated)")
