@@ -94,3 +94,10 @@ def test_update_replaces_between_the_markers_or_adds_before_guarantees(tmp_path)
     assert docs.main(["--readme", str(readme)]) == 0
     assert readme.read_text() == added
     assert docs.main(["--check", "--readme", str(readme)]) == 0
+
+
+def test_the_reference_does_not_depend_on_the_terminal(monkeypatch):
+    expected = docs.reference()
+    monkeypatch.setenv("COLUMNS", "40")
+    monkeypatch.setenv("LINES", "10")
+    assert docs.reference() == expected

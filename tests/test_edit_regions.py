@@ -135,3 +135,19 @@ def test_a_refused_edit_reports_positions_in_the_patched_text(tmp_path):
     problem = refused.value.problems[0]
     assert (problem.line, problem.code) == (expected_line, "vocabulary"), lines[-1]
     assert path.read_text() == VALID_STUDY
+
+
+def test_adding_into_something_that_is_not_a_mapping_is_refused_not_a_crash(tmp_path):
+    path = tmp_path / "study.yaml"
+    text = VALID_STUDY.replace("""    impacts:
+      IR:
+        effect: -1
+        domains: [economic]
+        confidence: low
+        rationale: Loses a partner.
+""", "    impacts: >-\n      none yet\n")
+    path.write_text(text)
+    with pytest.raises(StudyError) as refused:
+        edit.add(path, "impact", "S2/RU", IMPACT)
+    assert refused.value.problems[0].code == "structure"
+    assert path.read_text() == text

@@ -636,6 +636,9 @@ class _Session:
         if parent is None:
             self.insert(loc[:-1], CommentedMap([(loc[-1], value)]))
             return
+        if not isinstance(parent, dict):  # e.g. `impacts: text`: validation's to report, not a crash
+            raise StudyError([self.problem(loc[:-1], "structure", f"{_dotted(loc[:-1])} is not a mapping",
+                                           "write its entries as `key: value` lines under it")])
         if isinstance(parent, CommentedMap) and not parent and parent.fa.flow_style():
             parent.fa.set_block_style()
         parent[loc[-1]] = value
