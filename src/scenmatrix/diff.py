@@ -123,9 +123,9 @@ def _entries(tree: Any) -> dict[tuple[str, str], dict[str, Any]]:
 def _walk(tree: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
     tree = _map(tree)
     info = _map(tree.get("study"))
-    yield "study", "", {k: _plain(v) for k, v in info.items() if k not in ("sources", "key_judgments")}
+    yield "study", "", {k: store.plain(v) for k, v in info.items() if k not in ("sources", "key_judgments")}
     for kid, text in _map(info.get("key_judgments")).items():
-        yield "key-judgment", str(kid), {"text": _plain(text)}
+        yield "key-judgment", str(kid), {"text": store.plain(text)}
     for sid, source in _map(info.get("sources")).items():
         yield "source", str(sid), _fields(source)
     for kind, section in (("actor", "actors"), ("evidence", "evidence"), ("driver", "drivers"),
@@ -134,7 +134,7 @@ def _walk(tree: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
             yield kind, str(eid), _fields(entry)
     for sid, scenario in _map(tree.get("scenarios")).items():
         scenario = _map(scenario)
-        yield "scenario", str(sid), {k: _plain(v) for k, v in scenario.items() if k not in ("impacts", "indicators")}
+        yield "scenario", str(sid), {k: store.plain(v) for k, v in scenario.items() if k not in ("impacts", "indicators")}
         for iid, indicator in _map(scenario.get("indicators")).items():
             yield "indicator", f"{sid}/{iid}", _fields(indicator)
         for aid, impact in _map(scenario.get("impacts")).items():
@@ -142,30 +142,11 @@ def _walk(tree: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
 
 
 def _fields(entry: Any) -> dict[str, Any]:
-    return {str(k): _plain(v) for k, v in entry.items()} if isinstance(entry, dict) else {"value": _plain(entry)}
+    return {str(k): store.plain(v) for k, v in entry.items()} if isinstance(entry, dict) else {"value": store.plain(entry)}
 
 
 def _map(node: Any) -> dict:
     return node if isinstance(node, dict) else {}
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready values: text, whole numbers, ISO dates, lists and mappings."""
-    import datetime as dt
-
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return str(value)
 
 
 def change_rows(changes: list[Change]) -> list[tuple[str, str, str, str, str, str]]:

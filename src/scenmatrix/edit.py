@@ -244,9 +244,9 @@ def entries(path_or_tree: Any, kind: str) -> list[dict[str, Any]]:
         if k.name == "impact":
             row["actor"] = loc[-1]
         if k.scalar:
-            row["text"] = _json(value)
+            row["text"] = store.plain(value)
         elif isinstance(value, dict):
-            row.update({str(key): _json(v) for key, v in value.items()})
+            row.update({str(key): store.plain(v) for key, v in value.items()})
         rows.append(row)
     return rows
 
@@ -1188,22 +1188,6 @@ def _plain(node: Any) -> Any:
     if isinstance(node, (dt.date, dt.datetime)):
         return ("date", node.isoformat())
     return ("other", repr(node))
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return str(value)
 
 
 def _dotted(loc: Loc) -> str:
