@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -76,32 +77,39 @@ class Measured:
     peak_mb: float
 
 
+# Starts the command from a small fresh interpreter and reports the command's own peak RSS (wait4): a
+# child forked straight from the test process would count the pages it shares with that process.
+_MEASURE = (
+    "import os, subprocess, sys\n"
+    "child = subprocess.Popen(sys.argv[2:])\n"
+    "_, status, usage = os.wait4(child.pid, 0)\n"
+    "child.returncode = os.waitstatus_to_exitcode(status)\n"
+    "open(sys.argv[1], 'w').write(f'{child.returncode} {usage.ru_maxrss}')\n"
+)
+
+
 def run_measured(argv: list[str], timeout: float, cwd: Optional[Path] = None) -> Measured:
-    """Run a command in its own process; wall time and that process's own peak RSS (from wait4)."""
-    out_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"scenmatrix-measured-{os.getpid()}-{time.monotonic_ns()}"
-    with open(f"{out_path}.out", "w+b") as out, open(f"{out_path}.err", "w+b") as err:
-        start = time.perf_counter()
-        process = subprocess.Popen(argv, stdout=out, stderr=err, cwd=cwd)
-        deadline = start + timeout
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                process.kill()
-                pid, status, usage = os.wait4(process.pid, 0)
-                process.returncode = -9
-                raise AssertionError(f"{' '.join(argv[:3])}... still running after {timeout:g} s (killed)")
-            time.sleep(0.01)
-        seconds = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        result = Measured(process.returncode, out.read().decode("utf-8", "replace"),
-                          err.read().decode("utf-8", "replace"), seconds, usage.ru_maxrss / 1024)
-    for suffix in (".out", ".err"):
-        Path(f"{out_path}{suffix}").unlink(missing_ok=True)
-    return result
+    """Run a command in its own process: exit code, output, wall time and the process's own peak RSS."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        figures = Path(tmp) / "figures"
+        with open(Path(tmp) / "out", "w+b") as out, open(Path(tmp) / "err", "w+b") as err:
+            start = time.perf_counter()
+            wrapper = subprocess.Popen([sys.executable, "-c", _MEASURE, str(figures), *argv], stdout=out,
+                                       stderr=err, cwd=cwd, start_new_session=True)
+            try:
+                wrapper.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(wrapper.pid, signal.SIGKILL)
+                wrapper.wait()
+                raise AssertionError(f"{' '.join(map(str, argv[:3]))}... still running after {timeout:g} s (killed)")
+            seconds = time.perf_counter() - start
+            out.seek(0)
+            err.seek(0)
+            code, maxrss = figures.read_text().split()
+            return Measured(int(code), out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"),
+                            seconds, int(maxrss) / 1024)
 
 
 def report(name: str, **figures) -> None:

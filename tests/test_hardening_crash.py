@@ -13,7 +13,6 @@ temporary file is left (the killed writer's), and the next write to that path re
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import signal

@@ -321,3 +321,33 @@ def test_a_brief_of_hostile_text_imports_back_with_no_change(tmp_path: Path) -> 
         out = build_brief(load(path), "standard", tmp_path / "b.xlsx", generated=GENERATED)
         plan = plan_import(out, path)
         assert (plan.changes, plan.added, plan.conflicts) == ([], [], []), (index, plan.changes[:2])
+
+
+def test_hostile_text_typed_by_a_reviewer_lands_in_the_study_exactly(tmp_path: Path) -> None:
+    """Rationales and contested-by notes changed in the brief (here with openpyxl, which writes text as
+    given) go back into the study as the same text: formulas stay text, multi-line notes stay whole."""
+    from scenmatrix.importer import apply_import, plan_import
+
+    typed = [p for p in FORMULAS + ERRORS + ODD + ["line one\nNote: not an actor", "x\n\ny", "#REF!"]
+             if "\r" not in p and "_x" not in p and p.strip()]  # a cell's CR reads back as LF, by design
+    path, _ = hostile_study(tmp_path, 0)
+    blocks = range(COPIES)
+    for n in range(0, len(typed), 2 * COPIES):  # in each block, a rationale and a note
+        given = {k: (typed[(n + 2 * k) % len(typed)], typed[(n + 2 * k + 1) % len(typed)]) for k in blocks}
+        out = build_brief(load(path), "standard", tmp_path / "b.xlsx", generated=GENERATED)
+        wb = openpyxl.load_workbook(out)
+        for k, (rationale, note) in given.items():
+            for sheet, header, match, text in (("Impacts", "Rationale", (f"S1_{k}", f"A{k}"), rationale),
+                                               ("Evidence", "Contested by", (f"E1_{k}",), f"B{k}: {note}")):
+                ws = wb[sheet]
+                headers = [c.value for c in ws[3]]
+                row = next(r for r in range(4, ws.max_row + 1)
+                           if tuple(ws.cell(r, c).value for c in (1, 3)[:len(match)]) == match)
+                cell = ws.cell(row, headers.index(header) + 1)
+                cell.value, cell.data_type = text, "s"
+        wb.save(out)
+        apply_import(plan_import(out, path))
+        study = load(path).study
+        for k, (rationale, note) in given.items():
+            assert study.scenarios[f"S1_{k}"].impacts[f"A{k}"].rationale == rationale
+            assert study.evidence[f"E1_{k}"].contested_by == {f"B{k}": note}

@@ -29,6 +29,8 @@ FAST_MIN_CHARS = 256 * 1024  # below this, ruamel takes a quarter of a second at
 _NODE_PROPERTY = re.compile(r"(?m)(?:^[ ]*|[:\-,\[{][ ]*)[&*!@`%?]")
 # A comment on a line with a flow collection: the parsers disagree on where such a comment starts.
 _FLOW_COMMENT = re.compile(r"(?m)^[^#\n]*[\[{][^\n]*\s#")
+# Nesting far deeper than a study's (~7 levels): rapidyaml's memory grows with it; ruamel refuses at 100.
+_DEEP = (re.compile(r"(?m)^ {120}"), re.compile(r"(?:[\[{][ ]*){40}"))
 _BLOCK_INDICATOR = re.compile(r"[|>](?:[-+]?[0-9]|\+)")
 # A quoted value where the model wants a date: YAML would give text (an error), we would not know.
 _QUOTED_DATES = (re.compile(r"as_of\s*:\s*[\"']"), re.compile(r"date\s*:\s*[\"']"))
@@ -40,6 +42,9 @@ def _unsafe(text: str) -> bool:
     if "<<" in text or text.startswith(("%", "---")) or any(c in text for c in "\t\r\x85\u2028\u2029"):
         return True
     if any(marker in text for marker in ("\n%", "\n---", "\n...")):
+        return True
+    nested_flow = any(pair in text for pair in ("[[", "[ [", "{{", "{ {", "[{", "[ {", "{[", "{ ["))
+    if _DEEP[0].search(text) or (nested_flow and _DEEP[1].search(text)):
         return True
     if " #" in text and _FLOW_COMMENT.search(text):
         return True
@@ -73,9 +78,9 @@ def fast_tree(text: str) -> Optional[dict]:
     except ImportError:
         return None
     try:
-        with _quiet_stderr():  # rapidyaml prints its parse errors itself; the slow path will explain them
+        with _quiet_stderr():  # rapidyaml prints its errors itself; the slow path will explain them
             tree = ryml.parse_in_arena(text)
-        emitted = ryml.emit_json_malloc(tree, tree.root_id())
+            emitted = ryml.emit_json_malloc(tree, tree.root_id())
         if not isinstance(emitted, (str, bytes)):
             emitted = bytes(emitted)
         data = json.loads(emitted, object_pairs_hook=_checked_mapping)
