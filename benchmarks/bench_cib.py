@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from readme_section import write_section  # noqa: E402  (benchmarks/ is on sys.path when run)
 
 HERE = Path(__file__).resolve().parent
 try:
@@ -124,15 +125,7 @@ under a minute on 2 cores with bounded memory: working memory is bounded per chu
 
 
 def write_readme(section: str) -> Path:
-    path = HERE / "README.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    match = re.search(r"^## CIB\n.*?(?=^## |\Z)", text, flags=re.S | re.M)
-    if match:
-        text = text[:match.start()] + section + ("\n" if match.end() < len(text) else "") + text[match.end():]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-    return path
+    return write_section("CIB", section)
 
 
 def main() -> None:

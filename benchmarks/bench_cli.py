@@ -20,7 +20,6 @@ import argparse
 import compileall
 import os
 import platform
-import re
 import resource
 import shutil
 import statistics
@@ -30,6 +29,7 @@ import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
+from readme_section import write_section  # noqa: E402  (benchmarks/ is on sys.path when run)
 
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[1]
@@ -142,16 +142,8 @@ take the rest. `python -c "import click"` is the floor of any click command.
 """
 
 
-def write_readme(text: str) -> Path:
-    path = HERE / "README.md"
-    readme = path.read_text() if path.exists() else "# Benchmarks\n"
-    match = re.search(r"^## CLI\n.*?(?=^## |\Z)", readme, flags=re.S | re.M)
-    if match:
-        readme = readme[:match.start()] + text + ("\n" if match.end() < len(readme) else "") + readme[match.end():]
-    else:
-        readme = readme.rstrip("\n") + "\n\n" + text
-    path.write_text(readme)
-    return path
+def write_readme(section: str) -> Path:
+    return write_section("CLI", section)
 
 
 def main() -> None:

@@ -45,6 +45,7 @@ import time
 import zipfile
 from importlib import metadata
 from pathlib import Path
+from readme_section import write_section  # noqa: E402  (benchmarks/ is on sys.path when run)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -566,15 +567,7 @@ functions by cumulative time, the top 20 functions by own time): [`profiles/vali
 
 
 def write_readme(section: str) -> Path:
-    path = HERE / "README.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    match = re.search(r"^## Scale\n.*?(?=^## |\Z)", text, flags=re.S | re.M)
-    if match:
-        text = text[:match.start()] + section + ("\n" if match.end() < len(text) else "") + text[match.end():]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-    return path
+    return write_section("Scale", section)
 
 
 def main() -> None:
