@@ -414,3 +414,13 @@ def test_hyperlinks_stay_within_excels_limit_per_sheet(small: Path, tmp_path: Pa
     monkeypatch.setattr(sheets, "MAX_LINKS", 2)  # the matrix has 3 rated cells: no links at all there
     wb = openpyxl.load_workbook(brief_of(small, tmp_path / "c.xlsx"))
     assert all(c.hyperlink is None for row in wb["Matrix"].iter_rows() for c in row)
+
+
+def test_template_schema_file_matches_the_model() -> None:
+    import json
+
+    from scenmatrix.template import Template
+
+    schema = Template.model_json_schema()
+    schema["title"] = "scenmatrix brief template"
+    assert json.loads((ROOT / "templates" / "template.schema.json").read_text()) == schema
