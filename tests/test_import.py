@@ -259,3 +259,11 @@ def test_any_study_briefed_then_imported_unchanged_is_an_empty_diff(tmp_path: Pa
     for template in ("standard", "annex"):
         plan = plan_import(brief(path, tmp_path / f"gen-{template}.xlsx", template), path)
         assert plan.empty and not plan.deleted, (template, plan.changes)
+
+
+def test_marker_holds_no_excel_escape_sequences(study: Path, tmp_path: Path) -> None:
+    study.write_text(study.read_text().replace("rationale: Alpha gains", "rationale: _x003D_1+1 and snake_case"))
+    path = brief(study, tmp_path / "b.xlsx")
+    marker = openpyxl.load_workbook(path)["_scenmatrix"]
+    assert not any("_x" in str(c.value) for row in marker.iter_rows(min_row=9) for c in row)
+    assert plan_import(path, study).empty

@@ -111,6 +111,9 @@ def write_marker(ws, study_name: str, study_sha256: str, template: str, study: S
     """The very hidden sheet that import reads: provenance, where the tables are, the snapshot, a checksum."""
     ws.sheet_state = "veryHidden"
     payload = json.dumps({"tables": sheets, "snapshot": snapshot(study)}, ensure_ascii=False, sort_keys=True)
+    # Excel reads `_xHHHH_` in a cell as an escaped character and rewrites it on save, which would break the
+    # checksum; in JSON every underscore is inside a string, where \u005f spells the same underscore.
+    payload = payload.replace("_", "\\u005f")
     head = [MARKER_TITLE, __version__, study.study.id, study_name, study_sha256, template]
     chunks = [payload[i:i + CHUNK] for i in range(0, len(payload), CHUNK)] or [""]
     cells = head + [str(len(chunks)), _checksum(head, payload)] + chunks
