@@ -21,6 +21,7 @@ from .brief_tables import ANALYSIS_TABLES, TABLE_KEYS, analysis_tables, brief_ta
 from .cells import header_footer_text
 from .editable import MARKER_SHEET, write_marker
 from .grid import Grid, flush
+from .sheetxml import SheetBodies, SplicingArchive
 from .problems import TemplateError, Problem
 from .template import LoadedTemplate, Sheet, load_template
 from .validate import LoadedStudy, load
@@ -86,12 +87,24 @@ def build_context(loaded: LoadedStudy, template: LoadedTemplate, generated: dt.d
     return ctx
 
 
-def build_workbook(ctx: Context) -> Workbook:
-    """The brief as an openpyxl workbook, write-only (fast, flat memory) unless it fills a base workbook."""
-    write_only = ctx.template.base_path is None
+def write_brief(ctx: Context, handle) -> None:
+    """Build the brief and write it to an open binary file.
+
+    Write-only (fast, flat memory: the rows wait in temporary files) unless it fills a base workbook."""
+    bodies = SheetBodies() if ctx.template.base_path is None else None
+    try:
+        save(build_workbook(ctx, bodies), handle, bodies)
+    finally:
+        if bodies is not None:
+            bodies.cleanup()
+
+
+def build_workbook(ctx: Context, bodies: Optional[SheetBodies]) -> Workbook:
+    """The brief as an openpyxl workbook; its write-only sheets' rows go to `bodies` (see `sheetxml`)."""
+    write_only = bodies is not None
     wb = Workbook(write_only=True) if write_only else _base_workbook(ctx)
     try:
-        _fill(wb, ctx, write_only)
+        _fill(wb, ctx, bodies)
     except BaseException:
         if write_only:  # finish the sheets' XML streams so that they do not complain when collected
             for ws in wb.worksheets:
@@ -101,7 +114,7 @@ def build_workbook(ctx: Context) -> Workbook:
     return wb
 
 
-def _fill(wb: Workbook, ctx: Context, write_only: bool) -> None:
+def _fill(wb: Workbook, ctx: Context, bodies: Optional[SheetBodies]) -> None:
     from . import sheets
 
     _register_styles(wb, ctx)
@@ -112,11 +125,11 @@ def _fill(wb: Workbook, ctx: Context, write_only: bool) -> None:
         sheets.WRITERS[spec.kind](grid, spec, ctx)
         if spec.kind != "table":  # structure and analysis are not for editing; tables stay open for review
             grid.protection.sheet = True
-        flush(grid, write_only)
+        flush(grid, bodies)
     marker = Grid(wb.create_sheet(MARKER_SHEET))
     write_marker(marker, ctx.loaded.path.name, ctx.loaded.document.sha256, ctx.template.name, ctx.study,
                  ctx.editable)
-    flush(marker, write_only)
+    flush(marker, bodies)
     _properties(wb, ctx)
 
 
@@ -211,10 +224,10 @@ def build_brief(loaded: LoadedStudy, template: Union[str, Path, LoadedTemplate] 
         tpl = with_changes_sheet(tpl, changes)
     generated = generated or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     out = Path(output) if output else Path("briefs") / f"{loaded.study.study.id}-{tpl.name}.xlsx"
-    wb = build_workbook(build_context(loaded, tpl, generated))
+    ctx = build_context(loaded, tpl, generated)
     out.parent.mkdir(parents=True, exist_ok=True)
     with store.atomic_writer(out) as handle:
-        save(wb, handle)
+        write_brief(ctx, handle)
     return out
 
 
@@ -223,11 +236,11 @@ def build_brief(loaded: LoadedStudy, template: Union[str, Path, LoadedTemplate] 
 COMPRESSION_LEVEL = 1
 
 
-def save(wb: Workbook, handle) -> None:
-    """Save a workbook to an open binary file at our chosen compression level."""
+def save(wb: Workbook, handle, bodies: Optional[SheetBodies] = None) -> None:
+    """Save a workbook to an open binary file at our chosen compression level, its sheets' rows spliced in."""
     with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, allowZip64=True,
                          compresslevel=COMPRESSION_LEVEL) as archive:
-        ExcelWriter(wb, archive).save()
+        ExcelWriter(wb, archive if bodies is None else SplicingArchive(archive, bodies)).save()
 
 
 def build_brief_file(study: Union[str, Path], template: Union[str, Path] = "standard",

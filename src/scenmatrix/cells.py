@@ -41,7 +41,7 @@ def ooxml_unescape(text: str) -> str:
 
 def is_risky(text: str) -> bool:
     """Would a spreadsheet take this text for a formula, a command or an error value?"""
-    return text.startswith(RISKY_PREFIXES) or text.strip().upper() in ERROR_CODES
+    return text.startswith(RISKY_PREFIXES) or ("#" in text and text.strip().upper() in ERROR_CODES)
 
 
 def checked_text(text: str, where: "str | Callable[[], str]") -> str:

@@ -181,7 +181,7 @@ def _tokenize(path: str, text: str, delimiter: str) -> list[list[_Cell]]:
                 i, col = i + 1, col + 1
             if i < n and text[i] not in (delimiter, "\r", "\n"):
                 raise _fail(path, f"text after the closing quote of a cell: {text[i]!r}",
-                            f'put the whole cell in quotes, or double a quote inside it ("")', line, col)
+                            'put the whole cell in quotes, or double a quote inside it ("")', line, col)
             continue
         if i >= n or text[i] in (delimiter, "\r", "\n"):
             rows[-1].append(_Cell("".join(buf), *start))

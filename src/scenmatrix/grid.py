@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from copy import copy
-from typing import Any, Callable, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional, Union
 
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
+
+from .sheetxml import Block, SheetBodies, StyleIds, block_xml, row_xml, type_style, value_cell
 
 
 class GridCell:
@@ -53,7 +54,7 @@ class Grid:
         self._ws = ws
         self._cells: dict[int, dict[int, GridCell]] = defaultdict(dict)
         self.row_dimensions: dict[int, _Height] = defaultdict(_Height)
-        self._streams: list[tuple[int, int, Callable[[], Iterator[StreamedRow]]]] = []
+        self._streams: list[tuple[int, int, Callable[[], Iterator[Block]]]] = []
 
     def __getattr__(self, name: str) -> Any:  # title, column_dimensions, add_table, page_setup, ...
         return getattr(self._ws, name)
@@ -70,17 +71,17 @@ class Grid:
             cells[column] = GridCell(row, column)
         return cells[column]
 
-    def stream(self, first: int, count: int, rows: Callable[[], Iterator[StreamedRow]]) -> None:
-        """Rows first .. first+count-1 come from `rows()` at flush time, never all in memory."""
-        self._streams.append((first, count, rows))
+    def stream(self, first: int, count: int, blocks: Callable[[], Iterator[Block]]) -> None:
+        """Rows first .. first+count-1 come from `blocks()` at flush time, a block of rows at a time."""
+        self._streams.append((first, count, blocks))
 
     def add_data_validation(self, dv) -> None:
         self._ws.data_validations.append(dv)  # the write-only sheet has no add_data_validation
 
     # ------------------------------------------------------------------ flushing
 
-    def rows(self) -> Iterator[tuple[int, list[GridCell], Optional[float]]]:
-        """Every row in order: buffered rows and streamed ones, with their heights."""
+    def items(self) -> Iterator[Union[Block, tuple[int, list[GridCell], Optional[float]]]]:
+        """Every row in order: buffered rows one by one, streamed ones in blocks."""
         streams = sorted(self._streams, key=lambda s: s[0])
         buffered = sorted(self._cells)
         b = 0
@@ -88,8 +89,7 @@ class Grid:
             while b < len(buffered) and buffered[b] < first:
                 yield self._buffered(buffered[b])
                 b += 1
-            for offset, (cells, height) in enumerate(make()):
-                yield first + offset, cells, height
+            yield from make()
             while b < len(buffered) and buffered[b] < first + count:
                 b += 1  # a stream owns its rows
         for row in buffered[b:]:
@@ -97,95 +97,77 @@ class Grid:
 
     def _buffered(self, row: int) -> tuple[int, list[GridCell], Optional[float]]:
         cells = self._cells[row]
-        return row, [cells[c] for c in sorted(cells)], self.row_dimensions[row].height if row in \
-            self.row_dimensions else None
+        height = self.row_dimensions[row].height if row in self.row_dimensions else None
+        return row, [cells[c] for c in sorted(cells)], height
 
 
-def flush(grid: Grid, write_only: bool) -> None:
-    """Write the grid's rows into its worksheet: appended in order (write-only) or cell by cell."""
-    ws, styles = grid._ws, _StyleCache(grid._ws)
-    if not write_only:
-        for row, cells, height in grid.rows():
+def flush(grid: Grid, bodies: Optional[SheetBodies]) -> None:
+    """Write the grid's rows: as XML into `bodies` for a write-only sheet, else cell by cell."""
+    if bodies is None:
+        _set_cells(grid)
+    else:
+        _write_body(grid, bodies)
+
+
+def _write_body(grid: Grid, bodies: SheetBodies) -> None:
+    ws, ids = grid._ws, StyleIds(grid._ws)
+    ws._get_writer()  # creating openpyxl's writer empties the sheet's hyperlinks: ours come after
+    links: list = []
+    title = ws.title
+    with bodies.open(ws._writer.out) as out:
+        for item in grid.items():
+            if isinstance(item, Block):
+                out.write(block_xml(item, ids, title, links))
+                continue
+            row, cells, height = item
+            out.write(row_xml(row, "".join(_cell_xml(spec, ids, title, links) for spec in cells), height))
+    ws._hyperlinks.extend(links)
+    ws.close()
+
+
+def _cell_xml(spec: GridCell, ids: StyleIds, title: str, links: list) -> str:
+    ref = spec.coordinate
+    if spec.hyperlink is not None:
+        link = copy(spec.hyperlink)
+        link.ref = ref
+        links.append(link)
+    style = ids.id(spec.style, spec.quotePrefix, spec.number_format, spec.font, spec.fill, spec.alignment)
+    return value_cell(ref, style, spec.value, lambda: f"{title}!{ref}")
+
+
+def _set_cells(grid: Grid) -> None:
+    ws, ids = grid._ws, StyleIds(grid._ws)
+    for item in grid.items():
+        for row, cells, height in (block_cells(item, ws.title) if isinstance(item, Block) else [item]):
             if height is not None:
                 ws.row_dimensions[row].height = height
             for spec in cells:
                 cell = ws.cell(row=row, column=spec.column)
-            _apply(spec, cell, styles)
-            cell._style = copy(cell._style)  # a normal sheet's cells can be restyled later: own copies
-        return
-    _append_rows(grid, ws, styles)
+                cell.value = spec.value
+                if spec.data_type:
+                    cell.data_type = spec.data_type
+                # a normal sheet's cells can be restyled later: each gets its own copy
+                cell._style = copy(ids.array(spec.style, spec.quotePrefix, spec.number_format, spec.font,
+                                             spec.fill, spec.alignment))
+                if spec.hyperlink is not None:
+                    cell.hyperlink = copy(spec.hyperlink)
+                    cell.hyperlink.ref = cell.coordinate
 
 
-def _append_rows(grid: Grid, ws, styles: "_StyleCache") -> None:
-    next_row = 1
-    for row, cells, height in grid.rows():
-        while next_row < row:
-            ws.append([])
-            next_row += 1
-        if height is not None:
-            ws.row_dimensions[row].height = height
-        out: list[Any] = []
-        for spec in cells:
-            out += [None] * (spec.column - 1 - len(out))
-            cell = WriteOnlyCell(ws)
-            cell.row, cell.column = row, spec.column  # so a hyperlink knows its own reference
-            _apply(spec, cell, styles)
-            out.append(cell)
-        ws.append(out)
-        next_row = row + 1
+def block_cells(block: Block, title: str) -> Iterator[tuple[int, list[GridCell], Optional[float]]]:
+    """A block as rows of grid cells, through the same safety as `put` (for sheets that are not write-only)."""
+    from openpyxl.worksheet.hyperlink import Hyperlink
 
-
-_TYPES = {str: "s", int: "n", float: "n", bool: "b", type(None): "n"}
-
-
-def _apply(spec: GridCell, cell, styles: "_StyleCache") -> None:
-    kind = _TYPES.get(type(spec.value))
-    if kind is not None and spec.data_type in (None, kind):
-        # The text was checked by `prepare`; skip openpyxl's second pass over every value.
-        cell._value, cell.data_type = spec.value, kind
-    else:
-        cell.value = spec.value
-        if spec.data_type:
-            cell.data_type = spec.data_type
-    cell._style = styles.style(spec)  # shared, never mutated: the writer only reads it
-    if spec.hyperlink is not None:
-        cell.hyperlink = copy(spec.hyperlink)
-        cell.hyperlink.ref = cell.coordinate
-
-
-class _StyleCache:
-    """A cell's style (named style plus overrides) computed once per combination, not once per cell."""
-
-    def __init__(self, ws):
-        self._ws = ws
-        self._cache: dict[tuple, tuple[Any, tuple]] = {}
-
-    def style(self, spec: GridCell):
-        overrides = (spec.font, spec.fill, spec.alignment)
-        # Identity keys are cheap; the cache holds the objects, so an id is never reused meanwhile.
-        key = (spec.style, spec.quotePrefix, spec.number_format, *map(id, overrides))
-        if key not in self._cache:
-            proto = WriteOnlyCell(self._ws)
-            if spec.style:
-                proto.style = spec.style
-            for name, value in zip(("font", "fill", "alignment"), overrides):
-                if value is not None:
-                    setattr(proto, name, value)
-            if spec.number_format is not None:
-                proto.number_format = spec.number_format
-            if spec.quotePrefix:
-                proto.quotePrefix = True
-            self._cache[key] = (proto._style, overrides)
-        return self._cache[key][0]
-
-
-def stream_cells(title: str, row: int, values: Iterable[tuple[Any, Optional[str]]]) -> list[GridCell]:
-    """Grid cells for one streamed row from (value, style) pairs, through the same safety as `put`."""
     from .cells import prepare
 
-    out = []
-    for column, (value, style) in enumerate(values, 1):
-        cell = GridCell(row, column)
-        prepare(cell, value, style, where=lambda c=cell: f"{title}!{c.coordinate}")
-        out.append(cell)
-    return out
+    for i, height in enumerate(block.heights):
+        row, cells = block.first + i, []
+        for c, values in enumerate(block.columns, 1):
+            cell, value = GridCell(row, c), values[i]
+            prepare(cell, value, block.styles[c - 1] or type_style(value), where=lambda c=cell: f"{title}!{c.coordinate}")
+            cell.number_format = block.formats[c - 1] if block.formats else None
+            link = block.links[c - 1][i] if block.links[c - 1] is not None else None
+            if link:
+                cell.hyperlink, cell.font = Hyperlink(ref=cell.coordinate, location=link), block.link_font
+            cells.append(cell)
+        yield row, cells, height

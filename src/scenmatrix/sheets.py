@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator, Optional
 
 import pandas as pd
 from openpyxl.chart import BarChart, Reference
@@ -12,14 +12,13 @@ from openpyxl.chart.data_source import NumDataSource, NumRef
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Font, PatternFill, Alignment
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import __version__, vocab
 from .brief_tables import ANALYSIS_TABLES
 from .cells import lines_needed, put
-from .grid import stream_cells
+from .sheetxml import Block, text_lines, type_style
 from .editable import EDITABLE, add_validations
 from .problems import TemplateError, Problem
 from .template import Sheet
@@ -52,7 +51,11 @@ def _fit_rows(ws: Worksheet, first: int, last: int, widths: dict[int, float]) ->
 def _auto_width(header: str, values: pd.Series, fixed: float | None) -> float:
     if fixed:
         return fixed
-    longest = max([len(header)] + [max((len(p) for p in str(v).split("\n")), default=0) for v in values])
+    texts = [v if isinstance(v, str) else str(v) for v in values.tolist()]
+    longest = max(map(len, texts), default=0)
+    if longest > len(header) and "\n" in "".join(texts):  # a text's longest line, not its length, sets the width
+        longest = max(len(line) for text in texts for line in text.split("\n"))
+    longest = max(longest, len(header))
     return float(min(max(longest + 2, 8), 60))
 
 
@@ -70,7 +73,7 @@ def write_table(ws: Worksheet, spec: Sheet, ctx: "Context") -> None:
         widths[c] = _auto_width(header, frame[field], spec.widths.get(field))
         ws.column_dimensions[get_column_letter(c)].width = widths[c]
     ws.row_dimensions[3].height = max(lines_needed(h, widths[c + 1]) for c, h in enumerate(headers)) * LINE_HEIGHT + 4
-    ws.stream(FIRST_DATA_ROW, len(frame), lambda: _table_rows(spec, frame, widths, ctx))
+    ws.stream(FIRST_DATA_ROW, len(frame), lambda: _table_blocks(spec, frame, widths, ctx))
     last = FIRST_DATA_ROW + max(len(frame), 1) - 1
     _status_colours(ws, frame, last)
     ref = f"A3:{get_column_letter(len(headers))}{last}"
@@ -85,24 +88,34 @@ def write_table(ws: Worksheet, spec: Sheet, ctx: "Context") -> None:
     ws.print_title_rows = "3:3"
 
 
-def _table_rows(spec: Sheet, frame: pd.DataFrame, widths: dict[int, float], ctx: "Context"):
-    """Each data row's cells (with links to the rows they name) and the height its wrapped text needs."""
+BLOCK_ROWS = 2_000  # rows serialised at a time: memory stays flat however long the table
+
+
+def _table_blocks(spec: Sheet, frame: pd.DataFrame, widths: dict[int, float], ctx: "Context") -> Iterator[Block]:
+    """The data rows a block at a time, with links to the rows they name and the heights their text needs."""
     columns = list(frame.columns)
     styles = ["sm_effect" if field == "effect" else None for field in columns]
     targets = _link_budget([_link_table(spec, field) for field in columns], len(frame))
     link_font = Font(name=ctx.style.font, size=ctx.style.size, color="0563C1", underline="single")
-    for r, row in enumerate(frame.itertuples(index=False, name=None), FIRST_DATA_ROW):
-        values = [v.item() if hasattr(v, "item") else v for v in row]
-        cells = stream_cells(spec.title, r, ((v, styles[c] or _style_for(v)) for c, v in enumerate(values)))
-        lines = 1
-        for c, value in enumerate(values):
-            if isinstance(value, str) and value:
-                lines = max(lines, lines_needed(value, widths[c + 1]))
-                target = ctx.link(targets[c], value.split("; ")[0]) if targets[c] else None
-                if target:
-                    cells[c].hyperlink = Hyperlink(ref=cells[c].coordinate, location=target[1:])
-                    cells[c].font = link_font
-        yield cells, min(409, lines * LINE_HEIGHT + 3)
+    values = [frame[field].tolist() for field in columns]  # plain Python values, not numpy scalars
+    for start in range(0, len(frame), BLOCK_ROWS):
+        chunk = [column[start:start + BLOCK_ROWS] for column in values]
+        lines = [1] * len(chunk[0])
+        for c, column in enumerate(chunk):
+            if any(isinstance(v, str) for v in column):
+                lines = list(map(max, lines, text_lines(column, widths[c + 1])))
+        links = [None if target is None else [_link(ctx, target, v) for v in column]
+                 for target, column in zip(targets, chunk)]
+        yield Block(FIRST_DATA_ROW + start, chunk, styles, links, [min(409, n * LINE_HEIGHT + 3) for n in lines],
+                    link_font)
+
+
+def _link(ctx: "Context", table: str, value) -> Optional[str]:
+    """Where a cell naming a row of `table` links to (the first of several '; '-separated ids), or a row key."""
+    if isinstance(value, str):
+        value = value.split("; ")[0] if value else None
+    target = ctx.link(table, value) if value is not None else None
+    return target[1:] if target else None
 
 
 # Excel keeps at most 65,530 hyperlinks a worksheet and repairs (drops) the rest; stay well below.
@@ -133,12 +146,6 @@ def _editable(ws: Worksheet, spec: Sheet, columns: list[str], last: int, ctx: "C
         return
     add_validations(ws, spec.table, columns, FIRST_DATA_ROW, last, ctx.study)
     ctx.editable[spec.table] = {"sheet": spec.title, "columns": columns, "header_row": 3}
-
-
-def _style_for(value) -> str:
-    if isinstance(value, float):
-        return "sm_number"
-    return "sm_int" if isinstance(value, int) and not isinstance(value, bool) else "sm_body"
 
 
 def _table_name(title: str) -> str:
@@ -261,17 +268,7 @@ def _heatmap(ws: Worksheet, ctx: "Context", top: int, with_links: bool) -> int:
             cell.alignment = Alignment(text_rotation=90, horizontal="center", vertical="bottom", wrap_text=True)
     ws.row_dimensions[top].height = min(max([len(n) for n in names] + [8]), 40) * 5.6 + 8
     first = top + 1
-    for r, sid in enumerate(matrix.index, first):
-        scenario = study.scenarios[sid]
-        band = study.band(scenario.likelihood)
-        for c, value in enumerate([sid, scenario.title, scenario.likelihood, band.label(), scenario.confidence], 1):
-            put(ws, r, c, value, "sm_body")
-        ws.row_dimensions[r].height = lines_needed(scenario.title, 34) * LINE_HEIGHT + 3
-        for c, actor in enumerate(matrix.columns, len(fixed) + 1):
-            cell = put(ws, r, c, matrix.at[sid, actor], "sm_effect")
-            target = ctx.link("impacts", (sid, actor)) if with_links else None
-            if target and cell.value is not None:
-                cell.hyperlink = Hyperlink(ref=cell.coordinate, location=target[1:])
+    ws.stream(first, len(matrix.index), lambda: [_heatmap_block(ctx, first, with_links)])
     last = first + max(len(matrix.index), 1) - 1
     first_actor, last_actor = get_column_letter(len(fixed) + 1), get_column_letter(len(fixed) + len(names))
     if names:
@@ -284,14 +281,29 @@ def _heatmap(ws: Worksheet, ctx: "Context", top: int, with_links: bool) -> int:
     row = last + 2
     for label, column in (("Expected impact", "expected"), ("  range low", "low"), ("  range high", "high")):
         put(ws, row, 2, label, "sm_label")
-        for c, actor in enumerate(matrix.columns, len(fixed) + 1):
-            put(ws, row, c, float(ctx.expected.at[actor, column]), "sm_number")
+        for c, value in enumerate(ctx.expected.loc[list(matrix.columns), column].tolist(), len(fixed) + 1):
+            put(ws, row, c, value, "sm_number")
         row += 1
     legend = "Cells: effect on the actor, -3 severe harm … +3 major gain; blank = not rated."
     put(ws, row, 2, legend + (" Click a cell for its rationale." if with_links else ""), "sm_subtitle")
     ws.freeze_panes = ws.cell(row=first, column=len(fixed) + 1).coordinate
     ws.print_title_rows = f"{top}:{top}"
     return row + 2
+
+
+def _heatmap_block(ctx: "Context", first: int, with_links: bool) -> Block:
+    """The heatmap's rows: a scenario's description, then its effect on each actor (linked to the impact)."""
+    study, matrix = ctx.study, ctx.matrix
+    scenarios = [study.scenarios[sid] for sid in matrix.index]
+    columns: list[list] = [list(matrix.index), [s.title for s in scenarios], [s.likelihood for s in scenarios],
+                           [study.band(s.likelihood).label() for s in scenarios], [s.confidence for s in scenarios]]
+    links: list = [None] * len(columns)
+    for actor, effects in zip(matrix.columns, matrix.to_numpy().T.tolist()):
+        columns.append(effects)
+        links.append([_link(ctx, "impacts", (sid, actor)) if e == e else None for sid, e in zip(matrix.index, effects)]
+                     if with_links else None)
+    heights = [lines_needed(s.title, 34) * LINE_HEIGHT + 3 for s in scenarios]
+    return Block(first, columns, ["sm_body"] * 5 + ["sm_effect"] * len(matrix.columns), links, heights)
 
 
 # ---------------------------------------------------------------- executive summary
@@ -317,7 +329,7 @@ def write_summary(ws: Worksheet, spec: Sheet, ctx: "Context") -> None:
     for r, rec in enumerate(top.itertuples(index=False), row + 1):
         values = [int(rec.exposure_rank), rec.name, float(rec.expected), float(rec.low), float(rec.high)]
         for c, value in enumerate(values, 1):
-            put(ws, r, c, value, _style_for(value))
+            put(ws, r, c, value, type_style(value))
     ws.freeze_panes = None
     ws.print_title_rows = None
     ws.page_setup.fitToHeight = 1
@@ -381,7 +393,7 @@ def _data_block(ws: Worksheet, top: int, headers: tuple, rows: list[tuple], numb
     ws.row_dimensions[top].height = 2 * LINE_HEIGHT + 4
     for r, values in enumerate(rows, top + 1):
         for c, value in enumerate(values, 1):
-            cell = put(ws, r, c, value, _style_for(value))
+            cell = put(ws, r, c, value, type_style(value))
             if isinstance(value, float):
                 cell.number_format = number_format
     _fit_rows(ws, top + 1, top + len(rows), {1: 40})
@@ -436,11 +448,12 @@ def write_alignment(ws: Worksheet, spec: Sheet, ctx: "Context") -> None:
         cell.alignment = Alignment(text_rotation=90, horizontal="center", vertical="bottom", wrap_text=True)
         ws.column_dimensions[get_column_letter(c)].width = 6
     ws.row_dimensions[3].height = min(max([len(n) for n in names] + [8]), 40) * 5.6 + 8
-    for r, (actor, name) in enumerate(zip(aligned.index, names), 4):
-        put(ws, r, 1, name, "sm_body")
-        for c, other in enumerate(aligned.columns, 2):
-            cell = put(ws, r, c, None if actor == other else float(aligned.at[actor, other]), "sm_effect")
-            cell.number_format = "+0.0;-0.0;0.0"
+    values = aligned.to_numpy().T.tolist()
+    for i in range(len(values)):
+        values[i][i] = None  # an actor is not aligned with itself: blank, not +1
+    ws.stream(4, len(names), lambda: [Block(4, [names, *values], ["sm_body"] + ["sm_effect"] * len(values),
+                                            [None] * (len(values) + 1), [None] * len(names),
+                                            formats=[None] + ["+0.0;-0.0;0.0"] * len(values))])
     last = 3 + len(names)
     if names:
         low, mid, high = ctx.style.heatmap

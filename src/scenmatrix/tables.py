@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import vocab
 from .model import Study
 
 if TYPE_CHECKING:
