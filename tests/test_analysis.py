@@ -130,6 +130,48 @@ def test_expected_impact_lies_within_its_range_and_equals_brute_force(rows, band
         assert out.at[actor, "low"] - 1e-12 <= out.at[actor, "expected"] <= out.at[actor, "high"] + 1e-12
 
 
+effect_rows = st.lists(st.lists(st.one_of(st.none(), st.integers(-3, 3)), min_size=4, max_size=4), max_size=7)
+
+
+def frame(rows: list[list]) -> pd.DataFrame:
+    ids = [f"S{i}" for i in range(len(rows))]
+    return pd.DataFrame([[np.nan if v is None else float(v) for v in r] for r in rows], index=ids,
+                        columns=list("ABCD"), dtype="float64")
+
+
+@settings(max_examples=80, deadline=None)
+@given(effect_rows)
+def test_alignment_equals_its_definition_pair_by_pair(rows) -> None:
+    m = frame(rows)
+    out = alignment(m)
+    for a in m.columns:
+        for b in m.columns:
+            conv = div = 0.0
+            for x, y in zip(m[a], m[b]):  # the definition, one scenario at a time
+                if not (np.isnan(x) or np.isnan(y)) and x * y != 0:
+                    conv, div = (conv + (abs(x) + abs(y)) / 2, div) if x * y > 0 else (conv, div + (abs(x) + abs(y)) / 2)
+            expected = (conv - div) / (conv + div) if conv + div else np.nan
+            assert (np.isnan(expected) and np.isnan(out.at[a, b])) or out.at[a, b] == expected
+
+
+@settings(max_examples=80, deadline=None)
+@given(effect_rows)
+def test_most_favourable_and_harmful_are_the_first_extreme_scenarios(rows) -> None:
+    m = frame(rows)
+    scenarios = pd.DataFrame({"id": list(m.index), "title": [f"t{s}" for s in m.index],
+                              "probability_low": 0.2, "probability_high": 0.45})
+    impacts = m.stack().rename("effect").rename_axis(["scenario", "actor"]).reset_index()
+    actors = pd.DataFrame({"id": list("ABCD"), "name": list("ABCD"), "kind": "state"})
+    out = actor_summary(impacts, scenarios, actors).set_index("actor")
+    for actor in "ABCD":
+        gains = [(v, sid) for sid, v in m[actor].items() if v > 0]
+        harms = [(v, sid) for sid, v in m[actor].items() if v < 0]
+        best = max(gains, key=lambda g: g[0]) if gains else None  # max/min keep the first of equals
+        worst = min(harms, key=lambda h: h[0]) if harms else None
+        assert out.at[actor, "most_favourable"] == (f"{best[1]} t{best[1]} ({int(best[0]):+d})" if best else "")
+        assert out.at[actor, "most_harmful"] == (f"{worst[1]} t{worst[1]} ({int(worst[0]):+d})" if worst else "")
+
+
 # ---------------------------------------------------------------- scenmatrix analyze
 
 def test_cli_analyze_default_study_terminal_and_json() -> None:

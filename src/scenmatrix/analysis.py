@@ -52,16 +52,17 @@ def actor_summary(impacts: pd.DataFrame, scenarios: pd.DataFrame, actors: pd.Dat
 
 def _extreme(matrix: pd.DataFrame, titles: pd.Series, best: bool) -> pd.Series:
     """Per actor, 'S1 title (+2)' for the scenario with its highest (or lowest) effect; '' if none."""
-    result = {}
-    for actor in matrix.columns:
-        column = matrix[actor].dropna()
-        column = column[column > 0] if best else column[column < 0]
-        if column.empty:
-            result[actor] = ""
-            continue
-        sid = column.idxmax() if best else column.idxmin()
-        result[actor] = f"{sid} {titles[sid]} ({int(column[sid]):+d})"
-    return pd.Series(result, dtype="object")
+    import numpy as np
+
+    e = matrix.to_numpy()
+    if not len(e):
+        return pd.Series([""] * e.shape[1], index=matrix.columns, dtype="object")
+    sign = 1.0 if best else -1.0
+    scored = np.where(e * sign > 0, e * sign, -np.inf)  # only gains (or only harms) count; NaN never does
+    rows, found = scored.argmax(axis=0), np.isfinite(scored.max(axis=0))  # argmax: the first, as idxmax
+    sids = list(matrix.index)
+    return pd.Series([f"{sids[r]} {titles[sids[r]]} ({int(e[r, c]):+d})" if ok else ""
+                      for c, (r, ok) in enumerate(zip(rows, found))], index=matrix.columns, dtype="object")
 
 
 def _bands(matrix: pd.DataFrame, scenarios: pd.DataFrame) -> pd.DataFrame:
@@ -153,20 +154,20 @@ def monte_carlo(matrix: pd.DataFrame, scenarios: pd.DataFrame, samples: int = 10
 
 
 def _convergence(matrix: pd.DataFrame):
-    """MACTOR-style convergence and divergence between every pair of actors, as numpy arrays."""
+    """MACTOR-style convergence and divergence between every pair of actors, as numpy arrays.
+
+    With P and N the scenarios x actors indicators of a gain and of a harm and A the effects' sizes,
+    convergence = sum over scenarios of [both gain or both lose] x (|a| + |b|) / 2, which is the
+    symmetric part of (A*P)'P + (A*N)'N; divergence likewise from (A*P)'N + (A*N)'P. Matrix products
+    instead of a loop over scenarios; every term is a multiple of 1/2, so the sums are exact.
+    """
     import numpy as np
 
-    e = matrix.to_numpy()
-    n = e.shape[1]
-    conv, div = np.zeros((n, n)), np.zeros((n, n))
-    for row in e:
-        rated = ~np.isnan(row)
-        weight = (np.abs(row)[:, None] + np.abs(row)[None, :]) / 2
-        sign = np.sign(row)[:, None] * np.sign(row)[None, :]
-        both = rated[:, None] & rated[None, :]
-        conv += np.where(both & (sign > 0), weight, 0)
-        div += np.where(both & (sign < 0), weight, 0)
-    return conv, div
+    e = np.nan_to_num(matrix.to_numpy(), nan=0.0)
+    gain, harm, size = (e > 0).astype(float), (e < 0).astype(float), np.abs(e)
+    same = (size * gain).T @ gain + (size * harm).T @ harm
+    opposite = (size * gain).T @ harm + (size * harm).T @ gain
+    return (same + same.T) / 2, (opposite + opposite.T) / 2
 
 
 def alignment(matrix: pd.DataFrame) -> pd.DataFrame:

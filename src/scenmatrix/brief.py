@@ -40,7 +40,8 @@ class Context:
     matrix: pd.DataFrame = field(default_factory=pd.DataFrame)
     expected: pd.DataFrame = field(default_factory=pd.DataFrame)
     summary: pd.DataFrame = field(default_factory=pd.DataFrame)
-    anchors: dict[str, dict] = field(default_factory=dict)
+    anchor_sheets: dict[str, str] = field(default_factory=dict)  # table -> the first sheet that shows it
+    anchors: dict[str, dict] = field(default_factory=dict)  # table -> row key -> (sheet, row), when first asked
     raw_scenarios: pd.DataFrame = field(default_factory=pd.DataFrame)
     editable: dict[str, dict] = field(default_factory=dict)  # table -> where import finds it
 
@@ -60,8 +61,18 @@ class Context:
 
     def link(self, table: str, key) -> Optional[str]:
         """An internal hyperlink target ("#'Impacts'!A7") to a row of a table sheet, if the brief has one."""
-        where = self.anchors.get(table, {}).get(key)
+        if table not in self.anchors:
+            self.anchors[table] = self._rows_of(table)
+        where = self.anchors[table].get(key)
         return f"#'{where[0]}'!A{where[1]}" if where else None
+
+    def _rows_of(self, table: str) -> dict:
+        if table not in self.anchor_sheets:
+            return {}
+        frame, sheet = self.table(table), self.anchor_sheets[table]
+        columns = [frame[k].tolist() for k in TABLE_KEYS[table]]
+        keys = columns[0] if len(columns) == 1 else zip(*columns)
+        return {key: (sheet, row) for row, key in enumerate(keys, FIRST_DATA_ROW)}
 
     def subtitle(self) -> str:
         info = self.study.study
@@ -79,11 +90,8 @@ def build_context(loaded: LoadedStudy, template: LoadedTemplate, generated: dt.d
     ctx.tables = brief_tables(loaded.study, raw, ctx.summary)
     ctx.raw_scenarios = raw["scenarios"]
     for sheet in template.template.sheets:
-        if sheet.kind == "table" and sheet.table in TABLE_KEYS and sheet.table not in ctx.anchors:
-            keys = ctx.table(sheet.table)[list(TABLE_KEYS[sheet.table])].itertuples(index=False, name=None)
-            ctx.anchors[sheet.table] = {
-                (k[0] if len(k) == 1 else k): (sheet.title, FIRST_DATA_ROW + i) for i, k in enumerate(keys)
-            }
+        if sheet.kind == "table" and sheet.table in TABLE_KEYS:
+            ctx.anchor_sheets.setdefault(sheet.table, sheet.title)
     return ctx
 
 

@@ -50,8 +50,12 @@ def brief_tables(study: Study, raw: dict[str, pd.DataFrame], summary: pd.DataFra
     evidence["contested"] = [contested_text(study.evidence[eid].contested_by) for eid in evidence["id"]]
     aliases = raw["actors"].set_index("id")["aliases"]
     out["actors"] = summary.assign(aliases=summary["actor"].map(aliases)).sort_values("exposure_rank")
-    for name, frame in out.items():
-        out[name] = frame.apply(lambda column: column.map(flat) if column.dtype == object else column)
+    for frame in out.values():
+        for column in frame.columns:
+            if frame[column].dtype == object:
+                values = frame[column].tolist()
+                if any(isinstance(v, list) for v in values):
+                    frame[column] = [flat(v) for v in values]
     return out
 
 
