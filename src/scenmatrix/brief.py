@@ -7,7 +7,7 @@ import contextlib
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 import pandas as pd
 from openpyxl import Workbook, load_workbook
@@ -28,6 +28,15 @@ from .validate import LoadedStudy, load
 
 FIRST_DATA_ROW = 4  # row 1 title, row 2 subtitle, row 3 column headers
 
+# Told (steps done, steps in all, what comes next) as a brief is built: loading, tables, each sheet, saving.
+Progress = Callable[[int, int, str], None]
+STEPS_BEFORE_SHEETS = 2  # loading the study; tables and analysis
+STEPS_BESIDE_SHEETS = 3  # those two, and saving
+
+
+def _quiet(done: int, total: int, what: str) -> None:
+    pass
+
 
 @dataclass
 class Context:
@@ -44,6 +53,7 @@ class Context:
     anchors: dict[str, dict] = field(default_factory=dict)  # table -> row key -> (sheet, row), when first asked
     raw_scenarios: pd.DataFrame = field(default_factory=pd.DataFrame)
     editable: dict[str, dict] = field(default_factory=dict)  # table -> where import finds it
+    progress: Progress = _quiet
 
     @property
     def study(self):
@@ -126,7 +136,9 @@ def _fill(wb: Workbook, ctx: Context, bodies: Optional[SheetBodies]) -> None:
     from . import sheets
 
     _register_styles(wb, ctx)
-    for spec in ctx.template.template.sheets:
+    sheets_in_all = len(ctx.template.template.sheets)
+    for done, spec in enumerate(ctx.template.template.sheets):
+        ctx.progress(STEPS_BEFORE_SHEETS + done, sheets_in_all + STEPS_BESIDE_SHEETS, f"sheet {spec.title}")
         ws = wb[spec.title] if spec.title in wb.sheetnames else wb.create_sheet(spec.title)
         grid = Grid(ws)
         page_setup(grid, ctx)  # before the writer, which may tailor it (the executive page fits one page)
@@ -134,6 +146,7 @@ def _fill(wb: Workbook, ctx: Context, bodies: Optional[SheetBodies]) -> None:
         if spec.kind != "table":  # structure and analysis are not for editing; tables stay open for review
             grid.protection.sheet = True
         flush(grid, bodies)
+    ctx.progress(STEPS_BEFORE_SHEETS + sheets_in_all, sheets_in_all + STEPS_BESIDE_SHEETS, "saving")
     marker = Grid(wb.create_sheet(MARKER_SHEET))
     write_marker(marker, ctx.loaded.path.name, ctx.loaded.document.sha256, ctx.template.name, ctx.study,
                  ctx.editable)
@@ -222,20 +235,25 @@ def _properties(wb: Workbook, ctx: Context) -> None:
 
 def build_brief(loaded: LoadedStudy, template: Union[str, Path, LoadedTemplate] = "standard",
                 output: Union[str, Path, None] = None, generated: Optional[dt.datetime] = None,
-                changes: Optional[tuple[str, list]] = None) -> Path:
+                changes: Optional[tuple[str, list]] = None, progress: Progress = _quiet) -> Path:
     """Build the brief and write it atomically; a failure leaves any earlier file at `output` untouched.
 
-    `changes` = (revision, diff.Change list) adds a "Changes" sheet after the cover.
+    `changes` = (revision, diff.Change list) adds a "Changes" sheet after the cover. `progress` is told
+    each step (see `Progress`), for a progress bar.
     """
     tpl = template if isinstance(template, LoadedTemplate) else load_template(template)
     if changes is not None:
         tpl = with_changes_sheet(tpl, changes)
     generated = generated or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     out = Path(output) if output else Path("briefs") / f"{loaded.study.study.id}-{tpl.name}.xlsx"
+    steps = len(tpl.template.sheets) + STEPS_BESIDE_SHEETS
+    progress(1, steps, "tables and analysis")
     ctx = build_context(loaded, tpl, generated)
+    ctx.progress = progress
     out.parent.mkdir(parents=True, exist_ok=True)
     with store.atomic_writer(out) as handle:
         write_brief(ctx, handle)
+    progress(steps, steps, "done")
     return out
 
 
@@ -252,18 +270,20 @@ def save(wb: Workbook, handle, bodies: Optional[SheetBodies] = None) -> None:
 
 
 def build_brief_file(study: Union[str, Path], template: Union[str, Path] = "standard",
-                     output: Union[str, Path, None] = None, since: Optional[str] = None) -> Path:
+                     output: Union[str, Path, None] = None, since: Optional[str] = None,
+                     progress: Progress = _quiet) -> Path:
     """Load, validate and brief a study file in one call (what `scenmatrix brief` does).
 
     `since` is a git revision: the brief then lists what changed in the study since it.
     """
     tpl = load_template(template)
+    progress(0, len(tpl.template.sheets) + STEPS_BESIDE_SHEETS + (since is not None), "loading the study")
     changes = None
     if since is not None:
         from .diff import diff_since
 
         changes = (since, diff_since(since, study))
-    return build_brief(load(study), tpl, output, changes=changes)
+    return build_brief(load(study), tpl, output, changes=changes, progress=progress)
 
 
 def with_changes_sheet(tpl: LoadedTemplate, changes: tuple[str, list]) -> LoadedTemplate:

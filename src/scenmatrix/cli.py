@@ -7,7 +7,9 @@ that `--help` and edits start fast.
 from __future__ import annotations
 
 import functools
+import os
 import sys
+import time
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -17,6 +19,34 @@ from . import __version__
 
 DEFAULT_STUDY = Path("scenarios/russia-iran-2022.yaml")
 STUDY_DIR = Path("scenarios")
+
+
+class LateProgressBar:
+    """A progress bar for steps that appears only once a run has taken `delay` seconds, and only on a
+    terminal: short runs stay quiet, and pipes, logs and CI get no bar at all."""
+
+    def __init__(self, label: str, delay: float = 2.0, file=None):
+        self.label, self.delay, self.file = label, delay, file or sys.stderr
+        self.started, self.bar = time.monotonic(), None
+
+    def __enter__(self) -> "LateProgressBar":
+        return self
+
+    def __call__(self, done: int, total: int, what: str) -> None:
+        if self.bar is None:
+            if time.monotonic() - self.started < self.delay or not self._terminal():
+                return
+            self.bar = click.progressbar(length=total, label=self.label, file=self.file,
+                                         item_show_func=lambda item: item)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos, what)
+
+    def _terminal(self) -> bool:
+        return self.file.isatty() and not os.environ.get("CI")
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
 
 
 def reports_problems(func: Callable) -> Callable:
@@ -190,7 +220,8 @@ def brief(study: Optional[Path], template: str, output: Optional[Path], since: O
         raise click.BadParameter(f"no template {template!r}; choose one of {names}, or give a path to a .yaml",
                                  param_hint="-t/--template")
     path = default_study(study)
-    out = build_brief_file(path, template, output, since=since)
+    with LateProgressBar("Building brief") as progress:
+        out = build_brief_file(path, template, output, since=since, progress=progress)
     click.echo(f"wrote {out}")
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import TYPE_CHECKING, Callable, Iterator, Optional
 
+import numpy as np
 import pandas as pd
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.error_bar import ErrorBars
@@ -100,13 +102,13 @@ def _table_blocks(spec: Sheet, frame: pd.DataFrame, widths: dict[int, float], ct
     values = [frame[field].tolist() for field in columns]  # plain Python values, not numpy scalars
     for start in range(0, len(frame), BLOCK_ROWS):
         chunk = [column[start:start + BLOCK_ROWS] for column in values]
-        lines = [1] * len(chunk[0])
+        lines = np.ones(len(chunk[0]))
         for c, column in enumerate(chunk):
             if any(isinstance(v, str) for v in column):
-                lines = list(map(max, lines, text_lines(column, widths[c + 1])))
+                lines = np.maximum(lines, text_lines(column, widths[c + 1]))
         links = [None if target is None else [_link(ctx, target, v) for v in column]
                  for target, column in zip(targets, chunk)]
-        yield Block(FIRST_DATA_ROW + start, chunk, styles, links, [min(409, n * LINE_HEIGHT + 3) for n in lines],
+        yield Block(FIRST_DATA_ROW + start, chunk, styles, links, np.minimum(409, lines * LINE_HEIGHT + 3).tolist(),
                     link_font)
 
 
@@ -450,7 +452,7 @@ def write_alignment(ws: Worksheet, spec: Sheet, ctx: "Context") -> None:
     ws.row_dimensions[3].height = min(max([len(n) for n in names] + [8]), 40) * 5.6 + 8
     values = aligned.to_numpy().T.tolist()
     for i in range(len(values)):
-        values[i][i] = None  # an actor is not aligned with itself: blank, not +1
+        values[i][i] = math.nan  # an actor is not aligned with itself: blank, not +1
     ws.stream(4, len(names), lambda: [Block(4, [names, *values], ["sm_body"] + ["sm_effect"] * len(values),
                                             [None] * (len(values) + 1), [None] * len(names),
                                             formats=[None] + ["+0.0;-0.0;0.0"] * len(values))])

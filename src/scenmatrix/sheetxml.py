@@ -18,18 +18,22 @@ import re
 import shutil
 import tempfile
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
-from .cells import ILLEGAL, MAX_CELL_CHARS, checked_text, is_risky, lines_needed, ooxml_escape
+from .cells import ILLEGAL, MAX_CELL_CHARS, RISKY_PREFIXES, checked_text, is_risky, lines_needed, ooxml_escape
 from .problems import OutputError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # The separator of a column's texts joined into one string, so that C-speed string methods check and
 # escape the whole column at once: NUL, which no text that passed the illegal-character check holds.
 _SEP = "\x00"
 _ILLEGAL_BUT_SEP = re.compile(ILLEGAL.pattern.replace("\x00", "\x01"))
+_RISKY_START = re.compile("\x00[" + re.escape("".join(RISKY_PREFIXES)) + "]")
 
 
 def escape(text: str) -> str:
@@ -223,7 +227,9 @@ class _Column:
             joined = _SEP.join(texts)
         escaped = escape(joined).split(_SEP)
         preserve = [t[:1].isspace() or t[-1:].isspace() for t in texts]  # faster than any regex over `joined`
-        risky = [is_risky(t) for t in texts]
+        # Risky text starts with one of a few characters or holds '#': most columns have none at all.
+        maybe_risky = joined[:1] in RISKY_PREFIXES or "#" in joined or _RISKY_START.search(joined)
+        risky = [is_risky(t) for t in texts] if maybe_risky else [False] * len(texts)
         named = self.style or "sm_body"
         if self.links is None and not any(risky) and "" not in texts:
             sid = self._id(named)
@@ -240,11 +246,15 @@ def _finite_or_nan(value: float) -> bool:
     return value != value or math.isfinite(value)
 
 
-def text_lines(texts: Iterable[Any], width: float) -> list[int]:
+def text_lines(values: list, width: float) -> "np.ndarray":
     """Per value, the lines its text wraps to in a column `width` characters wide (1 for non-text)."""
+    import numpy as np
+
     usable = max(width - 1.0, 1.0)
-    return [(math.ceil(len(t) / usable) or 1 if "\n" not in t else lines_needed(t, width))
-            if isinstance(t, str) else 1 for t in texts]
+    if all(type(v) is str for v in values) and "\n" not in "".join(values):  # one line a text: lengths decide
+        lengths = np.fromiter(map(len, values), dtype=np.float64, count=len(values))
+        return np.maximum(np.ceil(lengths / usable), 1)  # as `lines_needed`, a column at a time
+    return np.array([lines_needed(v, width) if isinstance(v, str) else 1 for v in values], dtype=np.float64)
 
 
 # ---------------------------------------------------------------- the rows' file and the splice

@@ -1,0 +1,88 @@
+"""The progress bar of long briefs: on a terminal after a delay, never on a pipe or in CI."""
+
+from __future__ import annotations
+
+import io
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from scenmatrix.brief import STEPS_BESIDE_SHEETS, build_brief_file
+from scenmatrix.cli import LateProgressBar, cli
+from scenmatrix.template import load_template
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT = REPO / "scenarios" / "russia-iran-2022.yaml"
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def run_steps(bar: LateProgressBar, total: int = 5) -> None:
+    with bar:
+        for done in range(total + 1):
+            bar(done, total, f"step {done}")
+
+
+def test_a_long_run_on_a_terminal_shows_the_bar_to_the_end(monkeypatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    out = Terminal()
+    run_steps(LateProgressBar("Building brief", delay=0, file=out))
+    assert "Building brief" in out.getvalue() and "100%" in out.getvalue() and "step 5" in out.getvalue()
+
+
+@pytest.mark.parametrize("stream, ci, delay", [(io.StringIO, None, 0), (Terminal, "true", 0), (Terminal, None, 60)])
+def test_pipes_ci_and_short_runs_get_no_bar(monkeypatch, stream, ci, delay) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    if ci:
+        monkeypatch.setenv("CI", ci)
+    out = stream()
+    run_steps(LateProgressBar("Building brief", delay=delay, file=out))
+    assert out.getvalue() == ""
+
+
+def test_the_library_reports_every_step_in_order(tmp_path: Path) -> None:
+    seen: list[tuple[int, int, str]] = []
+    build_brief_file(DEFAULT, "standard", tmp_path / "b.xlsx", progress=lambda *step: seen.append(step))
+    total = len(load_template("standard").template.sheets) + STEPS_BESIDE_SHEETS
+    assert [s[0] for s in seen] == list(range(total + 1)) and {s[1] for s in seen} == {total}
+    assert seen[0][2] == "loading the study" and seen[-2][2] == "saving" and seen[-1][2] == "done"
+
+
+def test_cli_on_a_pipe_says_only_what_it_wrote(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["brief", str(DEFAULT), "-o", str(tmp_path / "b.xlsx")])
+    assert result.exit_code == 0 and result.output == f"wrote {tmp_path / 'b.xlsx'}\n"
+
+
+def test_a_real_terminal_sees_the_bar_of_a_long_brief(tmp_path: Path) -> None:
+    """A real process with its stderr on a pseudo-terminal, briefing a study big enough to take > 2 s."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from generate import study_text
+
+    study = tmp_path / "big.yaml"
+    study.write_text(study_text(40_000), encoding="utf-8")
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    proc = subprocess.Popen([sys.executable, "-m", "scenmatrix", "brief", str(study), "-o", str(tmp_path / "b.xlsx")],
+                            stdout=subprocess.PIPE, stderr=slave, env=env, cwd=REPO)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        seen += chunk
+    stdout, _ = proc.communicate(timeout=300)
+    os.close(master)
+    assert proc.returncode == 0 and stdout.startswith(b"wrote ")
+    assert b"Building brief" in seen and b"100%" in seen
