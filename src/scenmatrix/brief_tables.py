@@ -36,18 +36,18 @@ def brief_tables(study: Study, raw: dict[str, pd.DataFrame], summary: pd.DataFra
     impacts["effect_meaning"] = impacts["effect"].map(vocab.EFFECT_WORDS)
 
     scenarios = out["scenarios"]
-    scenarios.insert(3, "band", [study.band(t).label() for t in scenarios["likelihood"]])
+    scenarios.insert(3, "band", [study.band(t).label() for t in scenarios["likelihood"].tolist()])
     scenarios["indicators"] = [
         "\n".join(f"• {ind.text} ({ind.status})" for ind in study.scenarios[sid].indicators.values())
-        for sid in scenarios["id"]
+        for sid in scenarios["id"].tolist()
     ]
 
     indicators = out["indicators"]
     indicators.insert(2, "scenario_title", indicators["scenario"].map(titles))
 
     evidence = out["evidence"]
-    evidence["grade_meaning"] = [vocab.describe_grade(g) for g in evidence["grade"]]
-    evidence["contested"] = [contested_text(study.evidence[eid].contested_by) for eid in evidence["id"]]
+    evidence["grade_meaning"] = [vocab.describe_grade(g) for g in evidence["grade"].tolist()]
+    evidence["contested"] = [contested_text(study.evidence[eid].contested_by) for eid in evidence["id"].tolist()]
     aliases = raw["actors"].set_index("id")["aliases"]
     out["actors"] = summary.assign(aliases=summary["actor"].map(aliases)).sort_values("exposure_rank")
     for frame in out.values():
@@ -70,7 +70,7 @@ def analysis_tables(study: Study, matrix: pd.DataFrame, scenarios: pd.DataFrame)
     sensitivity = analysis.sensitivity(matrix, scenarios)
     sensitivity.insert(1, "name", sensitivity["actor"].map(names))
     sensitivity["label"] = [factor_label(f, s, r) for f, s, r in
-                            zip(sensitivity["factor"], sensitivity["scenario"], sensitivity["rating"])]
+                            zip(*(sensitivity[c].tolist() for c in ("factor", "scenario", "rating")))]
     pairs = analysis.strongest_pairs(matrix, n=10)
     for side in ("actor_a", "actor_b"):
         pairs.insert(pairs.columns.get_loc(side) + 1, side.replace("actor", "name"), pairs[side].map(names))

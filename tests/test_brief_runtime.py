@@ -1,7 +1,9 @@
-"""The progress bar of long briefs: on a terminal after a delay, never on a pipe or in CI."""
+"""How a brief runs: the progress bar of long briefs (on a terminal after a delay, never on a pipe or in
+CI), and garbage collection paused while it builds and restored after, even when it fails."""
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import pty
@@ -12,7 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scenmatrix.brief import STEPS_BESIDE_SHEETS, build_brief_file
+from scenmatrix.brief import STEPS_BESIDE_SHEETS, build_brief_file, gc_paused
+from scenmatrix.problems import StudyError
 from scenmatrix.cli import LateProgressBar, cli
 from scenmatrix.template import load_template
 
@@ -86,3 +89,21 @@ def test_a_real_terminal_sees_the_bar_of_a_long_brief(tmp_path: Path) -> None:
     os.close(master)
     assert proc.returncode == 0 and stdout.startswith(b"wrote ")
     assert b"Building brief" in seen and b"100%" in seen
+
+
+def test_collection_is_paused_while_building_and_restored_after(tmp_path: Path) -> None:
+    states: list[bool] = []
+    build_brief_file(DEFAULT, "standard", tmp_path / "b.xlsx", progress=lambda *step: states.append(gc.isenabled()))
+    assert states and not any(states) and gc.isenabled()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("study: {}\n", encoding="utf-8")
+    with pytest.raises(StudyError):
+        build_brief_file(bad, "standard", tmp_path / "c.xlsx")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # a caller's choice is left as it was
+    finally:
+        gc.enable()
