@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scenmatrix.brief import STEPS_BESIDE_SHEETS, build_brief_file, gc_paused
+from scenmatrix.brief import STEPS_BESIDE_SHEETS, build_brief_file
+from scenmatrix.bulk import gc_paused
 from scenmatrix.problems import StudyError
 from scenmatrix.cli import LateProgressBar, cli
 from scenmatrix.template import load_template

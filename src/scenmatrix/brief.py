@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import contextlib
-import gc
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import __version__, store, vocab
 from .analysis import actor_summary, expected_impact, impact_matrix
+from .bulk import gc_paused
 from .brief_tables import ANALYSIS_TABLES, TABLE_KEYS, analysis_tables, brief_tables
 from .cells import header_footer_text
 from .editable import MARKER_SHEET, write_marker
@@ -37,19 +37,6 @@ STEPS_BESIDE_SHEETS = 3  # those two, and saving
 
 def _quiet(done: int, total: int, what: str) -> None:
     pass
-
-
-@contextlib.contextmanager
-def gc_paused():
-    """No cyclic garbage collection meanwhile: a large study is millions of objects, which every collection
-    would scan again (a third of a 100,000-impact brief's time); building a brief makes few cycles."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 @dataclass

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Optional
 
 from . import store
+from .bulk import gc_paused
 from .model import Study
 from .tables import COLUMNS, TABLES, flat, rows
 
@@ -17,18 +18,15 @@ FORMATS = ("json", "csv")
 
 def to_json(study: Study, table: Optional[str] = None) -> str:
     """All tables as one JSON object (lists stay lists), or one table as a JSON array."""
-    data = rows(study)
-    return json.dumps(data[table] if table else data, ensure_ascii=False, indent=2) + "\n"
+    with gc_paused():
+        data = rows(study)
+        return _json(data[table] if table else data)
 
 
 def to_csv(study: Study, table: str) -> str:
     """One table as CSV; list fields become '; '-joined cells."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS[table], lineterminator="\n")
-    writer.writeheader()
-    for row in rows(study)[table]:
-        writer.writerow({key: flat(value) for key, value in row.items()})
-    return out.getvalue()
+    with gc_paused():
+        return _csv(table, rows(study)[table])
 
 
 def export_folder(study: Study, fmt: str, folder: Path | str) -> list[Path]:
@@ -36,9 +34,24 @@ def export_folder(study: Study, fmt: str, folder: Path | str) -> list[Path]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for table in TABLES:
-        text = to_json(study, table) if fmt == "json" else to_csv(study, table)
-        path = folder / f"{table}.{fmt}"
-        store.write_atomic(path, text.encode("utf-8"))
-        written.append(path)
+    with gc_paused():
+        data = rows(study)
+        for table in TABLES:
+            text = _json(data[table]) if fmt == "json" else _csv(table, data[table])
+            path = folder / f"{table}.{fmt}"
+            store.write_atomic(path, text.encode("utf-8"))
+            written.append(path)
     return written
+
+
+def _json(data) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def _csv(table: str, table_rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS[table], lineterminator="\n")
+    writer.writeheader()
+    for row in table_rows:
+        writer.writerow({key: flat(value) for key, value in row.items()})
+    return out.getvalue()
