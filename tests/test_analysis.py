@@ -89,6 +89,22 @@ def test_monte_carlo_is_seeded_and_within_the_range(matrix: pd.DataFrame) -> Non
     assert one.loc["C"].abs().sum() == 0
 
 
+def test_monte_carlo_a_few_actors_at_a_time_gives_the_figures_of_all_at_once(monkeypatch) -> None:
+    import scenmatrix.analysis as analysis
+
+    rng = np.random.default_rng(3)
+    effects = rng.integers(-3, 4, size=(6, 70)).astype(float)
+    effects[rng.random(effects.shape) < 0.3] = np.nan
+    m = pd.DataFrame(effects, index=[f"S{i}" for i in range(6)], columns=[f"A{i}" for i in range(70)])
+    bands = rng.uniform(0, 0.5, 6)
+    scenarios = pd.DataFrame({"id": list(m.index), "probability_low": bands, "probability_high": bands + 0.4})
+    chunked = monte_carlo(m, scenarios, samples=2000)
+    monkeypatch.setattr(analysis, "MC_ACTORS_AT_ONCE", 1000)
+    whole = monte_carlo(m, scenarios, samples=2000)
+    assert list(chunked.columns) == list(whole.columns) and list(chunked.index) == list(whole.index)
+    assert np.allclose(chunked.to_numpy(), whole.to_numpy(), rtol=0, atol=1e-12)
+
+
 def test_monte_carlo_probability_negative_matches_the_analytic_value() -> None:
     m = pd.DataFrame({"A": [1.0, -2.0]}, index=["S1", "S2"])
     # net = p1 - 2 p2 < 0  <=>  p2 > X with X = p1 / 2 ~ U(.275, .4), inside p2 ~ U(.2, .45), so

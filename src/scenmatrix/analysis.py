@@ -131,6 +131,9 @@ def sensitivity(matrix: pd.DataFrame, scenarios: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="_o").reset_index(drop=True)
 
 
+MC_ACTORS_AT_ONCE = 32  # 10,000 samples x 32 actors: 2.5 MB of net impacts at a time
+
+
 def monte_carlo(matrix: pd.DataFrame, scenarios: pd.DataFrame, samples: int = 10_000, seed: int = 2022,
                 percentiles: tuple[int, ...] = (5, 25, 50, 75, 95)) -> pd.DataFrame:
     """Each actor's net impact when every scenario's probability is drawn uniformly within its band.
@@ -144,11 +147,16 @@ def monte_carlo(matrix: pd.DataFrame, scenarios: pd.DataFrame, samples: int = 10
     rng = np.random.default_rng(seed)
     draws = rng.uniform(bands["probability_low"].to_numpy(), bands["probability_high"].to_numpy(),
                         size=(samples, len(bands)))
-    net = draws @ matrix.fillna(0.0).to_numpy()
-    out = pd.DataFrame({"mean": net.mean(axis=0)}, index=matrix.columns)
-    for q, values in zip(percentiles, np.percentile(net, percentiles, axis=0)):
-        out[f"p{q}"] = values
-    out["p_negative"] = (net < 0).mean(axis=0)
+    effects = matrix.fillna(0.0).to_numpy()
+    stats = np.empty((len(percentiles) + 2, effects.shape[1]))
+    for start in range(0, effects.shape[1], MC_ACTORS_AT_ONCE):  # memory: samples x a few actors at a time
+        net = draws @ effects[:, start:start + MC_ACTORS_AT_ONCE]
+        columns = slice(start, start + net.shape[1])
+        stats[0, columns] = net.mean(axis=0)
+        stats[1:-1, columns] = np.percentile(net, percentiles, axis=0)
+        stats[-1, columns] = (net < 0).mean(axis=0)
+    names = ["mean", *(f"p{q}" for q in percentiles), "p_negative"]
+    out = pd.DataFrame(dict(zip(names, stats)), index=matrix.columns)
     out.index.name = "actor"
     return out
 
