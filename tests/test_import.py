@@ -267,3 +267,19 @@ def test_marker_holds_no_excel_escape_sequences(study: Path, tmp_path: Path) -> 
     marker = openpyxl.load_workbook(path)["_scenmatrix"]
     assert not any("_x" in str(c.value) for row in marker.iter_rows(min_row=9) for c in row)
     assert plan_import(path, study).empty
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(studies(), st.integers(1, 40))
+def test_marker_payload_in_pieces_is_the_snapshots_json_cut_anywhere(tmp_path: Path, monkeypatch, text: str,
+                                                                     chunk: int) -> None:
+    from scenmatrix import editable
+
+    path = tmp_path / "gen.yaml"
+    path.write_text(text, encoding="utf-8")
+    study = load(path).study
+    sheets = {"impacts": {"sheet": "Impacts", "columns": ["scenario", "actor"], "header_row": 3}}
+    whole = json.dumps({"tables": sheets, "snapshot": editable.snapshot(study)}, ensure_ascii=False, sort_keys=True)
+    assert "".join(editable.marker_payload(sheets, study)) == whole.replace("_", "\\u005f")
+    monkeypatch.setattr(editable, "CHUNK", chunk)  # cells cut at every possible place
+    assert plan_import(brief(path, tmp_path / "b.xlsx"), path).empty

@@ -55,6 +55,7 @@ class Context:
     raw_scenarios: pd.DataFrame = field(default_factory=pd.DataFrame)
     editable: dict[str, dict] = field(default_factory=dict)  # table -> where import finds it
     progress: Progress = _quiet
+    sha256: str = ""  # the study file's, computed once (hashing a large study's text is not free)
 
     @property
     def study(self):
@@ -91,7 +92,7 @@ class Context:
 
 
 def build_context(loaded: LoadedStudy, template: LoadedTemplate, generated: dt.datetime) -> Context:
-    ctx = Context(loaded, template, generated)
+    ctx = Context(loaded, template, generated, sha256=loaded.document.sha256)
     from .tables import frames
 
     raw = frames(loaded.study)
@@ -149,7 +150,7 @@ def _fill(wb: Workbook, ctx: Context, bodies: Optional[SheetBodies]) -> None:
         flush(grid, bodies)
     ctx.progress(STEPS_BEFORE_SHEETS + sheets_in_all, sheets_in_all + STEPS_BESIDE_SHEETS, "saving")
     marker = Grid(wb.create_sheet(MARKER_SHEET))
-    write_marker(marker, ctx.loaded.path.name, ctx.loaded.document.sha256, ctx.template.name, ctx.study,
+    write_marker(marker, ctx.loaded.path.name, ctx.sha256, ctx.template.name, ctx.study,
                  ctx.editable)
     flush(marker, bodies)
     _properties(wb, ctx)
@@ -230,7 +231,7 @@ def _properties(wb: Workbook, ctx: Context) -> None:
     authors = sorted({s.author for s in info.sources.values() if s.author})
     props.creator = f"scenmatrix {__version__}" + (f" from {', '.join(authors)}" if authors else "")
     props.keywords = ", ".join([info.marking, info.id, *[a.name for a in ctx.study.actors.values()]])[:255]
-    props.description = f"study {ctx.loaded.path.name} sha256 {ctx.loaded.document.sha256}"
+    props.description = f"study {ctx.loaded.path.name} sha256 {ctx.sha256}"
     props.created = props.modified = ctx.generated.replace(tzinfo=None)
 
 

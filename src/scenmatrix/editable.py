@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from . import __version__, vocab
 from .model import Study
@@ -63,16 +63,21 @@ def row_key(table: str, row: dict[str, Any]) -> str:
 def snapshot(study: Study) -> dict[str, dict[str, dict[str, Any]]]:
     """Every editable value of the study, as the brief shows it: table -> row key -> field -> value."""
     out: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in EDITABLE}
-    for sid, s in study.scenarios.items():
-        out["scenarios"][sid] = {"likelihood": s.likelihood, "confidence": s.confidence}
-        for iid, ind in s.indicators.items():
-            out["indicators"][iid] = {"status": ind.status}
-        for aid, imp in s.impacts.items():
-            out["impacts"][f"{sid}/{aid}"] = {"effect": imp.effect, "confidence": imp.confidence,
-                                              "rationale": imp.rationale}
-    for eid, e in study.evidence.items():
-        out["evidence"][eid] = {"grade": e.grade, "contested": contested_text(e.contested_by)}
+    for table, key, fields in _snapshot_rows(study):
+        out[table][key] = fields
     return out
+
+
+def _snapshot_rows(study: Study) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for sid, s in study.scenarios.items():
+        yield "scenarios", sid, {"likelihood": s.likelihood, "confidence": s.confidence}
+        for iid, ind in s.indicators.items():
+            yield "indicators", iid, {"status": ind.status}
+        for aid, imp in s.impacts.items():
+            yield "impacts", f"{sid}/{aid}", {"effect": imp.effect, "confidence": imp.confidence,
+                                               "rationale": imp.rationale}
+    for eid, e in study.evidence.items():
+        yield "evidence", eid, {"grade": e.grade, "contested": contested_text(e.contested_by)}
 
 
 # ---------------------------------------------------------------- writing (openpyxl only here)
@@ -110,16 +115,66 @@ def write_marker(ws, study_name: str, study_sha256: str, template: str, study: S
                  sheets: dict[str, dict[str, Any]]) -> None:
     """The very hidden sheet that import reads: provenance, where the tables are, the snapshot, a checksum."""
     ws.sheet_state = "veryHidden"
-    payload = json.dumps({"tables": sheets, "snapshot": snapshot(study)}, ensure_ascii=False, sort_keys=True)
-    # Excel reads `_xHHHH_` in a cell as an escaped character and rewrites it on save, which would break the
-    # checksum; in JSON every underscore is inside a string, where \u005f spells the same underscore.
-    payload = payload.replace("_", "\\u005f")
+    pieces = marker_payload(sheets, study)
     head = [MARKER_TITLE, __version__, study.study.id, study_name, study_sha256, template]
-    chunks = [payload[i:i + CHUNK] for i in range(0, len(payload), CHUNK)] or [""]
-    cells = head + [str(len(chunks)), _checksum(head, payload)] + chunks
-    for row, value in enumerate(cells, 1):
+    digest = hashlib.sha256("\x1f".join([*head, ""]).encode("utf-8"))
+    for piece in pieces:
+        digest.update(piece.encode("utf-8"))
+    count = max(1, -(-sum(map(len, pieces)) // CHUNK))
+    for row, value in enumerate(head + [str(count), digest.hexdigest()], 1):
         cell = ws.cell(row=row, column=1)
         cell.value, cell.data_type = value, "s"
+    ws.stream(len(head) + 3, count, lambda: _chunk_blocks(pieces, len(head) + 3))
+
+
+def marker_payload(sheets: dict[str, dict[str, Any]], study: Study) -> list[str]:
+    """The marker's JSON, `{"snapshot": snapshot(study), "tables": sheets}` with sorted keys, in pieces of
+    a row each: a large study's snapshot is then never whole, neither as objects nor as one string.
+
+    Excel reads `_xHHHH_` in a cell as an escaped character and rewrites it on save, which would break the
+    checksum; in JSON every underscore is inside a string, where \\u005f spells the same underscore."""
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True).replace("_", "\\u005f")
+
+    rows: dict[str, list[tuple[str, str]]] = {name: [] for name in EDITABLE}
+    for table, key, fields in _snapshot_rows(study):
+        rows[table].append((key, f"{dumps(key)}: {dumps(fields)}"))
+    pieces = ['{"snapshot": {']
+    for t, table in enumerate(sorted(rows)):
+        pieces += [", "] * (t > 0) + [dumps(table), ": {"]
+        for r, (_, entry) in enumerate(sorted(rows.pop(table))):  # the rows' own strings, not copies
+            pieces += [", ", entry] if r else [entry]
+        pieces.append("}")
+    pieces.append(f'}}, "tables": {dumps(sheets)}}}')
+    return pieces
+
+
+def _chunk_blocks(pieces: list[str], first: int) -> Iterator[Any]:
+    """The payload in cells of CHUNK characters, 64 cells a block."""
+    from .sheetxml import Block
+
+    batch: list[str] = []
+    for chunk in _chunks(pieces):
+        batch.append(chunk)
+        if len(batch) == 64:
+            yield Block(first, [batch], ["Normal"], [None], [None] * len(batch))
+            first, batch = first + len(batch), []
+    if batch:
+        yield Block(first, [batch], ["Normal"], [None], [None] * len(batch))
+
+
+def _chunks(pieces: list[str]) -> Iterator[str]:
+    buffer, size = [], 0
+    for piece in pieces:
+        buffer.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            text = "".join(buffer)
+            cut = len(text) - len(text) % CHUNK
+            yield from (text[i:i + CHUNK] for i in range(0, cut, CHUNK))
+            buffer, size = [text[cut:]], len(text) - cut
+    if size:
+        yield "".join(buffer)
 
 
 def _checksum(head: list[str], payload: str) -> str:
