@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -11,6 +12,8 @@ import pytest
 # Every edit in the tests (in this process and in the `scenmatrix` processes they start) checks its
 # region proof against a parse of the whole patched text: see scenmatrix.edit._Session._proven.
 os.environ["SCENMATRIX_CROSS_CHECK"] = "1"
+# Edits keep a parse cache (store.cache_parse): the tests' own, never the home folder's.
+os.environ.setdefault("SCENMATRIX_CACHE", tempfile.mkdtemp(prefix="scenmatrix-test-cache-"))
 
 # A minimal but complete study: 3 actors (with names and aliases, for did-you-mean), 2 scenarios with
 # impacts and indicators, a source, evidence, a driver and a constraint.

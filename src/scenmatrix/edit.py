@@ -5,8 +5,13 @@ study must become. The file's text is changed by small patches at the exact posi
 involved (a scalar's span, an entry's lines with its own comments), so comments, quoting, blank
 lines and spellings such as `+2` elsewhere are never re-emitted. The patched text is parsed again
 and must equal the changed tree; if it does not (an unusual layout the patcher does not know), the
-tree is dumped instead. Then the result is validated like `scenmatrix validate` and written
-atomically under the study's lock, or refused with the positioned problems and the file untouched.
+tree is dumped instead. Then the result is validated like `scenmatrix validate` (quickcheck.py
+first, which answers "valid" without pydantic) and written atomically under the study's lock, or
+refused with the positioned problems and the file untouched.
+
+An edit starts from the parse the previous edit left in the parse cache (store.cached_parse), kept
+for the exact text it wrote: the tree, and the node graph built from the old one and the parses of
+the regions it changed, with every position moved to where it now is (skeleton.rebased).
 
     from scenmatrix import edit
     edit.new_study("scenarios/x.yaml", "Title")
@@ -26,13 +31,13 @@ import io
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Iterable, Mapping, NamedTuple, Optional
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString, SingleQuotedScalarString
 
-from . import store
+from . import quickcheck, skeleton, store
 from .kinds import KINDS, Kind, kind_named
 from .problems import Problem, StudyError, did_you_mean
 
@@ -44,14 +49,21 @@ _MISSING = object()
 _RAISE = object()
 
 
-# How the last edit was written: "text" (patched in place) or "tree" (dumped), and how the patched
-# text was proven to read as intended: "regions" (small parses) or "parse" (the whole text); tests read them.
+# How the last edit was written: "text" (patched in place) or "tree" (dumped), how the patched text
+# was proven to read as intended: "regions" (small parses) or "parse" (the whole text), and where the
+# study's parse came from: "cache" (store.cached_parse) or "parse"; tests read them.
 last_render = ""
 last_proof = ""
+last_source = ""
 
 
 class _NoText(Exception):
     """The text patcher cannot express this change; the tree will be dumped instead."""
+
+
+class _NoCachedDump(Exception):
+    """The tree is to be dumped, but came from the parse cache, where comments next to the entries an
+    earlier edit changed may be held elsewhere than a parse of the file holds them: parse again."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -235,7 +247,11 @@ def entries(path_or_tree: Any, kind: str) -> list[dict[str, Any]]:
     k = kind_of(kind)
     tree = path_or_tree
     if isinstance(path_or_tree, (str, Path)):
-        tree = store.read_document(path_or_tree).tree
+        path = Path(path_or_tree)
+        text = store.read_text(path)
+        store._conflict_marker(path, text)  # as store.parse would
+        hit = store.cached_parse(path, text)
+        tree = hit[0] if hit is not None else store.parse(path, text).tree
     rows = []
     for loc, value in _walk_entries(tree, k):
         row: dict[str, Any] = {"id": _show_id(k, loc)}
@@ -500,13 +516,19 @@ def _edit(path: Path | str, change, dry_run: bool) -> str:
         text = store.read_text(path)
         session = _Session(path, text)
         change(session)
-        new_text, new_tree, exact = session.render()
+        try:
+            new_text, new_tree, exact = session.render()
+        except _NoCachedDump:
+            session = _Session(path, text, cached=False)
+            change(session)
+            new_text, new_tree, exact = session.render()
         if new_text == text:
             return ""
         _validate(path, text, new_text, new_tree, exact)
         diff = _diff(path, text, new_text)
         if not dry_run:
             store.write_study(path, new_text)
+            session.cache(new_text)
     return diff
 
 
@@ -516,7 +538,13 @@ def _validate(path: Path, old_text: Optional[str], new_text: str, new_tree: Any,
 
     `new_tree` is what `new_text` reads as; when not `exact`, its positions are those of the text
     before the edit, so problems (rare: a refused edit) are found again on a fresh parse of the text
-    to report them where they are."""
+    to report them where they are.
+
+    quickcheck answers first: it finds a valid study valid without importing pydantic."""
+    if quickcheck.valid(new_tree):
+        if CROSS_CHECK:
+            _cross_check_valid(path, new_text, new_tree)
+        return
     from .validate import validate_document
 
     _, problems = validate_document(store.Document(path, new_text, new_tree))
@@ -530,6 +558,13 @@ def _validate(path: Path, old_text: Optional[str], new_text: str, new_tree: Any,
         problems = [p for p in problems if (p.code, p.message) not in known]
     if problems:
         raise StudyError(problems)
+
+
+def _cross_check_valid(path: Path, text: str, tree: Any) -> None:
+    from .validate import validate_document
+
+    if validate_document(store.Document(path, text, tree))[1]:
+        raise RuntimeError("internal error: quickcheck finds valid a study that validate does not")
 
 
 def _diff(path: Path, old: str, new: str) -> str:
@@ -555,17 +590,24 @@ def _dump(tree: Any) -> str:
     return out.getvalue()
 
 
+# The parse cache holds a copy of the study's content in the user's cache folder: only for studies
+# marked for sharing beyond their authors. TLP:AMBER and TLP:RED content stays where the analyst keeps it.
+CACHED_MARKINGS = ("TLP:CLEAR", "TLP:GREEN")
+
+
+def _may_cache(tree: Any) -> bool:
+    study = tree.get("study") if isinstance(tree, dict) else None
+    return isinstance(study, dict) and study.get("marking") in CACHED_MARKINGS
+
+
 class _Session:
     """One edit: the tree being changed, and the text patches that express the same change."""
 
-    def __init__(self, path: Path, text: str):
+    def __init__(self, path: Path, text: str, cached: bool = True):
         self.path, self.text = path, text
         store._conflict_marker(path, text)
-        try:
-            self.tree, self.node = _parse(text)
-        except Exception:
-            store.parse(path, text)  # raises the positioned StudyError that `validate` would
-            raise
+        self.tree, self.node, self.packed = self._parsed(cached)
+        self.from_cache = self.packed is not None
         if not isinstance(self.tree, dict):
             raise StudyError([Problem(str(path), 1, 1, "structure",
                                       "a study must be a mapping with `study:`, `actors:`, `scenarios:` ...")])
@@ -578,6 +620,25 @@ class _Session:
         self.changed = False
         self._hint: tuple[str, Loc] = ("", ())
         self._before = _plain(self.tree)  # what the text reads as, to prove the patched text against
+        self._readings: list[_Reading] = []  # how the regions of the patched text read (see _proven)
+        self._new_parse: Any = None  # the tree and node graph of the new text, when it was parsed whole
+
+    def _parsed(self, cached: bool) -> tuple[Any, Any, Optional[tuple]]:
+        """The tree and node skeleton of the text, and the skeleton packed if it came from the cache."""
+        hit = store.cached_parse(self.path, self.text) if cached else None
+        _note_source("parse" if hit is None else "cache")
+        if hit is not None:
+            tree, packed = hit
+            node = skeleton.unpacked(packed)
+            if CROSS_CHECK:
+                _cross_check_parse(tree, node, self.text, "the cached parse")
+            return tree, node, packed
+        try:
+            tree, node = _parse(self.text)
+        except Exception:
+            store.parse(self.path, self.text)  # raises the positioned StudyError that `validate` would
+            raise
+        return tree, skeleton.skeleton(node), None
 
     # -- the tree ------------------------------------------------------------------------
 
@@ -690,18 +751,49 @@ class _Session:
                         raise RuntimeError("internal error: the region proof disagrees with a parse of the whole text")
                     return text, proven, False
                 try:
-                    tree, _ = _parse(text)
+                    tree, nodes = _parse(text)
                 except Exception:
                     tree = None
                 if tree is not None and _plain(tree) == expected:
                     _note("text", "parse")
+                    self._new_parse = tree, nodes
                     return text, tree, True
+        if self.from_cache:
+            raise _NoCachedDump
         _note("tree", "parse")
         text = _dump(self.tree)
-        tree, _ = _parse(text)
+        tree, nodes = _parse(text)
         if _plain(tree) != expected:  # pragma: no cover - would be a ruamel bug
             raise RuntimeError("internal error: the edited study does not read back as edited")
+        self._new_parse = tree, nodes
         return text, tree, True
+
+    def cache(self, new_text: str) -> None:
+        """Keep the parse of the text just written for the next command (see store.cache_parse):
+        the tree the patched text was proven to read as, and its node graph with exact positions."""
+        try:
+            parse = self._parse_of(new_text)
+        except Exception:
+            if CROSS_CHECK:
+                raise
+            return  # the study is written: a parse not kept only costs the next command a parse
+        if parse is not None and _may_cache(parse[0]):
+            store.cache_parse(self.path, new_text, parse)
+
+    def _parse_of(self, new_text: str) -> Optional[tuple[Any, tuple]]:
+        """The tree and packed node graph of the new text, or None when not known for certain."""
+        if self._new_parse is not None:
+            tree, packed = self._new_parse[0], skeleton.packed(skeleton.skeleton(self._new_parse[1]))
+        elif self._readings:
+            old = self.packed if self.packed is not None else skeleton.packed(self.node)
+            tree, packed = self.tree, skeleton.rebased(old, self.text, new_text, [r.piece for r in self._readings])
+            if packed is None:
+                return None
+            if CROSS_CHECK:
+                _cross_check_parse(tree, skeleton.unpacked(packed), new_text, "the parse built from the regions")
+        else:
+            return None
+        return tree, packed
 
     def _apply_patches(self) -> Optional[str]:
         patches = sorted(self.patches)
@@ -764,18 +856,19 @@ class _Session:
             reading = self._read_region(region)
             if reading is None:
                 return None
-            readings.append((region, reading))
+            readings.append(reading)
         after = self._before
-        for (mloc, first, last), reading in readings:
-            after = _substitute(after, mloc, first, last, _plain(reading)[1])
+        for reading in readings:
+            after = _substitute(after, *reading.region, _plain(reading.tree)[1])
             if after is None:
                 return None
         if after != expected:
             return None
-        for (mloc, _, _), reading in readings:  # validate what the text reads as, not what was built
-            target = self.get(mloc)
-            for key, value in reading.items():
+        for reading in readings:  # validate what the text reads as, not what was built
+            target = self.get(reading.region[0])
+            for key, value in reading.tree.items():
                 target[key] = value
+        self._readings = readings
         return self.tree
 
     def _first_region(self, how: str, loc: Loc) -> Optional[tuple[Loc, int, int]]:
@@ -858,7 +951,7 @@ class _Session:
                 return None
             regions = list(dict.fromkeys([r for r in regions if r not in gone] + [joined]))
 
-    def _read_region(self, region: tuple[Loc, int, int]) -> Optional[CommentedMap]:
+    def _read_region(self, region: tuple[Loc, int, int]) -> Optional[_Reading]:
         """What a region of the patched text reads as on its own, if that is provably what it reads
         as in the file; otherwise None."""
         mloc, first, last = region
@@ -875,17 +968,20 @@ class _Session:
             piece = piece[:s - start] + replacement + piece[e - start:]
         if not piece or (end < len(self.text) and not piece.endswith("\n")):
             return None
-        piece = _dedent(piece, n)
-        if piece is None or piece[0] in " \t#\r\n" or _UNSAFE_LINES.search(piece):
+        dedented = _dedent(piece, n)
+        if dedented is None:
+            return None
+        own, removed = dedented
+        if own[0] in " \t#\r\n" or _UNSAFE_LINES.search(own):
             return None
         try:
-            tree, node = _parse(piece)
+            tree, node = _parse(own)
         except Exception:
             return None
         if not isinstance(tree, CommentedMap) or not isinstance(node, MappingNode) or node.flow_style \
                 or _has_anchor(node) or len(mloc) + _depth(node) + 2 >= store.MAX_DEPTH:
             return None
-        return tree
+        return _Reading(region, tree, skeleton.Piece(mloc, first, last, start, end, piece, n, removed, node))
 
     # -- text patches --------------------------------------------------------------------
 
@@ -1064,12 +1160,35 @@ def _key_index(mapping: Any, key: Any) -> Optional[int]:
     return next((i for i, (k, _) in enumerate(mapping.value) if isinstance(k, ScalarNode) and k.value == key), None)
 
 
-def _dedent(text: str, n: int) -> Optional[str]:
-    """Lines without their first n spaces; a blank line or a comment line indented less keeps no
-    indentation. None when another line is indented less than n."""
-    if not n:
-        return text
-    out = []
+class _Reading(NamedTuple):
+    """A region of the patched text (see `_Session._proven`), and what it reads as on its own."""
+
+    region: tuple[Loc, int, int]  # entries first..last of the mapping at a location, in the old tree
+    tree: CommentedMap
+    piece: skeleton.Piece  # where it stands, and its nodes
+
+
+def _cross_check_parse(tree: Any, nodes: Any, text: str, what: str) -> None:
+    fresh_tree, fresh_nodes = _parse(text)
+    if _styled(tree) != _styled(fresh_tree) or \
+            skeleton.comparable(nodes) != skeleton.comparable(skeleton.skeleton(fresh_nodes)):
+        raise RuntimeError(f"internal error: {what} differs from a parse of the text")
+
+
+def _styled(value: Any) -> Any:
+    """A tree as `_plain` has it, with the type of every key and value (which tells its quoting or
+    layout) and the flow style of every collection."""
+    if isinstance(value, (dict, list)):
+        flow = value.fa.flow_style() if hasattr(value, "fa") else None
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        return type(value).__name__, flow, tuple((_styled(k), _styled(v)) for k, v in items)
+    return type(value).__name__, _plain(value)
+
+
+def _dedent(text: str, n: int) -> Optional[tuple[str, list[int]]]:
+    """Lines without their first n spaces (a blank line or a comment line indented less keeps no
+    indentation), and how many spaces each line lost. None when another line is indented less than n."""
+    out, removed = [], []
     for line in text.split("\n"):
         if line.startswith(" " * n):
             out.append(line[n:])
@@ -1077,7 +1196,8 @@ def _dedent(text: str, n: int) -> Optional[str]:
             out.append(line.lstrip(" "))
         else:
             return None
-    return "\n".join(out)
+        removed.append(len(line) - len(out[-1]))
+    return "\n".join(out), removed
 
 
 def _has_anchor(node: Any) -> bool:
@@ -1144,6 +1264,11 @@ def _substitute(plain: Any, mloc: Loc, first: int, last: int, items: tuple) -> A
 def _note(how: str, proof: str) -> None:
     global last_render, last_proof
     last_render, last_proof = how, proof
+
+
+def _note_source(source: str) -> None:
+    global last_source
+    last_source = source
 
 
 def _indent(line: str) -> int:

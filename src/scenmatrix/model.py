@@ -161,3 +161,103 @@ def json_schema() -> dict:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "scenmatrix study"
     return schema
+
+
+# --------------------------------------------------------------------------------------------
+# The model as plain data, for scenmatrix.quickcheck, which checks edits without importing pydantic.
+
+# The core-schema keys each kind of value may have; any other key (a validator, an alias, a
+# coercion, a length limit...) is refused, so that the plain form never means less than the model.
+_SHAPE_KEYS = {
+    "str": {"pattern", "min_length"}, "literal": {"expected"}, "int": {"ge", "le"}, "date": set(),
+    "list": {"items_schema", "min_length"}, "dict": {"keys_schema", "values_schema", "min_length"},
+    "nullable": {"schema"},
+}
+_MODEL_KEYS = {"type", "cls", "config", "custom_init", "root_model", "schema", "ref", "metadata"}
+_MODEL_CONFIG = {"extra_fields_behavior": "forbid", "strict": True}
+_DEFAULT_KEYS = {"type", "schema", "default", "default_factory", "default_factory_takes_data"}
+
+
+def shapes() -> dict[str, dict[str, tuple[bool, tuple]]]:
+    """Every model's fields as {field: (required, shape)}, read from Study's pydantic core schema.
+
+    A shape is ("model", NAME), ("str", min_length, pattern), ("literal", words), ("int", ge, le),
+    ("date",), ("list", item, min_length), ("dict", key, value, min_length) or ("nullable", shape);
+    all under the models' strict mode. A construct outside these raises ValueError.
+    """
+    return _Shapes(Study.__pydantic_core_schema__).models
+
+
+class _Shapes:
+    def __init__(self, schema: dict):
+        self.definitions = {d["ref"]: d for d in schema.get("definitions", [])}
+        self.models: dict[str, dict[str, tuple[bool, tuple]]] = {}
+        self.shape(schema["schema"] if schema["type"] == "definitions" else schema)
+
+    def shape(self, node: dict) -> tuple:
+        kind = node["type"]
+        if kind == "definition-ref":
+            return self.shape(self.definitions[node["schema_ref"]])
+        if kind == "model":
+            return self.model(node)
+        unknown = set(node) - _SHAPE_KEYS.get(kind, set()) - {"type", "metadata"}
+        if kind not in _SHAPE_KEYS or unknown:
+            raise ValueError(f"quickcheck cannot check a {kind} with {sorted(unknown)}")
+        if kind == "str":
+            return "str", node.get("min_length", 0), _anchored_pattern(node.get("pattern"))
+        if kind == "literal":
+            if not all(isinstance(word, str) for word in node["expected"]):
+                raise ValueError("quickcheck reads literals of text only")
+            return "literal", tuple(node["expected"])
+        if kind == "int":
+            return "int", node.get("ge"), node.get("le")
+        if kind == "date":
+            return ("date",)
+        if kind == "list":
+            return "list", self.shape(node["items_schema"]), node.get("min_length", 0)
+        if kind == "dict":
+            return "dict", self.shape(node["keys_schema"]), self.shape(node["values_schema"]), node.get("min_length", 0)
+        return "nullable", self.shape(node["schema"])
+
+    def model(self, node: dict) -> tuple:
+        name = node["cls"].__name__
+        if name in self.models:
+            return "model", name
+        inner = node["schema"]
+        config = {k: v for k, v in node.get("config", {}).items() if k != "title"}
+        if (config != _MODEL_CONFIG or node.get("custom_init") or node.get("root_model") or set(node) - _MODEL_KEYS
+                or inner["type"] != "model-fields" or inner.get("computed_fields")
+                or set(inner) - {"type", "fields", "model_name", "computed_fields"}):
+            raise ValueError(f"quickcheck cannot check model {name}")
+        self.models[name] = {}  # taken, for a model that holds itself
+        self.models[name] = {field: self.field(schema) for field, schema in inner["fields"].items()}
+        return "model", name
+
+    def field(self, field: dict) -> tuple[bool, tuple]:
+        """(required, shape) of a model's field."""
+        inner = field["schema"]
+        if set(field) - {"type", "schema", "metadata"}:
+            raise ValueError(f"quickcheck cannot check a field with {sorted(set(field))}")
+        if inner["type"] != "default":
+            return True, self.shape(inner)
+        if set(inner) - _DEFAULT_KEYS or inner.get("default_factory_takes_data"):
+            raise ValueError("quickcheck cannot check a default that is validated or computed from data")
+        return False, self.shape(inner["schema"])
+
+
+def _anchored_pattern(pattern: str | None) -> str | None:
+    if pattern is not None and not (pattern.startswith("^") and pattern.endswith("$") and "|" not in pattern):
+        raise ValueError(f"quickcheck reads patterns as ^...$ only: {pattern!r}")
+    return pattern
+
+
+def shapes_source() -> str:
+    """The text of scenmatrix/shapes.py, generated from the model."""
+    import pprint
+
+    return ('"""Generated from model.py by `scenmatrix.model.shapes_source()`: do not edit.\n\n'
+            "Regenerate after changing the model (tests/test_quickcheck.py fails until then):\n\n"
+            "    python -c 'from scenmatrix import model; print(model.shapes_source(), end=\"\")' "
+            "> src/scenmatrix/shapes.py\n"
+            '"""\n\n'
+            f"MODELS = {pprint.pformat(shapes(), width=116)}\n")

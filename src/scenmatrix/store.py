@@ -8,12 +8,16 @@ import fcntl
 import hashlib
 import io
 import os
+import pickle
 import re
+import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Iterator
 
+import ruamel.yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer, ComposerError
 from ruamel.yaml.constructor import ConstructorError, DuplicateKeyError, RoundTripConstructor
@@ -22,6 +26,7 @@ from ruamel.yaml.events import AliasEvent, NodeEvent
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.reader import ReaderError
 
+from .bulk import gc_paused
 from .problems import Problem, StudyError
 
 MAX_STUDY_BYTES = 100 * 1024 * 1024
@@ -322,6 +327,114 @@ def locked(path: Path | str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# The parse cache: ruamel's round-trip parse (pure Python) is the slowest part of an edit, so each
+# edit leaves the parse of the text it wrote for the next command. One file a study (named by a hash
+# of its absolute path) in a folder only the user can read ($XDG_CACHE_HOME/scenmatrix, else
+# ~/.cache/scenmatrix), holding the SHA-256 of the text it is the parse of and a stamp of the code
+# that made it: a parse is used only for that very text, by that very code. It holds the study's
+# content, as the study does; SCENMATRIX_CACHE names another folder, or turns the cache off with "off".
+CACHE_MAX_CHARS = 2 * 1024 * 1024  # larger studies are rare; their cache files would be large
+CACHE_FILES = 32  # studies whose parse is kept; the least recently written go first
+_CACHE_FORMAT = 1
+
+
+def cached_parse(path: Path, text: str) -> Any:
+    """What `cache_parse` kept for this text of this study, or None."""
+    slot = _cache_slot(path)
+    if slot is None or len(text) > CACHE_MAX_CHARS:
+        return None
+    try:
+        with open(slot, "rb") as handle:
+            if os.fstat(handle.fileno()).st_uid != os.getuid():
+                return None
+            data = handle.read()
+    except OSError:
+        return None
+    header, _, body = data.partition(b"\n")
+    if _code_stamp() is None or header != _cache_header(text):
+        return None
+    try:
+        with gc_paused():  # some ten thousand objects without a cycle
+            return pickle.loads(body)
+    except Exception:  # a file cut short by a crash: parse again
+        return None
+
+
+def cache_parse(path: Path, text: str, parse: Any) -> None:
+    """Keep the parse of this text of this study for the next command; never fails."""
+    slot = _cache_slot(path, create=True)
+    if slot is None or len(text) > CACHE_MAX_CHARS or _code_stamp() is None:
+        return
+    try:
+        data = _cache_header(text) + b"\n" + pickle.dumps(parse, protocol=pickle.HIGHEST_PROTOCOL)
+        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=slot.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, slot)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        _prune_cache(slot.parent)
+    except (OSError, pickle.PicklingError, RecursionError):
+        pass
+
+
+def _cache_folder() -> Path | None:
+    chosen = os.environ.get("SCENMATRIX_CACHE")
+    if chosen == "off":
+        return None
+    if chosen:
+        return Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "scenmatrix"
+
+
+def _cache_slot(path: Path, create: bool = False) -> Path | None:
+    """The cache file of a study, in a folder that only this user can write (pickles run code)."""
+    folder = _cache_folder()
+    if folder is None:
+        return None
+    try:
+        if create:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.stat()
+        if info.st_uid != os.getuid() or info.st_mode & 0o022:
+            return None
+        key = hashlib.sha256(os.fsencode(os.path.abspath(path))).hexdigest()[:32]
+    except (OSError, ValueError):
+        return None
+    return folder / f"{key}.parse"
+
+
+def _cache_header(text: str) -> bytes:
+    """What a cached parse must match: the text's SHA-256 and the code that parsed it."""
+    return f"{hashlib.sha256(text.encode('utf-8')).hexdigest()} {_code_stamp()}".encode()
+
+
+def _code_stamp() -> str | None:
+    """The versions of the code that makes a cached parse (with the modified times of the modules
+    that make it, for a developer's edits); None where they cannot be read."""
+    try:
+        here = os.path.dirname(__file__)
+        code = [os.stat(os.path.join(here, name)) for name in ("store.py", "edit.py", "skeleton.py")]
+    except OSError:
+        return None
+    stamp = (_CACHE_FORMAT, sys.version, ruamel.yaml.__version__, [(c.st_mtime_ns, c.st_size) for c in code])
+    return hashlib.sha256(repr(stamp).encode()).hexdigest()
+
+
+def _prune_cache(folder: Path) -> None:
+    """Keep the CACHE_FILES most recently written parses (and no temp file a crash left behind)."""
+    entries = sorted(os.scandir(folder), key=lambda e: e.stat().st_mtime_ns, reverse=True)
+    parses = [e for e in entries if e.name.endswith(".parse")]
+    stale = [e for e in entries if e.name.endswith(".tmp") and e.stat().st_mtime < time.time() - 3600]
+    for entry in parses[CACHE_FILES:] + stale:
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
 
 
 def plain(value: Any) -> Any:
