@@ -217,6 +217,10 @@ MUTATIONS = [
     pytest.param("rationale: Gains drones.", 'rationale: "Gains \\ud800"',
                  [(61, 20, "character", "unprintable character U+D800 in text", "remove the escape")],
                  id="lone-surrogate-escape-in-text"),
+    pytest.param("  C1:\n", '  "C\\ud800":\n',
+                 [(40, 3, "character", "constraints: unprintable character U+D800 in a key", "remove the escape"),
+                  (51, 19, "reference", "scenarios.S1.constraints[0]: unknown constraint 'C1'", "known: C\ud800")],
+                 id="lone-surrogate-escape-in-a-key"),
     # --- ids ------------------------------------------------------------------------------------------------
     pytest.param("  D1:\n", "  1D:\n",
                  [(35, 3, "id", "drivers: invalid id '1D'", "ids start with a letter"),

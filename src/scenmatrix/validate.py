@@ -167,6 +167,8 @@ def check_characters(node: Any, loc: Loc, locate: "Locator") -> Iterator[Problem
 
 
 def _collect_text(node: Any, out: list[str]) -> None:
+    if isinstance(node, dict):
+        out.extend(key for key in node if isinstance(key, str))  # an id is text a sheet shows too
     for value in node.values() if isinstance(node, dict) else node if isinstance(node, list) else ():
         if isinstance(value, str):
             out.append(value)
@@ -177,6 +179,11 @@ def _collect_text(node: Any, out: list[str]) -> None:
 def _locate_characters(node: Any, loc: Loc, locate: "Locator") -> Iterator[Problem]:
     items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
     for part, value in items:
+        bad_key = _NOT_PRINTABLE.search(part) if isinstance(node, dict) and isinstance(part, str) else None
+        if bad_key:
+            yield locate.problem(loc + (part,), "character",
+                                 f"{_path(loc)}: unprintable character U+{ord(bad_key.group()):04X} in a key",
+                                 "remove the escape (\\0, \\e, \\x07, \\ud800, ...) that writes it", key=True)
         if isinstance(value, str):
             bad = _NOT_PRINTABLE.search(value)
             if bad:
