@@ -25,9 +25,7 @@ from generate import study_text  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def every_size(monkeypatch):
-    """Take the fast path for small texts too, so that tests stay small; and parse them in pieces of
-    a few lines, so that every test also tests the cuts between pieces."""
-    monkeypatch.setattr(fastload, "FAST_MIN_CHARS", 0)
+    """Parse in pieces of a few lines, so that every test also tests the cuts between pieces."""
     monkeypatch.setattr(fastload, "CHUNK_CHARS", 100)
 
 

@@ -1,4 +1,4 @@
-"""A fast path for loading large studies that are valid: rapidyaml (C++) instead of ruamel (pure Python).
+"""A fast path for loading studies that are valid: rapidyaml (C++) instead of ruamel (pure Python).
 
 ruamel's round-trip parser keeps every position, which pointed errors need, at about 1 s per
 megabyte. rapidyaml parses the same text some 30 times faster but keeps no positions, and its
@@ -24,7 +24,6 @@ from typing import Any, Iterator, Optional
 
 from .bulk import gc_paused
 
-FAST_MIN_CHARS = 256 * 1024  # below this, ruamel takes a quarter of a second at most: not worth a second path
 CHUNK_CHARS = 1024 * 1024  # a piece's tree is ~5 MB; far smaller pieces cost time in per-piece overhead
 
 # Every test of the text below is a substring search or a regex that starts with a literal: Python's
@@ -131,7 +130,7 @@ class _Doubt(Exception):
 
 def fast_tree(text: str) -> Optional[dict]:
     """The study as plain data, or None where the round-trip parser must decide."""
-    if len(text) < FAST_MIN_CHARS or _unsafe(text) or _unprintable(text):
+    if _unsafe(text) or _unprintable(text):
         return None
     try:
         import ryml
