@@ -314,6 +314,9 @@ def test_base_workbook_is_filled(small: Path, tmp_path: Path) -> None:
     template.write_text("description: Mine\nbase: house.xlsx\nsheets:\n  - {kind: matrix, title: Matrix}\n")
     wb = openpyxl.load_workbook(build_brief(load(small), template, tmp_path / "b.xlsx"))
     assert visible(wb) == ["House", "Matrix"] and wb["House"]["A1"].value == "Logo here"
+    # every cell of a row, not only its last (a bug once left all but the last empty)
+    assert [c.value for c in wb["Matrix"][3][:3]] == ["Scenario", "Title", "Likelihood"]
+    assert wb["Matrix"]["A1"].value == "Matrix" and wb["Matrix"]["A1"].font.b
 
 
 # ---------------------------------------------------------------- safe output
