@@ -108,3 +108,19 @@ def test_collection_is_paused_while_building_and_restored_after(tmp_path: Path) 
         assert not gc.isenabled()  # a caller's choice is left as it was
     finally:
         gc.enable()
+
+
+def test_a_brief_lets_the_studys_text_go_but_keeps_its_hash(tmp_path: Path) -> None:
+    import hashlib
+
+    import openpyxl
+
+    from scenmatrix.store import Document
+
+    document = Document(DEFAULT, DEFAULT.read_text(encoding="utf-8"), None)
+    document.forget_text()
+    sha = hashlib.sha256(DEFAULT.read_bytes()).hexdigest()
+    assert document.text == "" and document.sha256 == sha
+    wb = openpyxl.load_workbook(build_brief_file(DEFAULT, "standard", tmp_path / "b.xlsx"))
+    cover = [c.value for row in wb["Cover"].iter_rows() for c in row]
+    assert wb["_scenmatrix"]["A5"].value == sha and sha in cover

@@ -292,7 +292,9 @@ def build_brief_file(study: Union[str, Path], template: Union[str, Path] = "stan
         changes = (since, diff_since(since, study))
     with gc_paused():
         progress(0, len(tpl.template.sheets) + STEPS_BESIDE_SHEETS + (since is not None), "loading the study")
-        return build_brief(load(study), tpl, output, changes=changes, progress=progress)
+        loaded = load(study)
+        loaded.document.forget_text()  # ours alone: only its hash is needed from here on
+        return build_brief(loaded, tpl, output, changes=changes, progress=progress)
 
 
 def with_changes_sheet(tpl: LoadedTemplate, changes: tuple[str, list]) -> LoadedTemplate:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import hashlib
 import io
 import os
@@ -84,9 +85,15 @@ class Document:
     text: str
     tree: Any
 
-    @property
+    @functools.cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def forget_text(self) -> None:
+        """Keep the text's hash and let the text go: a brief needs only the hash, and a large study's
+        text is tens of megabytes."""
+        _ = self.sha256
+        self.text = ""
 
     def dump(self) -> str:
         out = io.StringIO()
