@@ -124,3 +124,25 @@ def test_a_brief_lets_the_studys_text_go_but_keeps_its_hash(tmp_path: Path) -> N
     wb = openpyxl.load_workbook(build_brief_file(DEFAULT, "standard", tmp_path / "b.xlsx"))
     cover = [c.value for row in wb["Cover"].iter_rows() for c in row]
     assert wb["_scenmatrix"]["A5"].value == sha and sha in cover
+
+
+def test_sensitivity_keeps_every_factor_only_where_a_table_sheet_shows_them(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from scenmatrix.brief import build_context
+    from scenmatrix.brief_tables import FACTORS_SHOWN
+    from scenmatrix.validate import load
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from generate import study_text
+
+    study = tmp_path / "s.yaml"
+    study.write_text(study_text(2_000), encoding="utf-8")
+    loaded, now = load(study), dt.datetime(2026, 1, 1)
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("description: All factors\nsheets:\n  - {kind: table, table: sensitivity, title: Factors}\n"
+                    "  - {kind: sensitivity, title: Sensitivity}\n", encoding="utf-8")
+    every = build_context(loaded, load_template(mine), now).table("sensitivity")
+    shown = build_context(loaded, load_template("standard"), now).table("sensitivity")
+    assert len(every) > len(shown) == FACTORS_SHOWN * every["actor"].nunique()
+    assert shown.equals(every.groupby("actor", sort=False).head(FACTORS_SHOWN).reset_index(drop=True))

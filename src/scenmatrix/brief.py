@@ -68,7 +68,8 @@ class Context:
     def table(self, name: str) -> pd.DataFrame:
         """A brief table by name; the analysis tables are computed the first time a sheet asks."""
         if name not in self.tables and name in ANALYSIS_TABLES:
-            self.tables.update(analysis_tables(self.study, self.matrix, self.raw_scenarios))
+            all_factors = any(s.kind == "table" and s.table == "sensitivity" for s in self.template.template.sheets)
+            self.tables.update(analysis_tables(self.study, self.matrix, self.raw_scenarios, all_factors))
         return self.tables[name]
 
     def link(self, table: str, key) -> Optional[str]:

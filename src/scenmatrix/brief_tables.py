@@ -59,8 +59,16 @@ def brief_tables(study: Study, raw: dict[str, pd.DataFrame], summary: pd.DataFra
     return out
 
 
-def analysis_tables(study: Study, matrix: pd.DataFrame, scenarios: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Exposure (with Monte Carlo), sensitivity and alignment as brief tables, with actor names beside ids."""
+# The factors per actor a sensitivity sheet draws (its tornado charts); the rest only a table sheet shows.
+FACTORS_SHOWN = 8
+
+
+def analysis_tables(study: Study, matrix: pd.DataFrame, scenarios: pd.DataFrame,
+                    all_factors: bool = True) -> dict[str, pd.DataFrame]:
+    """Exposure (with Monte Carlo), sensitivity and alignment as brief tables, with actor names beside ids.
+
+    Without `all_factors` the sensitivity table keeps each actor's FACTORS_SHOWN strongest factors: a
+    large study has one per scenario and actor, and no sheet but a table of them shows the rest."""
     from . import analysis
 
     names = {aid: a.name for aid, a in study.actors.items()}
@@ -68,6 +76,8 @@ def analysis_tables(study: Study, matrix: pd.DataFrame, scenarios: pd.DataFrame)
     exposure.insert(1, "name", exposure["actor"].map(names))
     exposure = exposure.sort_values(["rank_harm", "rank_worst"], kind="stable")
     sensitivity = analysis.sensitivity(matrix, scenarios)
+    if not all_factors:
+        sensitivity = sensitivity.groupby("actor", sort=False).head(FACTORS_SHOWN).reset_index(drop=True)
     sensitivity.insert(1, "name", sensitivity["actor"].map(names))
     sensitivity["label"] = [factor_label(f, s, r) for f, s, r in
                             zip(*(sensitivity[c].tolist() for c in ("factor", "scenario", "rating")))]

@@ -63,21 +63,29 @@ def row_key(table: str, row: dict[str, Any]) -> str:
 def snapshot(study: Study) -> dict[str, dict[str, dict[str, Any]]]:
     """Every editable value of the study, as the brief shows it: table -> row key -> field -> value."""
     out: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in EDITABLE}
-    for table, key, fields in _snapshot_rows(study):
-        out[table][key] = fields
+    for table, key, entry in _entries(study):
+        out[table][key] = _FIELDS[table](entry)
     return out
 
 
-def _snapshot_rows(study: Study) -> Iterator[tuple[str, str, dict[str, Any]]]:
+_FIELDS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "scenarios": lambda s: {"likelihood": s.likelihood, "confidence": s.confidence},
+    "indicators": lambda i: {"status": i.status},
+    "impacts": lambda i: {"effect": i.effect, "confidence": i.confidence, "rationale": i.rationale},
+    "evidence": lambda e: {"grade": e.grade, "contested": contested_text(e.contested_by)},
+}
+
+
+def _entries(study: Study) -> Iterator[tuple[str, str, Any]]:
+    """(table, row key, the study's entry) for every row of the editable tables."""
     for sid, s in study.scenarios.items():
-        yield "scenarios", sid, {"likelihood": s.likelihood, "confidence": s.confidence}
+        yield "scenarios", sid, s
         for iid, ind in s.indicators.items():
-            yield "indicators", iid, {"status": ind.status}
+            yield "indicators", iid, ind
         for aid, imp in s.impacts.items():
-            yield "impacts", f"{sid}/{aid}", {"effect": imp.effect, "confidence": imp.confidence,
-                                               "rationale": imp.rationale}
+            yield "impacts", f"{sid}/{aid}", imp
     for eid, e in study.evidence.items():
-        yield "evidence", eid, {"grade": e.grade, "contested": contested_text(e.contested_by)}
+        yield "evidence", eid, e
 
 
 # ---------------------------------------------------------------- writing (openpyxl only here)
@@ -117,39 +125,47 @@ def write_marker(ws, study_name: str, study_sha256: str, template: str, study: S
     ws.sheet_state = "veryHidden"
     pieces = marker_payload(sheets, study)
     head = [MARKER_TITLE, __version__, study.study.id, study_name, study_sha256, template]
-    digest = hashlib.sha256("\x1f".join([*head, ""]).encode("utf-8"))
-    for piece in pieces:
+    digest, length = hashlib.sha256("\x1f".join([*head, ""]).encode("utf-8")), 0
+    for piece in pieces():
         digest.update(piece.encode("utf-8"))
-    count = max(1, -(-sum(map(len, pieces)) // CHUNK))
+        length += len(piece)
+    count = max(1, -(-length // CHUNK))
     for row, value in enumerate(head + [str(count), digest.hexdigest()], 1):
         cell = ws.cell(row=row, column=1)
         cell.value, cell.data_type = value, "s"
-    ws.stream(len(head) + 3, count, lambda: _chunk_blocks(pieces, len(head) + 3))
+    ws.stream(len(head) + 3, count, lambda: _chunk_blocks(pieces(), len(head) + 3))
 
 
-def marker_payload(sheets: dict[str, dict[str, Any]], study: Study) -> list[str]:
-    """The marker's JSON, `{"snapshot": snapshot(study), "tables": sheets}` with sorted keys, in pieces of
-    a row each: a large study's snapshot is then never whole, neither as objects nor as one string.
+def marker_payload(sheets: dict[str, dict[str, Any]], study: Study) -> Callable[[], Iterator[str]]:
+    """The marker's JSON, `{"snapshot": snapshot(study), "tables": sheets}` with sorted keys, as a source of
+    pieces of a row each. It is made twice, for the checksum (which precedes it) and for the cells, and is
+    never whole: for a large study it is tens of MB, at the end of a brief, when memory is at its fullest.
 
     Excel reads `_xHHHH_` in a cell as an escaped character and rewrites it on save, which would break the
     checksum; in JSON every underscore is inside a string, where \\u005f spells the same underscore."""
     def dumps(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, sort_keys=True).replace("_", "\\u005f")
 
-    rows: dict[str, list[tuple[str, str]]] = {name: [] for name in EDITABLE}
-    for table, key, fields in _snapshot_rows(study):
-        rows[table].append((key, f"{dumps(key)}: {dumps(fields)}"))
-    pieces = ['{"snapshot": {']
-    for t, table in enumerate(sorted(rows)):
-        pieces += [", "] * (t > 0) + [dumps(table), ": {"]
-        for r, (_, entry) in enumerate(sorted(rows.pop(table))):  # the rows' own strings, not copies
-            pieces += [", ", entry] if r else [entry]
-        pieces.append("}")
-    pieces.append(f'}}, "tables": {dumps(sheets)}}}')
+    rows: dict[str, list[tuple[str, Any]]] = {name: [] for name in EDITABLE}
+    for table, key, entry in _entries(study):
+        rows[table].append((key, entry))
+    for table_rows in rows.values():
+        table_rows.sort(key=lambda row: row[0])
+
+    def pieces() -> Iterator[str]:
+        yield '{"snapshot": {'
+        for t, table in enumerate(sorted(rows)):
+            yield f"{', ' if t else ''}{dumps(table)}: {{"
+            fields = _FIELDS[table]
+            for r, (key, entry) in enumerate(rows[table]):
+                yield f"{', ' if r else ''}{dumps(key)}: {dumps(fields(entry))}"
+            yield "}"
+        yield f'}}, "tables": {dumps(sheets)}}}'
+
     return pieces
 
 
-def _chunk_blocks(pieces: list[str], first: int) -> Iterator[Any]:
+def _chunk_blocks(pieces: Iterator[str], first: int) -> Iterator[Any]:
     """The payload in cells of CHUNK characters, 64 cells a block."""
     from .sheetxml import Block
 
@@ -163,7 +179,7 @@ def _chunk_blocks(pieces: list[str], first: int) -> Iterator[Any]:
         yield Block(first, [batch], ["Normal"], [None], [None] * len(batch))
 
 
-def _chunks(pieces: list[str]) -> Iterator[str]:
+def _chunks(pieces: Iterator[str]) -> Iterator[str]:
     buffer, size = [], 0
     for piece in pieces:
         buffer.append(piece)

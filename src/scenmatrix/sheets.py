@@ -18,7 +18,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import __version__, vocab
-from .brief_tables import ANALYSIS_TABLES
+from .brief_tables import ANALYSIS_TABLES, FACTORS_SHOWN
 from .cells import lines_needed, put
 from .sheetxml import Block, text_lines, type_style
 from .editable import EDITABLE, add_validations
@@ -418,7 +418,7 @@ def write_sensitivity(ws: Worksheet, spec: Sheet, ctx: "Context") -> None:
     row = 3 + len(top_rows) + 2
     exposed = ctx.summary.sort_values("exposure_rank")["actor"].head(spec.top)
     for actor in exposed:
-        factors = table[table["actor"] == actor].head(8).iloc[::-1]  # largest swing drawn on top
+        factors = table[table["actor"] == actor].head(FACTORS_SHOWN).iloc[::-1]  # largest swing drawn on top
         if factors.empty:
             continue
         name = ctx.study.actors[actor].name
