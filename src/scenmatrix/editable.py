@@ -143,8 +143,10 @@ def marker_payload(sheets: dict[str, dict[str, Any]], study: Study) -> Callable[
 
     Excel reads `_xHHHH_` in a cell as an escaped character and rewrites it on save, which would break the
     checksum; in JSON every underscore is inside a string, where \\u005f spells the same underscore."""
+    encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # one encoder for every row
+
     def dumps(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True).replace("_", "\\u005f")
+        return encode(value).replace("_", "\\u005f")
 
     rows: dict[str, list[tuple[str, Any]]] = {name: [] for name in EDITABLE}
     for table, key, entry in _entries(study):
@@ -158,7 +160,7 @@ def marker_payload(sheets: dict[str, dict[str, Any]], study: Study) -> Callable[
             yield f"{', ' if t else ''}{dumps(table)}: {{"
             fields = _FIELDS[table]
             for r, (key, entry) in enumerate(rows[table]):
-                yield f"{', ' if r else ''}{dumps(key)}: {dumps(fields(entry))}"
+                yield f"{', ' if r else ''}{encode(key)}: {encode(fields(entry))}".replace("_", "\\u005f")
             yield "}"
         yield f'}}, "tables": {dumps(sheets)}}}'
 
