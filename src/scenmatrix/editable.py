@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional
 
@@ -123,56 +124,48 @@ def write_marker(ws, study_name: str, study_sha256: str, template: str, study: S
                  sheets: dict[str, dict[str, Any]]) -> None:
     """The very hidden sheet that import reads: provenance, where the tables are, the snapshot, a checksum."""
     ws.sheet_state = "veryHidden"
-    pieces = marker_payload(sheets, study)
     head = [MARKER_TITLE, __version__, study.study.id, study_name, study_sha256, template]
     digest, length = hashlib.sha256("\x1f".join([*head, ""]).encode("utf-8")), 0
-    for piece in pieces():
+    # The checksum row comes before the payload's rows, so the payload waits in a temporary file: held in
+    # memory it would be tens of MB at the end of a large brief, when memory is at its fullest.
+    spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
+    for piece in marker_payload(sheets, study):
         digest.update(piece.encode("utf-8"))
         length += len(piece)
+        spool.write(piece)
     count = max(1, -(-length // CHUNK))
     for row, value in enumerate(head + [str(count), digest.hexdigest()], 1):
         cell = ws.cell(row=row, column=1)
         cell.value, cell.data_type = value, "s"
-    ws.stream(len(head) + 3, count, lambda: _chunk_blocks(pieces(), len(head) + 3))
+    ws.stream(len(head) + 3, count, lambda: _chunk_blocks(_spooled(spool), len(head) + 3))
 
 
-def marker_payload(sheets: dict[str, dict[str, Any]], study: Study) -> Callable[[], Iterator[str]]:
-    """The marker's JSON, `{"snapshot": snapshot(study), "tables": sheets}` with sorted keys, as a source of
-    pieces of a row each. It is made twice, for the checksum (which precedes it) and for the cells, and is
-    never whole: for a large study it is tens of MB, at the end of a brief, when memory is at its fullest.
+def marker_payload(sheets: dict[str, dict[str, Any]], study: Study) -> Iterator[str]:
+    """The marker's JSON, `{"snapshot": snapshot(study), "tables": sheets}` with sorted keys, in pieces of a
+    row each: never whole, neither as objects nor as one string.
 
     Excel reads `_xHHHH_` in a cell as an escaped character and rewrites it on save, which would break the
     checksum; in JSON every underscore is inside a string, where \\u005f spells the same underscore."""
     encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # one encoder for every row
-
-    def dumps(value: Any) -> str:
-        return encode(value).replace("_", "\\u005f")
-
     rows: dict[str, list[tuple[str, Any]]] = {name: [] for name in EDITABLE}
     for table, key, entry in _entries(study):
         rows[table].append((key, entry))
-    for table_rows in rows.values():
-        table_rows.sort(key=lambda row: row[0])
-
-    def pieces() -> Iterator[str]:
-        yield '{"snapshot": {'
-        for t, table in enumerate(sorted(rows)):
-            yield f"{', ' if t else ''}{dumps(table)}: {{"
-            fields = _FIELDS[table]
-            for r, (key, entry) in enumerate(rows[table]):
-                yield f"{', ' if r else ''}{encode(key)}: {encode(fields(entry))}".replace("_", "\\u005f")
-            yield "}"
-        yield f'}}, "tables": {dumps(sheets)}}}'
-
-    return pieces
+    yield '{"snapshot": {'
+    for t, table in enumerate(sorted(rows)):
+        yield f"{', ' if t else ''}{encode(table)}: {{"
+        fields = _FIELDS[table]
+        for r, (key, entry) in enumerate(sorted(rows.pop(table), key=lambda row: row[0])):
+            yield f"{', ' if r else ''}{encode(key)}: {encode(fields(entry))}".replace("_", "\\u005f")
+        yield "}"
+    yield f'}}, "tables": {encode(sheets)}}}'.replace("_", "\\u005f")
 
 
-def _chunk_blocks(pieces: Iterator[str], first: int) -> Iterator[Any]:
-    """The payload in cells of CHUNK characters, 64 cells a block."""
+def _chunk_blocks(chunks: Iterator[str], first: int) -> Iterator[Any]:
+    """The payload's cells, 64 a block."""
     from .sheetxml import Block
 
     batch: list[str] = []
-    for chunk in _chunks(pieces):
+    for chunk in chunks:
         batch.append(chunk)
         if len(batch) == 64:
             yield Block(first, [batch], ["Normal"], [None], [None] * len(batch))
@@ -181,18 +174,12 @@ def _chunk_blocks(pieces: Iterator[str], first: int) -> Iterator[Any]:
         yield Block(first, [batch], ["Normal"], [None], [None] * len(batch))
 
 
-def _chunks(pieces: Iterator[str]) -> Iterator[str]:
-    buffer, size = [], 0
-    for piece in pieces:
-        buffer.append(piece)
-        size += len(piece)
-        if size >= CHUNK:
-            text = "".join(buffer)
-            cut = len(text) - len(text) % CHUNK
-            yield from (text[i:i + CHUNK] for i in range(0, cut, CHUNK))
-            buffer, size = [text[cut:]], len(text) - cut
-    if size:
-        yield "".join(buffer)
+def _spooled(spool) -> Iterator[str]:
+    """The payload back from its file, CHUNK characters at a time."""
+    with spool:
+        spool.seek(0)
+        while chunk := spool.read(CHUNK):
+            yield chunk
 
 
 def _checksum(head: list[str], payload: str) -> str:
