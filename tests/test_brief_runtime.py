@@ -146,3 +146,28 @@ def test_sensitivity_keeps_every_factor_only_where_a_table_sheet_shows_them(tmp_
     shown = build_context(loaded, load_template("standard"), now).table("sensitivity")
     assert len(every) > len(shown) == FACTORS_SHOWN * every["actor"].nunique()
     assert shown.equals(every.groupby("actor", sort=False).head(FACTORS_SHOWN).reset_index(drop=True))
+
+
+def test_a_brief_killed_while_writing_sheets_leaves_no_rows_behind(tmp_path: Path) -> None:
+    """The rows wait in unnamed temporary files: a SIGKILL leaves only openpyxl's own (small) sheet files."""
+    import signal
+    import time
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from generate import study_text
+
+    study, scratch = tmp_path / "big.yaml", tmp_path / "tmp"
+    study.write_text(study_text(40_000), encoding="utf-8")
+    scratch.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "scenmatrix", "brief", str(study), "-o", str(tmp_path / "b.xlsx")],
+                            env={**os.environ, "TMPDIR": str(scratch)}, cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not any(p.name.startswith("openpyxl.") for p in scratch.iterdir()) and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    time.sleep(0.3)  # well into the sheets
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert [p.name for p in scratch.iterdir() if not p.name.startswith("openpyxl.")] == []
+    assert not (tmp_path / "b.xlsx").exists()

@@ -4,21 +4,22 @@ openpyxl spends some 25 µs on a cell (a Cell object, descriptors, an lxml eleme
 100,000 impacts has about 1.5 million cells. So in write-only mode everything around the rows stays
 openpyxl's — styles, tables, validations, conditional formats, hyperlinks, page setup, charts, the
 package — and it writes every sheet with an empty `<sheetData>`; the rows are written here, column by
-column where a table is large, into a temporary file that `SplicingArchive` puts in place of that
-empty element when the workbook is saved. The rows use the plainest forms of the schema (ECMA-376
+column where a table is large, into an unnamed temporary file that `SplicingArchive` puts in place of
+that empty element when the workbook is saved. The rows use the plainest forms of the schema (ECMA-376
 Part 1, §18.3.1.73 row, §18.3.1.4 c): a style index from openpyxl's own style table, numbers,
 booleans and inline strings.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
-import os
 import re
 import shutil
 import tempfile
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
@@ -261,19 +262,28 @@ def text_lines(values: list, width: float) -> "np.ndarray":
 
 
 class SheetBodies:
-    """Where each write-only sheet's rows wait for the save: openpyxl's file of the sheet -> ours."""
+    """Where each write-only sheet's rows wait for the save: openpyxl's file of the sheet -> ours.
+
+    Ours are unnamed temporary files (unlinked as they are made), so that nothing is left behind even
+    when the process is killed: a large brief's rows are a hundred megabytes and more."""
 
     def __init__(self) -> None:
-        self.folder = tempfile.mkdtemp(prefix="scenmatrix-")
-        self.files: dict[str, str] = {}
+        self.files: dict[str, IO[bytes]] = {}
 
-    def open(self, sheet_file: str):
-        path = os.path.join(self.folder, f"{len(self.files)}.xml")
-        self.files[sheet_file] = path
-        return open(path, "w", encoding="utf-8", newline="")
+    @contextlib.contextmanager
+    def open(self, sheet_file: str) -> Iterator[IO[str]]:
+        raw = tempfile.TemporaryFile()
+        self.files[sheet_file] = raw
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        try:
+            yield text
+        finally:
+            text.flush()
+            text.detach()  # the text layer goes; the file stays open for the splice
 
     def cleanup(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        for raw in self.files.values():
+            raw.close()
 
 
 class SplicingArchive:
@@ -298,7 +308,8 @@ class SplicingArchive:
                 break
         else:
             raise RuntimeError(f"openpyxl wrote {arcname} without an empty sheetData")
-        with self._archive.open(arcname, "w", force_zip64=True) as out, open(body, "rb") as rows:
+        body.seek(0)
+        with self._archive.open(arcname, "w", force_zip64=True) as out:
             out.write(head + b"<sheetData>")
-            shutil.copyfileobj(rows, out, 1 << 20)
+            shutil.copyfileobj(body, out, 1 << 20)
             out.write(b"</sheetData>" + tail)
