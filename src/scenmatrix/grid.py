@@ -2,9 +2,10 @@
 
 Sheet writers address cells at random (`ws.cell(row, col)`), but openpyxl's write-only mode, which
 keeps a large brief fast and its memory flat, takes rows in order. The grid bridges the two: small
-parts (headings, cover, matrix) are buffered; large tables register a row stream that is produced
-only when the sheet is flushed. Settings (widths, freeze panes, rules, tables, charts) go straight
-to the worksheet, which accepts them before the first row.
+parts (headings, cover) are buffered cell by cell; tables register a stream of row blocks
+(sheetxml.Block, column by column) that is produced only when the sheet is flushed. Settings (widths,
+freeze panes, rules, tables, charts) go straight to the worksheet, which accepts them before the first
+row. A write-only sheet's rows are then written as XML by sheetxml; any other sheet's cell by cell.
 """
 
 from __future__ import annotations
@@ -41,10 +42,6 @@ class _Height:
 
     def __init__(self) -> None:
         self.height: Optional[float] = None
-
-
-# A streamed row: the cells of that row (row and column already set) and its height.
-StreamedRow = tuple[list[GridCell], Optional[float]]
 
 
 class Grid:
