@@ -16,13 +16,12 @@ import argparse
 import json
 import os
 import platform
-import re
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
-from readme_section import write_section  # noqa: E402  (benchmarks/ is on sys.path when run)
+from readme_section import cpu_and_cores, write_section  # noqa: E402  (benchmarks/ is on sys.path when run)
 
 HERE = Path(__file__).resolve().parent
 try:
@@ -95,15 +94,8 @@ def table() -> str:
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        names = re.findall(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
-        cpu = names[0] if names else cpu
-    except OSError:
-        pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load = f", load average {os.getloadavg()[0]:.1f} at the end" if hasattr(os, "getloadavg") else ""
-    return (f"{cpu}, {cores} cores available{load}; Python {platform.python_version()}, numpy {np.__version__}; "
+    return (f"{cpu_and_cores()}{load}; Python {platform.python_version()}, numpy {np.__version__}; "
             f"`python benchmarks/bench_cib.py`, {time.strftime('%Y-%m-%d')}.")
 
 

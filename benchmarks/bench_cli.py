@@ -32,7 +32,7 @@ import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
-from readme_section import write_section  # noqa: E402  (benchmarks/ is on sys.path when run)
+from readme_section import cpu_and_cores, write_section  # noqa: E402  (benchmarks/ is on sys.path when run)
 
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[1]
@@ -49,16 +49,6 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     if done.returncode != 0:
         sys.exit(f"failed: {' '.join(argv)}\n{done.stderr.decode()}")
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _versions() -> str:
@@ -155,7 +145,7 @@ parse for the next command. Without the cache (the first edit after the file cha
 the round-trip parse of the whole study (ruamel, pure Python) comes back. `python -c "import click"`
 is the floor of any click command.
 
-{_cpu_model()}, {os.cpu_count()} cores, {load}; Python {platform.python_version()}, {_versions()};
+{cpu_and_cores()}, {load}; Python {platform.python_version()}, {_versions()};
 `python benchmarks/bench_cli.py --readme`, {time.strftime('%Y-%m-%d')}.
 """
 

@@ -45,7 +45,7 @@ import time
 import zipfile
 from importlib import metadata
 from pathlib import Path
-from readme_section import write_section  # noqa: E402  (benchmarks/ is on sys.path when run)
+from readme_section import cpu_and_cores, write_section  # noqa: E402  (benchmarks/ is on sys.path when run)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -522,13 +522,6 @@ def linearity_row(big: dict, mid: dict, small: dict | None, others: str) -> str:
 
 
 def machine(load_start: float, code: str) -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        names = re.findall(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
-        cpu = names[0] if names else cpu
-    except OSError:
-        pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     versions = []
     for name in ("scenmatrix", "openpyxl", "lxml", "XlsxWriter", "ruamel.yaml", "rapidyaml", "pydantic", "pandas",
                  "numpy", "click"):
@@ -540,7 +533,7 @@ def machine(load_start: float, code: str) -> str:
     git = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO, capture_output=True, text=True)
     tree = f"commit {git.stdout.strip()}" if git.returncode == 0 else "not a git checkout"
     tree += f", {code}"
-    return (f"{cpu}, {cores} cores available, load average {load_start:.1f} at the start and {load_end:.1f} "
+    return (f"{cpu_and_cores()}, load average {load_start:.1f} at the start and {load_end:.1f} "
             f"at the end; {tree}; Python {platform.python_version()}, {', '.join(versions)}; "
             f"`make bench` (`python benchmarks/bench_scale.py --readme --profiles`), {time.strftime('%Y-%m-%d')}.")
 
