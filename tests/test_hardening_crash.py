@@ -157,8 +157,10 @@ def test_sigkill_at_each_step_of_the_atomic_write(tmp_path: Path, command: str, 
     study = tmp_path / "study.yaml"
     shutil.copy(DEFAULT_STUDY, study)
     out = tmp_path / "brief.xlsx"
-    if command == "brief":  # an earlier brief to protect
+    if command == "brief":  # an earlier brief to protect, of a study that then changes (a brief made within
+        # the same second of the same study is byte-identical: the new one must be told apart)
         subprocess.run([SCENMATRIX, "brief", str(study), "-o", str(out)], check=True, capture_output=True)
+        study.write_text(study.read_text(encoding="utf-8") + "# changed after the first brief\n", encoding="utf-8")
     target = study if command == "add" else out
     before = target.read_bytes()
     args = (["add", "actor", "Z9", "--name", "Zed", "--kind", "state", "-s", str(study)] if command == "add"
