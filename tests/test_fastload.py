@@ -120,14 +120,18 @@ def test_any_text_value_loads_the_same_either_way(tmp_path_factory, value: str) 
         assert outcome(path, fast=True) == outcome(path, fast=False), spelling
 
 
-def test_a_large_invalid_study_is_reported_with_positions(tmp_path: Path) -> None:
+@pytest.mark.parametrize("old, new, message", [
+    ("effect: 1\n", "effect: 9\n", "9 is out of range"),
+    ("evidence: [E1]", "evidence: [E999]", "unknown evidence 'E999'"),
+])
+def test_a_large_invalid_study_is_reported_with_positions(tmp_path: Path, old: str, new: str, message: str) -> None:
     path = tmp_path / "big.yaml"
-    path.write_text(study_text(300, 4).replace("effect: 1\n", "effect: 9\n", 1), encoding="utf-8")
+    path.write_text(study_text(300, 4).replace(old, new, 1), encoding="utf-8")
     with pytest.raises(StudyError) as exc:
         load(path)
     (problem,) = exc.value.problems
-    assert "9 is out of range" in problem.message
-    assert path.read_text().splitlines()[problem.line - 1].strip() == "effect: 9"
+    assert message in problem.message
+    assert path.read_text().splitlines()[problem.line - 1].strip() == new.strip()
 
 
 def test_load_takes_the_fast_path_for_a_large_valid_study(tmp_path: Path, monkeypatch) -> None:
@@ -289,16 +293,6 @@ def test_a_duplicate_in_a_later_piece_is_reported_with_its_position(tmp_path: Pa
         load(path)
     (problem,) = exc.value.problems
     assert "duplicate key 'S0'" in problem.message and problem.line == text.count("\n") + 1
-
-
-def test_a_large_study_with_an_unknown_reference_is_reported_with_its_position(tmp_path: Path) -> None:
-    path = tmp_path / "big.yaml"
-    path.write_text(study_text(300, 4).replace("evidence: [E1]", "evidence: [E999]", 1), encoding="utf-8")
-    with pytest.raises(StudyError) as exc:
-        load(path)
-    (problem,) = exc.value.problems
-    assert "unknown evidence 'E999'" in problem.message
-    assert path.read_text().splitlines()[problem.line - 1].strip() == "evidence: [E999]"
 
 
 @settings(max_examples=1500, deadline=None)
