@@ -12,7 +12,7 @@ import hashlib
 import json
 import tempfile
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from . import __version__, vocab
 from .model import Study
@@ -125,16 +125,13 @@ def write_marker(ws, study_name: str, study_sha256: str, template: str, study: S
     """The very hidden sheet that import reads: provenance, where the tables are, the snapshot, a checksum."""
     ws.sheet_state = "veryHidden"
     head = [MARKER_TITLE, __version__, study.study.id, study_name, study_sha256, template]
-    digest, length = hashlib.sha256("\x1f".join([*head, ""]).encode("utf-8")), 0
     # The checksum row comes before the payload's rows, so the payload waits in a temporary file: held in
     # memory it would be tens of MB at the end of a large brief, when memory is at its fullest.
     spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
-    for piece in marker_payload(sheets, study):
-        digest.update(piece.encode("utf-8"))
-        length += len(piece)
-        spool.write(piece)
-    count = max(1, -(-length // CHUNK))
-    for row, value in enumerate(head + [str(count), digest.hexdigest()], 1):
+    count = max(1, -(-sum(spool.write(piece) for piece in marker_payload(sheets, study)) // CHUNK))
+    spool.seek(0)
+    checksum = _checksum(head, iter(lambda: spool.read(CHUNK), ""))
+    for row, value in enumerate(head + [str(count), checksum], 1):
         cell = ws.cell(row=row, column=1)
         cell.value, cell.data_type = value, "s"
     ws.stream(len(head) + 3, count, lambda: _chunk_blocks(_spooled(spool), len(head) + 3))
@@ -182,8 +179,12 @@ def _spooled(spool) -> Iterator[str]:
             yield chunk
 
 
-def _checksum(head: list[str], payload: str) -> str:
-    return hashlib.sha256("\x1f".join([*head, payload]).encode("utf-8")).hexdigest()
+def _checksum(head: list[str], payload: Iterable[str]) -> str:
+    """SHA-256 of the head's fields and the payload (given in pieces), separated by U+001F."""
+    digest = hashlib.sha256("\x1f".join([*head, ""]).encode("utf-8"))
+    for piece in payload:
+        digest.update(piece.encode("utf-8"))
+    return digest.hexdigest()
 
 
 # ---------------------------------------------------------------- reading
@@ -212,7 +213,7 @@ def read_marker(wb, fail: Callable[[str, Optional[str]], Exception]) -> Marker:
     if not count.isdigit() or not 0 < int(count) < 100_000:
         raise fail("the brief's marker sheet is damaged or was edited", "import an unmodified brief")
     payload = "".join(str(ws.cell(row=9 + i, column=1).value or "") for i in range(int(count)))
-    if _checksum(head, payload) != checksum:
+    if _checksum(head, [payload]) != checksum:
         raise fail("the brief's marker was tampered with (checksum mismatch)",
                    "make a new brief with `scenmatrix brief` and review that")
     data = json.loads(payload)
