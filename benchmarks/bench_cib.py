@@ -27,12 +27,12 @@ HERE = Path(__file__).resolve().parent
 try:
     import numpy as np
 
-    from scenmatrix import cib
+    from scenmatrix.analysis import cib
 except ImportError:  # run from a checkout without the package installed
     sys.path.insert(0, str(HERE.parent / "src"))
     import numpy as np
 
-    from scenmatrix import cib
+    from scenmatrix.analysis import cib
 
 CASES = [  # (label, k, kind, max inconsistency, workers)
     ("10^5", 5, "random", 0, 1),
@@ -101,7 +101,7 @@ def machine() -> str:
 
 SECTION = """## CIB
 
-Enumeration of a cross-impact matrix's scenarios (`scenmatrix.cib.enumerate_scenarios`): every
+Enumeration of a cross-impact matrix's scenarios (`scenmatrix.analysis.cib.enumerate_scenarios`): every
 scenario of the space is scanned; "found" is how many have inconsistency <= the maximum. Models are
 random and seeded (k descriptors of 5 variants and k of 2, half of the descriptor pairs interacting,
 judgments uniform in -3..+3); the all-zero matrix is the worst case for memory, since every scenario

@@ -64,7 +64,7 @@ def _versions() -> str:
 def measure(study_source: Path, runs: int) -> tuple[list[tuple[str, list[float], list[float]]], str, int]:
     sys.path.insert(0, str(REPO / "src"))
     import scenmatrix
-    from scenmatrix import edit
+    from scenmatrix.edit import api as edit
 
     compileall.compile_dir(Path(scenmatrix.__file__).parent, quiet=1)
     with tempfile.TemporaryDirectory() as folder:

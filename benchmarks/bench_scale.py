@@ -63,7 +63,7 @@ LINEAR_TOLERANCE = 0.15
 HEADER = ("Scenario", "Scenario title", "Actor", "Actor name", "Effect", "Meaning", "Domains", "Confidence",
           "Rationale", "Evidence")
 EFFECT_WORDS = {-3: "severe harm", -2: "significant harm", -1: "minor harm", 0: "no net effect",
-                1: "minor gain", 2: "significant gain", 3: "major gain"}  # as scenmatrix.vocab.EFFECT_WORDS
+                1: "minor gain", 2: "significant gain", 3: "major gain"}  # as scenmatrix.study.vocab.EFFECT_WORDS
 
 
 # --------------------------------------------------------------------------- running a child process
@@ -153,8 +153,8 @@ def generated_rows(path: Path) -> list[tuple]:
 
 def study_rows(path: Path) -> list[tuple]:
     """The Impacts sheet's rows of any study, through scenmatrix itself (slow, for small studies)."""
-    from scenmatrix.tables import flat, rows
-    from scenmatrix.validate import load
+    from scenmatrix.study.tables import flat, rows
+    from scenmatrix.store.loader import load
 
     study = load(path).study
     names = {aid: a.name for aid, a in study.actors.items()}

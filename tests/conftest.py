@@ -141,3 +141,51 @@ def write_study(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+# A small study for briefs (test_brief.py, test_import.py).
+SMALL = """\
+# yaml-language-server: $schema=study.schema.json
+study:
+  id: small
+  title: Small study
+  as_of: 2024-05-01
+  marking: TLP:AMBER
+  sources:
+    src: {title: A report, author: A. Author, publisher: Pub}
+  key_judgments:
+    KJ1: Alpha gains.
+actors:
+  A: {name: Alpha, kind: state}
+  B: {name: Beta, kind: bloc}
+  C: {name: Gamma, kind: other}
+evidence:
+  E1: {claim: Claim one, source: Officials, cited_in: src, grade: B2, contested_by: {B: Beta denies it}}
+  E2: {claim: Claim two, source: Press, grade: D4, quote: short}
+drivers:
+  d1: {title: Driver one, description: Facts, evidence: [E1]}
+constraints:
+  c1: {title: Constraint one, description: Limits, evidence: [E2]}
+scenarios:
+  S1:
+    title: First
+    narrative: One happens.
+    likelihood: likely
+    confidence: moderate
+    drivers: [d1]
+    indicators:
+      I1: {text: Signpost one, status: observed}
+    impacts:
+      A: {effect: 2, domains: [military], confidence: high, rationale: Alpha gains, evidence: [E1]}
+      B: {effect: -3, domains: [economic, energy], confidence: low, rationale: Beta loses, evidence: [E2, E1]}
+  S2:
+    title: Second
+    narrative: Two happens.
+    likelihood: unlikely
+    confidence: low
+    constraints: [c1]
+    indicators:
+      I2: {text: Signpost two, status: emerging}
+    impacts:
+      A: {effect: -1, domains: [political], confidence: moderate, rationale: Alpha loses a little}
+"""

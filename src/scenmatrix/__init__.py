@@ -9,7 +9,7 @@ The library API (the CLI is a thin layer over it):
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from scenmatrix.version import __version__
 
 __all__ = ["__version__", "load", "check_report", "build_brief", "StudyError"]
 
@@ -17,15 +17,15 @@ __all__ = ["__version__", "load", "check_report", "build_brief", "StudyError"]
 def __getattr__(name: str):
     # Lazy, so that `import scenmatrix` (and the CLI's --help) does not pull in pydantic or openpyxl.
     if name in ("load", "check_report"):
-        from . import validate
+        from scenmatrix.store import loader
 
-        return getattr(validate, name)
+        return getattr(loader, name)
     if name == "build_brief":
-        from .brief import build_brief
+        from scenmatrix.brief.build import build_brief
 
         return build_brief
     if name == "StudyError":
-        from .problems import StudyError
+        from scenmatrix.errors import StudyError
 
         return StudyError
     raise AttributeError(name)

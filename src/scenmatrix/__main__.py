@@ -1,3 +1,3 @@
-from .cli import main
+from scenmatrix.cli import main
 
 main()

@@ -1,0 +1,1 @@
+"""The writers of a brief's sheets, one module a kind of sheet."""

@@ -1,0 +1,1 @@
+"""SpreadsheetML below openpyxl: safe cells, rows written as text, the sheet grid that splices them."""

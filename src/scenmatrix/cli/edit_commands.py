@@ -1,0 +1,409 @@
+"""Command-line editing of studies: new, add, set, rm, rename, list, show, diff.
+
+Each command parses its options, calls `scenmatrix.edit` (or `diff`), and prints. Only click and
+plain-data modules are imported here, so `--help` stays fast; ruamel and pydantic are imported
+when a command runs, pandas and openpyxl never.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import click
+
+from scenmatrix.study import vocab
+from scenmatrix.cli.app import cli, default_study, reports_problems
+from scenmatrix.study.kinds import ALL_FIELDS, KINDS, kind_named
+
+KIND_NAMES = list(KINDS)
+
+# option name -> (field, takes several values, help)
+FIELD_OPTIONS: list[tuple[str, str, bool, str]] = [
+    ("name", "name", False, "actor: display name"),
+    ("kind", "kind", False, "actor: " + ", ".join(vocab.ACTOR_KINDS)),
+    ("alias", "aliases", True, "actor: another name (repeat for several)"),
+    ("title", "title", False, "scenario, driver, constraint, source: title"),
+    ("narrative", "narrative", False, "scenario: what happens"),
+    ("likelihood", "likelihood", False, "scenario: ICD 203 term (" + ", ".join(vocab.ICD203) + ")"),
+    ("confidence", "confidence", False, "scenario, impact: " + ", ".join(vocab.CONFIDENCE)),
+    ("horizon", "horizon", False, "scenario: time horizon, e.g. '6-18 months'"),
+    ("driver", "drivers", True, "scenario: driver id (repeat, or comma-separate)"),
+    ("constraint", "constraints", True, "scenario: constraint id (repeat, or comma-separate)"),
+    ("effect", "effect", False, "impact: -3 severe harm .. 0 none .. 3 major gain"),
+    ("domain", "domains", True, "impact: " + ", ".join(vocab.DOMAINS) + " (repeat for several)"),
+    ("rationale", "rationale", False, "impact: why"),
+    ("evidence", "evidence", True, "impact, driver, constraint: evidence id (repeat, or comma-separate)"),
+    ("text", "text", False, "indicator, key-judgment: the text"),
+    ("status", "status", False, "indicator: " + ", ".join(vocab.INDICATOR_STATUS)),
+    ("claim", "claim", False, "evidence: the claim"),
+    ("source", "source", False, "evidence: who made the claim"),
+    ("cited-in", "cited_in", False, "evidence: id of the study source reporting it"),
+    ("grade", "grade", False, "evidence: Admiralty grade, e.g. B2"),
+    ("quote", "quote", False, "evidence: quotation"),
+    ("contested-by", "contested_by", True, "evidence: ACTOR=how it contests the claim (repeat)"),
+    ("description", "description", False, "driver, constraint: description"),
+    ("author", "author", False, "source: author"),
+    ("publisher", "publisher", False, "source: publisher"),
+    ("date", "date", False, "source: date, YYYY-MM-DD"),
+    ("url", "url", False, "source: URL"),
+    ("path", "path", False, "source: path to a local copy"),
+]
+assert {field for _, field, _, _ in FIELD_OPTIONS} == set(ALL_FIELDS)
+
+_CHOICES = {"kind": vocab.ACTOR_KINDS, "likelihood": tuple(vocab.ICD203), "confidence": vocab.CONFIDENCE,
+            "domains": vocab.DOMAINS, "status": vocab.INDICATOR_STATUS}
+
+
+# ------------------------------------------------------------------------------------------
+# Shared options and helpers
+
+
+def _complete_kind(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    return [k for k in KIND_NAMES if k.startswith(incomplete)]
+
+
+def _complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Ids from the study: of the command's KIND, or scenarios/actors for --scenario/--actor."""
+    try:
+        from scenmatrix.edit import api as edit
+
+        kind = {"scenario": "scenario", "actor": "actor"}.get(param.name or "") or ctx.params.get("kind") or "actor"
+        study = default_study(ctx.params.get("study"))
+        ids = [row["id"] for row in edit.entries(study, kind)]
+        return [i for i in ids if i.startswith(incomplete)]
+    except Exception:  # completion must never fail loudly
+        return []
+
+
+def _complete_choice(field: str) -> Callable:
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+        return [c for c in _CHOICES[field] if c.startswith(incomplete)]
+    return complete
+
+
+def study_option(func: Callable) -> Callable:
+    return click.option("-s", "--study", type=click.Path(path_type=Path, dir_okay=False),
+                        help="The study file (default: $SCENMATRIX_STUDY, else the only study under scenarios/).")(func)
+
+
+def dry_run_option(func: Callable) -> Callable:
+    return click.option("-n", "--dry-run", is_flag=True,
+                        help="Print the unified diff the edit would make; write nothing.")(func)
+
+
+def kind_argument(func: Callable) -> Callable:
+    return click.argument("kind", metavar="KIND", shell_complete=_complete_kind,
+                          callback=_check_kind)(func)
+
+
+def _check_kind(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    kind = kind_named(value)
+    if kind is None:
+        raise click.BadParameter(f"{value!r} is not one of: {', '.join(KIND_NAMES)}")
+    return kind.name
+
+
+def where_options(func: Callable) -> Callable:
+    func = click.option("--actor", shell_complete=_complete_ids, help="impact: the actor (or write SCENARIO/ACTOR).")(func)
+    return click.option("--scenario", shell_complete=_complete_ids,
+                        help="impact, indicator: the scenario (or write SCENARIO/ID).")(func)
+
+
+def field_options(func: Callable) -> Callable:
+    for option, field, multiple, help_text in reversed(FIELD_OPTIONS):
+        complete = _complete_choice(field) if field in _CHOICES else None
+        func = click.option(f"--{option}", f"f_{field}", multiple=multiple, metavar="TEXT" if field != "effect" else "N",
+                            help=help_text, shell_complete=complete)(func)
+    return func
+
+
+def _fields(kind: str, params: dict[str, Any], unset: tuple[str, ...] = ()) -> dict[str, Any]:
+    k = KINDS[kind]
+    fields: dict[str, Any] = {}
+    for option, field, multiple, _ in FIELD_OPTIONS:
+        value = params.get(f"f_{field}")
+        if value is None or (multiple and not value):
+            continue
+        if field not in k.fields:
+            raise click.UsageError(f"--{option} does not apply to a {kind} (its fields: {', '.join(k.fields)})")
+        fields[field] = list(value) if multiple else value
+    for field in unset:
+        field = field.replace("-", "_")
+        if field not in k.fields:
+            raise click.UsageError(f"--unset {field}: a {kind} has no such field (its fields: {', '.join(k.fields)})")
+        if field in k.required:
+            raise click.UsageError(f"--unset {field}: a {kind} needs its {field}")
+        fields[field] = None
+    return fields
+
+
+def _run(call: Callable[[], str], dry_run: bool, done: str) -> None:
+    """Call the library; usage mistakes exit 2, bad input exits 1 (via reports_problems)."""
+    try:
+        diff = call()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    if dry_run:
+        click.echo(diff, nl=False)
+    elif diff:
+        click.echo(done, err=True)
+    else:
+        click.echo("no change", err=True)
+
+
+# ------------------------------------------------------------------------------------------
+# Commands
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--title", required=True, help="The study's title.")
+@click.option("--id", "study_id", help="The study's id (default: the file name without .yaml).")
+@click.option("--as-of", help="Date the assessment is current to, YYYY-MM-DD (default: today).")
+@click.option("--marking", default="TLP:CLEAR", show_default=True, type=click.Choice(vocab.TLP),
+              help="TLP 2.0 handling marking.")
+@dry_run_option
+@reports_problems
+def new(path: Path, title: str, study_id: Optional[str], as_of: Optional[str], marking: str, dry_run: bool) -> None:
+    """Create a valid, empty study at PATH (never overwrites a file).
+
+    \b
+    Example:
+      scenmatrix new scenarios/gulf-2024.yaml --title "Gulf security, 2024" --marking TLP:AMBER
+    """
+    from scenmatrix.edit import api as edit
+
+    _run(lambda: edit.new_study(path, title, id=study_id, as_of=as_of, marking=marking, dry_run=dry_run),
+         dry_run, f"created {path}")
+
+
+@cli.command()
+@kind_argument
+@click.argument("id", required=False, shell_complete=_complete_ids)
+@field_options
+@where_options
+@study_option
+@dry_run_option
+@reports_problems
+def add(kind: str, id: Optional[str], scenario: Optional[str], actor: Optional[str], study: Optional[Path],
+        dry_run: bool, **params: Any) -> None:
+    """Add an entry of KIND with id ID, its fields given as options.
+
+    KIND is actor, scenario, impact, indicator, evidence, driver, constraint, key-judgment or
+    source. An impact's ID is SCENARIO/ACTOR; an indicator needs --scenario (or SCENARIO/ID). Each
+    field option says which kinds it applies to. The entry goes at the end of its section, styled
+    like the entries before it; the rest of the file, comments included, is kept as it was. The
+    edit is validated first: an invalid study is refused, each problem printed with its line and
+    column, and the file left untouched.
+
+    \b
+    Examples:
+      scenmatrix add actor IL --name Israel --kind state
+      scenmatrix add impact S1/IL --effect -2 --domain military --domain security \\
+          --confidence moderate --rationale "Exposed to drone transfers." --evidence E4
+      scenmatrix add indicator I7 --scenario S1 --text "Su-35 deliveries" --status "not observed"
+      scenmatrix add key-judgment KJ4 --text "Ties deepen through 2023."
+    """
+    from scenmatrix.edit import api as edit
+
+    fields = _fields(kind, params)
+    path = default_study(study)
+    _run(lambda: edit.add(path, kind, id, fields, scenario=scenario, actor=actor, dry_run=dry_run),
+         dry_run, f"added {kind} {id or f'{scenario}/{actor}'} to {path}")
+
+
+@cli.command("set")
+@kind_argument
+@click.argument("id", required=False, shell_complete=_complete_ids)
+@field_options
+@click.option("--unset", multiple=True, metavar="FIELD", help="Remove an optional field (repeat for several).")
+@where_options
+@study_option
+@dry_run_option
+@reports_problems
+def set_(kind: str, id: Optional[str], unset: tuple[str, ...], scenario: Optional[str], actor: Optional[str],
+         study: Optional[Path], dry_run: bool, **params: Any) -> None:
+    """Change fields of the KIND entry ID.
+
+    KIND is actor, scenario, impact, indicator, evidence, driver, constraint, key-judgment or
+    source; ID as for `scenmatrix add`. A list option (--domain, --evidence, --alias, ...) replaces
+    the whole list; --unset removes an optional field. Validated like `add`.
+
+    \b
+    Examples:
+      scenmatrix set impact S1/RU --effect 3 --confidence high
+      scenmatrix set indicator I2 --status observed
+      scenmatrix set evidence E4 --grade B2 --unset quote
+      scenmatrix set impact S1/RU --effect 1 --dry-run      (print the diff only)
+    """
+    from scenmatrix.edit import api as edit
+
+    fields = _fields(kind, params, unset)
+    if not fields:
+        raise click.UsageError("nothing to change: give a field option such as --title, or --unset FIELD")
+    path = default_study(study)
+    _run(lambda: edit.set_fields(path, kind, id, fields, scenario=scenario, actor=actor, dry_run=dry_run),
+         dry_run, f"changed {kind} {id or f'{scenario}/{actor}'} in {path}")
+
+
+@cli.command("rm")
+@kind_argument
+@click.argument("id", required=False, shell_complete=_complete_ids)
+@click.option("--cascade", is_flag=True, help="Also remove every reference to the entry.")
+@where_options
+@study_option
+@dry_run_option
+@reports_problems
+def rm(kind: str, id: Optional[str], cascade: bool, scenario: Optional[str], actor: Optional[str],
+       study: Optional[Path], dry_run: bool) -> None:
+    """Remove the KIND entry ID.
+
+    KIND and ID as for `scenmatrix add`. If other entries refer to it (an actor's impacts, an
+    evidence id in a list, ...), the removal is refused and each reference printed with its
+    position, unless --cascade is given.
+
+    \b
+    Examples:
+      scenmatrix rm indicator I3
+      scenmatrix rm evidence E9 --cascade      (and drop E9 from every evidence list)
+    """
+    from scenmatrix.edit import api as edit
+
+    path = default_study(study)
+    _run(lambda: edit.remove(path, kind, id, scenario=scenario, actor=actor, cascade=cascade, dry_run=dry_run),
+         dry_run, f"removed {kind} {id or f'{scenario}/{actor}'} from {path}")
+
+
+@cli.command()
+@kind_argument
+@click.argument("old", shell_complete=_complete_ids)
+@click.argument("new")
+@study_option
+@dry_run_option
+@reports_problems
+def rename(kind: str, old: str, new: str, study: Optional[Path], dry_run: bool) -> None:
+    """Change an entry's id from OLD to NEW, and every reference to it.
+
+    KIND as for `scenmatrix add` (not impact: rename its scenario or actor instead). The entry
+    keeps its place in the file.
+
+    \b
+    Example:
+      scenmatrix rename actor IR IRN       (impacts and contested_by entries follow)
+    """
+    from scenmatrix.edit import api as edit
+
+    path = default_study(study)
+    _run(lambda: edit.rename(path, kind, old, new, dry_run=dry_run), dry_run, f"renamed {kind} {old} to {new} in {path}")
+
+
+@cli.command("list")
+@kind_argument
+@study_option
+@click.option("--json", "as_json", is_flag=True, help="Print the entries as a JSON list, every field included.")
+@reports_problems
+def list_(kind: str, study: Optional[Path], as_json: bool) -> None:
+    """List the entries of KIND, one a line.
+
+    Each line is an id and a short label (an actor's name, a scenario's title, an impact's effect
+    and domains, ...); --json prints every field. KIND as for `scenmatrix add`.
+
+    \b
+    Examples:
+      scenmatrix list actor
+      scenmatrix list impact --json | jq '.[] | select(.effect <= -2)'
+    """
+    from scenmatrix.edit import api as edit
+
+    rows = edit.entries(default_study(study), kind)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    label = KINDS[kind].label
+    width = max((len(r["id"]) for r in rows), default=0)
+    for row in rows:
+        value = row.get(label)
+        if kind == "impact" and isinstance(value, int):
+            value = f"{value:+d}  {', '.join(map(str, row.get('domains') or []))}"
+        click.echo(f"{row['id']:<{width}}  {'' if value is None else value}")
+
+
+@cli.command()
+@click.argument("study_arg", metavar="[STUDY]", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@study_option
+@click.option("--json", "as_json", is_flag=True, help="Print the matrix as JSON.")
+@reports_problems
+def show(study_arg: Optional[Path], study: Optional[Path], as_json: bool) -> None:
+    """Show the scenarios x actors matrix of effects (-3..+3).
+
+    One row a scenario, with its likelihood, and one column an actor; '.' where a scenario has no
+    impact on the actor.
+
+    \b
+    Example:
+      $ scenmatrix show
+      scenario  likelihood  RU  IR  IL
+      S1        likely      +2  +2  -2
+      S2        unlikely    -1   .   .
+    """
+    from scenmatrix.store.loader import load
+
+    loaded = load(default_study(study_arg or study))
+    s = loaded.study
+    if as_json:
+        data = {
+            "actors": [{"id": aid, "name": a.name} for aid, a in s.actors.items()],
+            "scenarios": [{"id": sid, "title": sc.title, "likelihood": sc.likelihood, "confidence": sc.confidence,
+                           "impacts": {aid: imp.effect for aid, imp in sc.impacts.items()}}
+                          for sid, sc in s.scenarios.items()],
+        }
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    actors = list(s.actors)
+    header = ["scenario", "likelihood", *actors]
+    rows = [[sid, sc.likelihood, *(f"{sc.impacts[a].effect:+d}" if a in sc.impacts else "." for a in actors)]
+            for sid, sc in s.scenarios.items()]
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        cells = [str(c).ljust(w) if i < 2 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        click.echo("  ".join(cells).rstrip())
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--since", metavar="REV", help="Compare the study as it was at git revision REV with the file now.")
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+@reports_problems
+def diff(paths: tuple[Path, ...], since: Optional[str], as_json: bool) -> None:
+    """Show what changed between two versions of a study.
+
+    Entry by entry and field by field: entries added and removed, and each changed field with its
+    old and new value. Give OLD NEW, or --since REV [STUDY] to compare with a git revision. Exit
+    code 0 either way.
+
+    \b
+    Examples:
+      scenmatrix diff old.yaml scenarios/russia-iran-2022.yaml
+      scenmatrix diff --since HEAD~3
+      scenmatrix diff --since v1.0 scenarios/russia-iran-2022.yaml --json
+    """
+    from scenmatrix.store import revisions
+    from scenmatrix.study import diff
+
+    if since:
+        if len(paths) > 1:
+            raise click.UsageError("with --since, give at most one STUDY")
+        path = default_study(paths[0] if paths else None)
+        changes = revisions.diff_since(since, path)
+    else:
+        if len(paths) != 2:
+            raise click.UsageError("give OLD and NEW study files, or --since REV [STUDY]")
+        changes = revisions.diff_files(paths[0], paths[1])
+    if as_json:
+        click.echo(json.dumps(diff.to_json(changes), indent=2, ensure_ascii=False))
+    else:
+        text = diff.to_text(changes)
+        click.echo(text if text else "no changes", nl=bool(not text) or not text.endswith("\n"))
+

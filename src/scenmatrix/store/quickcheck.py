@@ -1,0 +1,159 @@
+"""A quick answer to "would `validate` find nothing wrong with this study?", without pydantic.
+
+Importing pydantic and building the model takes longer than the rest of an edit together, and
+an edit only needs to know that its result is valid. So an edit asks this module first; only when
+the answer is not a sure "valid" does it run `validate.validate_document`, which finds and
+positions every problem. Like fastload.py it is a shortcut to "valid" only, so it may be stricter
+than `validate` (a mapping written `!!omap`, a lone surrogate escaped in a key...), never looser:
+every check of `validate_document` has its counterpart here.
+
+- the schema: the models' fields, types and constraints, from shapes.py (generated from model.py),
+  read as pydantic's strict mode reads a round-trip tree;
+- check_characters: no unprintable character in any text;
+- check_references: every id used names an entry of its kind, no list repeats an id, indicator ids
+  are unique across the study, likelihoods come from the study's scale, cross-impact judgments name
+  variants of other descriptors.
+
+The tree comes from ruamel's round-trip parse, whose composer (store._Composer) refuses anchors
+and aliases, so the anchor check of `validate_document` has nothing to find here.
+tests/test_quickcheck.py compares the two on generated studies; the test suite
+(SCENMATRIX_CROSS_CHECK=1) also runs `validate_document` after every "valid" answer of an edit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarint import ScalarInt
+
+from scenmatrix.study import vocab
+from scenmatrix.study.shapes import MODELS
+
+_LINE_BREAKS = str.maketrans("", "", "\t\n\r\x85")
+# What YAML gives for a mapping and a sequence (`!!omap`, `!!set`, `!!pairs` give others: left to pydantic).
+_MAPPINGS = (CommentedMap, dict)
+_SEQUENCES = (CommentedSeq, list)
+
+
+def valid(tree: Any) -> bool:
+    """True only if `validate.validate_document` would report no problem in this round-trip tree."""
+    try:
+        return _fits(tree, ("model", "Study")) and _references_resolve(tree)
+    except RecursionError:
+        return False
+
+
+def _fits(value: Any, shape: tuple) -> bool:
+    kind = shape[0]
+    if kind == "str":
+        return isinstance(value, str) and len(value) >= shape[1] and _printable(value) and (
+            shape[2] is None or _pattern(shape[2]).fullmatch(value) is not None)
+    if kind == "literal":
+        return isinstance(value, str) and value in shape[1]
+    if kind == "model":
+        return type(value) in _MAPPINGS and _fits_model(value, MODELS[shape[1]])
+    if kind == "dict":
+        return type(value) in _MAPPINGS and len(value) >= shape[3] and all(
+            _fits(key, shape[1]) and _fits(item, shape[2]) for key, item in value.items())
+    if kind == "list":
+        return type(value) in _SEQUENCES and len(value) >= shape[2] and all(_fits(item, shape[1]) for item in value)
+    if kind == "int":  # a bool is no int in strict mode; ruamel reads `0`, `0x10`, `1_000` as a ScalarInt
+        return (type(value) is int or isinstance(value, ScalarInt)) and _within(value, shape[1], shape[2])
+    if kind == "date":
+        return type(value) is dt.date
+    if kind == "nullable":
+        return value is None or _fits(value, shape[1])
+    return False
+
+
+def _within(number: int, least: int | None, most: int | None) -> bool:
+    return (least is None or number >= least) and (most is None or number <= most)
+
+
+def _fits_model(value: dict, fields: dict[str, tuple[bool, tuple]]) -> bool:
+    if not all(isinstance(key, str) and key in fields for key in value):  # extra="forbid"
+        return False
+    return all(_fits(value[name], shape) if name in value else not required
+               for name, (required, shape) in fields.items())
+
+
+def _printable(text: str) -> bool:
+    """validate.check_characters finds nothing in this text. str.isprintable refuses everything it
+    refuses (controls, surrogates, U+FFFE, U+FFFF) and more; only then is its expression needed."""
+    return text.isprintable() or text.translate(_LINE_BREAKS).isprintable() or _not_printable().search(text) is None
+
+
+@functools.cache
+def _not_printable() -> re.Pattern[str]:
+    """validate._NOT_PRINTABLE: what YAML refuses in a file, and what an escape can still put into
+    text. (Compiling it takes longer than checking a whole study: only when needed.)"""
+    return re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+
+
+@functools.cache
+def _pattern(pattern: str) -> re.Pattern[str]:
+    """A model's ^...$ pattern, to fullmatch: pydantic's (Rust) `$` matches only at the very end,
+    where Python's `$` would also match before a final line break."""
+    return re.compile(pattern)
+
+
+def _references_resolve(tree: dict) -> bool:
+    """validate.check_references finds nothing, in a tree that fits the schema."""
+    study = tree["study"]
+    actors, evidence = tree.get("actors", {}), tree.get("evidence", {})
+    factors = {section: tree.get(section, {}) for section in ("drivers", "constraints")}
+    return (_evidence_resolves(evidence, actors, study.get("sources", {}))
+            and all(_listed(factor.get("evidence", []), evidence)
+                    for section in factors.values() for factor in section.values())
+            and _scenarios_resolve(tree.get("scenarios", {}), vocab.SCALES[study.get("likelihood_scale", "icd203")],
+                                   actors, evidence, factors)
+            and (tree.get("cib") is None or _judgments_resolve(tree["cib"])))
+
+
+def _evidence_resolves(evidence: dict, actors: dict, sources: dict) -> bool:
+    return all((item.get("cited_in") is None or item["cited_in"] in sources)
+               and all(actor in actors for actor in item.get("contested_by", {}))
+               for item in evidence.values())
+
+
+def _scenarios_resolve(scenarios: dict, scale: dict, actors: dict, evidence: dict, factors: dict[str, dict]) -> bool:
+    """Likelihoods of the study's scale, known drivers, constraints, actors and evidence, domains
+    listed once, and indicator ids unique across the study."""
+    indicators: set[str] = set()
+    for scenario in scenarios.values():
+        if scenario["likelihood"] not in scale or not all(
+                _listed(scenario.get(section, []), known) for section, known in factors.items()):
+            return False
+        ids = scenario.get("indicators", {})
+        if not indicators.isdisjoint(ids):
+            return False
+        indicators.update(ids)
+        for actor, impact in scenario.get("impacts", {}).items():
+            if actor not in actors or not _listed(impact.get("evidence", []), evidence) \
+                    or len(set(impact["domains"])) != len(impact["domains"]):
+                return False
+    return True
+
+
+def _listed(ids: list, known: dict) -> bool:
+    """Every id names a known entry, and none is listed twice."""
+    return all(i in known for i in ids) and len(set(ids)) == len(ids)
+
+
+def _judgments_resolve(cib: dict) -> bool:
+    """Every judgment names DESCRIPTOR.VARIANT of cib.descriptors, and acts on another descriptor."""
+    variants = {d: entry["variants"] for d, entry in cib["descriptors"].items()}
+
+    def known(ref: str) -> str | None:
+        descriptor, variant = ref.split(".", 1)
+        return descriptor if variant in variants.get(descriptor, {}) else None
+
+    for source, row in cib.get("judgments", {}).items():
+        own = known(source)
+        if own is None or not all(known(target) not in (None, own) for target in row):
+            return False
+    return True

@@ -1,0 +1,137 @@
+"""Semantic diff of two versions of a study: entries added and removed, and each changed field.
+
+Works on the parsed YAML, not the validated model, so that an older revision that no longer
+validates can still be compared. Ids name entries: an impact is SCENARIO/ACTOR, an indicator
+SCENARIO/ID.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from scenmatrix.study.values import plain
+
+# Kinds in the order a reader meets them in the file.
+ORDER = ("study", "key-judgment", "source", "actor", "evidence", "driver", "constraint", "scenario",
+         "indicator", "impact")
+
+
+@dataclass
+class Change:
+    """One entry that was added, removed or changed; `fields` maps a field to (old, new)."""
+
+    kind: str
+    id: str
+    action: str  # "added" | "removed" | "changed"
+    fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id, "action": self.action,
+                "fields": {name: {"old": old, "new": new} for name, (old, new) in self.fields.items()}}
+
+
+def diff_trees(old: Any, new: Any) -> list[Change]:
+    """Changes from the old tree to the new one, kind by kind, in the order of the files."""
+    before, after = _entries(old), _entries(new)
+    changes: list[Change] = []
+    for kind in ORDER:
+        old_entries = {eid: value for (k, eid), value in before.items() if k == kind}
+        new_entries = {eid: value for (k, eid), value in after.items() if k == kind}
+        for eid, value in new_entries.items():
+            if eid not in old_entries:
+                changes.append(Change(kind, eid, "added", {f: (None, v) for f, v in value.items()}))
+            elif old_entries[eid] != value:
+                keys = list(old_entries[eid]) + [f for f in value if f not in old_entries[eid]]
+                changed = {f: (old_entries[eid].get(f), value.get(f)) for f in keys
+                           if old_entries[eid].get(f) != value.get(f)}
+                changes.append(Change(kind, eid, "changed", changed))
+        for eid, value in old_entries.items():
+            if eid not in new_entries:
+                changes.append(Change(kind, eid, "removed", {f: (v, None) for f, v in value.items()}))
+    return changes
+
+
+def to_json(changes: list[Change]) -> dict[str, Any]:
+    counts = {action: sum(c.action == action for c in changes) for action in ("added", "removed", "changed")}
+    return {**counts, "changes": [c.to_json() for c in changes]}
+
+
+def to_text(changes: list[Change]) -> str:
+    """One line an entry: `+ actor IL: name Israel`, `- evidence E9`, `~ impact S1/RU: effect +2 → +3`."""
+    lines = []
+    for c in changes:
+        mark = {"added": "+", "removed": "-", "changed": "~"}[c.action]
+        head = f"{mark} {c.kind} {c.id}" if c.kind != "study" else f"{mark} study"
+        if c.action == "changed":
+            details = "; ".join(f"{f}: {_show(old, f)} → {_show(new, f)}" for f, (old, new) in c.fields.items())
+        elif c.action == "added":
+            details = ", ".join(f"{f} {_show(new, f)}" for f, (_, new) in c.fields.items())
+        else:
+            details = ""
+        lines.append(f"{head}: {details}" if details else head)
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _show(value: Any, name: str = "") -> str:
+    if value is None:
+        return "(none)"
+    if name == "effect" and isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:+d}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}"
+    text = str(value)
+    if isinstance(value, str) and (not text or " " in text or "→" in text):
+        text = repr(text)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _entries(tree: Any) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(kind, eid): fields for kind, eid, fields in _walk(tree)}
+
+
+def _walk(tree: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    tree = _map(tree)
+    info = _map(tree.get("study"))
+    yield "study", "", {k: plain(v) for k, v in info.items() if k not in ("sources", "key_judgments")}
+    for kid, text in _map(info.get("key_judgments")).items():
+        yield "key-judgment", str(kid), {"text": plain(text)}
+    for sid, source in _map(info.get("sources")).items():
+        yield "source", str(sid), _fields(source)
+    for kind, section in (("actor", "actors"), ("evidence", "evidence"), ("driver", "drivers"),
+                          ("constraint", "constraints")):
+        for eid, entry in _map(tree.get(section)).items():
+            yield kind, str(eid), _fields(entry)
+    for sid, scenario in _map(tree.get("scenarios")).items():
+        scenario = _map(scenario)
+        yield "scenario", str(sid), {k: plain(v) for k, v in scenario.items() if k not in ("impacts", "indicators")}
+        for iid, indicator in _map(scenario.get("indicators")).items():
+            yield "indicator", f"{sid}/{iid}", _fields(indicator)
+        for aid, impact in _map(scenario.get("impacts")).items():
+            yield "impact", f"{sid}/{aid}", _fields(impact)
+
+
+def _fields(entry: Any) -> dict[str, Any]:
+    return {str(k): plain(v) for k, v in entry.items()} if isinstance(entry, dict) else {"value": plain(entry)}
+
+
+def _map(node: Any) -> dict:
+    return node if isinstance(node, dict) else {}
+
+
+def change_rows(changes: list[Change]) -> list[tuple[str, str, str, str, str, str]]:
+    """One row a changed field, with whole values as text: (change, kind, id, field, before, after)."""
+    return [(c.action, c.kind, c.id, name, _cell(old), _cell(new))
+            for c in changes for name, (old, new) in (c.fields or {"": (None, None)}).items()]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return "\n".join(f"{k}: {_cell(v)}" for k, v in value.items())
+    return str(value)

@@ -1,0 +1,101 @@
+"""The semantic diff of two versions of a study, as text and JSON, from files and from git."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+
+from edit_fixtures import AWKWARD, write
+from scenmatrix.store import revisions
+from scenmatrix.study import diff
+from scenmatrix.edit import api as edit
+from scenmatrix.cli.app import cli
+from scenmatrix.store.document import parse
+
+
+def changes_between(old: str, new: str):
+    return diff.diff_trees(parse("old", old).tree, parse("new", new).tree)
+
+
+def test_identical_studies_have_no_changes():
+    assert changes_between(AWKWARD, AWKWARD) == []
+    # spelling and comments are not changes
+    assert changes_between(AWKWARD, AWKWARD.replace("+2    # written with a plus", "2")) == []
+
+
+def test_added_removed_and_changed_entries_field_by_field(tmp_path):
+    old = write(tmp_path, AWKWARD, "old.yaml")
+    new = write(tmp_path, AWKWARD, "new.yaml")
+    edit.add(new, "actor", "US", {"name": "United States", "kind": "state"})
+    edit.set_fields(new, "impact", "S1/RU", {"effect": "3", "domains": ["military", "energy", "nuclear"]})
+    edit.set_fields(new, "indicator", "I1", {"status": "observed"})
+    edit.remove(new, "evidence", "E2", cascade=True)
+    edit.set_fields(new, "key-judgment", "KJ1", {"text": "Ties deepen."})
+    changes = revisions.diff_files(old, new)
+    summary = [(c.action, c.kind, c.id) for c in changes]
+    assert summary == [
+        ("changed", "key-judgment", "KJ1"),
+        ("added", "actor", "US"),
+        ("removed", "evidence", "E2"),
+        ("changed", "driver", "D1"),
+        ("changed", "constraint", "C1"),
+        ("changed", "indicator", "S1/I1"),
+        ("changed", "impact", "S1/RU"),
+        ("changed", "impact", "S1/IR"),
+    ]
+    ru = next(c for c in changes if c.id == "S1/RU")
+    assert ru.fields == {"effect": (2, 3), "domains": (["military", "energy"], ["military", "energy", "nuclear"]),
+                         "evidence": (["E1", "E2"], ["E1"])}
+    text = diff.to_text(changes)
+    assert "~ impact S1/RU: effect: +2 → +3; domains: [military, energy] → [military, energy, nuclear];" \
+           " evidence: [E1, E2] → [E1]\n" in text
+    assert "+ actor US: name 'United States', kind state\n" in text
+    assert "- evidence E2\n" in text
+    assert "~ indicator S1/I1: status: emerging → observed\n" in text
+
+
+def test_cli_diff_text_and_json(tmp_path):
+    old = write(tmp_path, AWKWARD, "old.yaml")
+    new = write(tmp_path, AWKWARD, "new.yaml")
+    edit.set_fields(new, "scenario", "S2", {"likelihood": "roughly even chance"})
+    runner = CliRunner()
+    result = runner.invoke(cli, ["diff", str(old), str(new)])
+    assert result.exit_code == 0
+    assert result.stdout == "~ scenario S2: likelihood: unlikely → 'roughly even chance'\n"
+    data = json.loads(runner.invoke(cli, ["diff", str(old), str(new), "--json"]).stdout)
+    assert data == {"added": 0, "removed": 0, "changed": 1, "changes": [
+        {"kind": "scenario", "id": "S2", "action": "changed",
+         "fields": {"likelihood": {"old": "unlikely", "new": "roughly even chance"}}}]}
+    same = runner.invoke(cli, ["diff", str(old), str(old)])
+    assert same.exit_code == 0 and same.stdout == "no changes\n"
+    assert runner.invoke(cli, ["diff", str(old)]).exit_code == 2
+    broken = write(tmp_path, "study: [\n", "broken.yaml")
+    result = runner.invoke(cli, ["diff", str(old), str(broken)])
+    assert result.exit_code == 1 and result.stderr.startswith(f"{broken}:2:1: YAML syntax")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_cli_diff_since_a_git_revision(tmp_path, monkeypatch):
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=tmp_path,
+                       check=True, capture_output=True)
+
+    git("init", "-q")
+    path = write(tmp_path / "scenarios" if (tmp_path / "scenarios").mkdir() is None else tmp_path, AWKWARD)
+    git("add", ".")
+    git("commit", "-q", "-m", "first")
+    edit.set_fields(path, "impact", "S2/RU", {"effect": "-2"})
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["diff", "--since", "HEAD"])  # the only study under scenarios/
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "~ impact S2/RU: effect: -1 → -2\n"
+    result = runner.invoke(cli, ["diff", "--since", "HEAD", str(path), "--json"])
+    assert json.loads(result.stdout)["changed"] == 1
+    missing = runner.invoke(cli, ["diff", "--since", "no-such-rev", str(path)])
+    assert missing.exit_code == 1
+    assert missing.stderr.startswith(f"{path}:1:1: cannot read the study at revision 'no-such-rev'")
