@@ -42,6 +42,11 @@ class ScenmatrixError(Exception):
             super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class UsageError(ScenmatrixError):
+    """A mistake in how the tool was called (an option's value, a missing or empty argument): the CLI
+    prints it and exits 2. Raised by library code too, so that the API and the CLI refuse alike."""
+
+
 class StudyError(ScenmatrixError):
     """A study file that cannot be loaded or is invalid."""
 

@@ -52,8 +52,28 @@ ALIASES = {
     "key_judgment": "key-judgment", "key_judgments": "key-judgment", "kj": "key-judgment",
 }
 
-# Which kind of entry an id in a field names (for references, renames and completion).
-REFERENCE_FIELDS = {"evidence": "evidence", "drivers": "driver", "constraints": "constraint", "cited_in": "source"}
+
+
+class Reference(NamedTuple):
+    """A place in a study that names an entry of another kind by its id."""
+
+    path: tuple[str, ...]  # keys from the top; "*" is any id at that level
+    target: str            # the kind of entry named
+    how: str               # "key": the last key is the id; "item": an id in a list; "value": the field holds the id
+
+
+# Every reference between kinds, declared once: validation, the quick check, `rm`'s "what refers to this",
+# `rename` and completion are all derived from this list.
+REFERENCES: tuple[Reference, ...] = (
+    Reference(("evidence", "*", "cited_in"), "source", "value"),
+    Reference(("evidence", "*", "contested_by", "*"), "actor", "key"),
+    Reference(("drivers", "*", "evidence"), "evidence", "item"),
+    Reference(("constraints", "*", "evidence"), "evidence", "item"),
+    Reference(("scenarios", "*", "drivers"), "driver", "item"),
+    Reference(("scenarios", "*", "constraints"), "constraint", "item"),
+    Reference(("scenarios", "*", "impacts", "*"), "actor", "key"),
+    Reference(("scenarios", "*", "impacts", "*", "evidence"), "evidence", "item"),
+)
 
 ALL_FIELDS: dict[str, str] = {}
 for _kind in KINDS.values():
