@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from typing import Any, Iterator, Optional
 
 from pydantic import ValidationError
 
 from scenmatrix.study import vocab
+from scenmatrix.study.kinds import REFERENCES, Reference
 from scenmatrix.study.model import CIB_ID_PATTERN, CIB_REF_PATTERN, Study
+from scenmatrix.study.references import entries_of, nodes_at, unresolved, values_at
 from scenmatrix.errors import Problem, did_you_mean
 from scenmatrix.store.document import Document, round_trip_yaml
 
@@ -115,55 +116,81 @@ def _ids(node: Any) -> list[Any]:
 
 
 def check_references(tree: dict, locate: Locator) -> Iterator[Problem]:
-    """Every id used must name an entry of the right kind; ids and list items must be unique.
+    """Every id used must name an entry of the right kind (kinds.REFERENCES); ids and list items must be unique.
 
     Works on the raw tree, not the model, so that reference problems are reported in the same run
     as schema problems.
     """
-    actors = mapping_at(tree, "actors")
+    for reference in REFERENCES:
+        entries = entries_of(tree, reference.target)
+        for loc, node in unresolved(tree, reference):
+            yield from _unresolved(reference, loc, node, entries, _aliases(tree, reference.target), locate)
+    domains = ("scenarios", "*", "impacts", "*", "domains")
+    if not all(type(node) is list and all(type(item) is str for item in node) and len(set(node)) == len(node)
+               for node in values_at(tree, domains)):
+        for loc, node in nodes_at(tree, domains):
+            yield from _repeated(node, loc, locate)
+    yield from _indicator_ids(tree, locate)
+    yield from _likelihood_scale(tree, locate)
+    yield from _cib_references(tree, locate)
+
+
+def _unresolved(reference: Reference, loc: Loc, node: Any, entries: dict, aliases: dict,
+                locate: Locator) -> Iterator[Problem]:
+    if reference.how == "key":
+        for key in node if isinstance(node, dict) else ():
+            yield from _unknown(reference.target, key, loc + (key,), entries, aliases, locate, key=True)
+    elif reference.how == "item":
+        for index, value in enumerate(_ids(node)):
+            yield from _unknown(reference.target, value, loc + (index,), entries, aliases, locate)
+        yield from _repeated(node, loc, locate)
+    else:
+        yield from _unknown(reference.target, node, loc, entries, aliases, locate)
+
+
+def _unknown(kind: str, value: Any, loc: Loc, entries: dict, aliases: dict, locate: Locator,
+             key: bool = False) -> Iterator[Problem]:
+    if isinstance(value, str) and value not in entries:  # other values are the schema check's to report
+        hint = did_you_mean(value, entries, aliases) or (
+            f"known: {', '.join(sorted(map(str, entries))[:12])}" if entries else f"no {kind} is defined yet")
+        yield locate.problem(loc, "reference", f"{key_path(loc)}: unknown {kind} {value!r}", hint, key=key)
+
+
+def _repeated(values: Any, loc: Loc, locate: Locator) -> Iterator[Problem]:
+    texts = [value for value in _ids(values) if isinstance(value, str)]
+    if len(set(texts)) == len(texts):
+        return
+    seen: set[str] = set()
+    for index, value in enumerate(_ids(values)):
+        if isinstance(value, str):
+            if value in seen:
+                yield locate.problem(loc + (index,), "duplicate", f"{key_path(loc)}: {value!r} is listed twice")
+            seen.add(value)
+
+
+def _aliases(tree: dict, kind: str) -> dict[str, Any]:
+    """Other names of the entries (an actor's name and aliases), for did-you-mean hints."""
+    if kind != "actor":
+        return {}
     aliases = {}
-    for aid, actor in actors.items():
+    for aid, actor in entries_of(tree, "actor").items():
         actor = actor if isinstance(actor, dict) else {}
         for alias in [actor.get("name"), *_ids(actor.get("aliases"))]:
             if isinstance(alias, str):
                 aliases[alias] = aid
-    known = {
-        "actor": (actors, aliases),
-        "evidence": (mapping_at(tree, "evidence"), {}),
-        "driver": (mapping_at(tree, "drivers"), {}),
-        "constraint": (mapping_at(tree, "constraints"), {}),
-        "source": (mapping_at(tree, "study", "sources"), {}),
-    }
+    return aliases
 
-    def ref(kind: str, value: Any, loc: Loc, key: bool = False) -> Iterator[Problem]:
-        entries, kind_aliases = known.get(kind, (None, {}))
-        if entries is not None and isinstance(value, str) and value not in entries:
-            hint = did_you_mean(value, entries, kind_aliases) or (
-                f"known: {', '.join(sorted(map(str, entries))[:12])}" if entries else f"no {kind} is defined yet")
-            yield locate.problem(loc, "reference", f"{key_path(loc)}: unknown {kind} {value!r}", hint, key=key)
 
-    def refs(kind: str, values: Any, loc: Loc) -> Iterator[Problem]:
-        seen: set[Any] = set()
-        for index, value in enumerate(_ids(values)):
-            yield from ref(kind, value, loc + (index,))
-            if isinstance(value, str):  # other values are the schema check's to report
-                if value in seen:
-                    yield locate.problem(loc + (index,), "duplicate", f"{key_path(loc)}: {value!r} is listed twice")
-                seen.add(value)
-
-    for eid, item in known["evidence"][0].items():
-        item = item if isinstance(item, dict) else {}
-        if item.get("cited_in") is not None:
-            yield from ref("source", item["cited_in"], ("evidence", eid, "cited_in"))
-        for actor in mapping_at(item, "contested_by"):
-            yield from ref("actor", actor, ("evidence", eid, "contested_by", actor), key=True)
-    for section in ("drivers", "constraints"):
-        for fid, factor in mapping_at(tree, section).items():
-            yield from refs("evidence", factor.get("evidence") if isinstance(factor, dict) else None,
-                            (section, fid, "evidence"))
-    yield from _scenario_references(tree, locate, ref, refs)
-    yield from _likelihood_scale(tree, locate)
-    yield from _cib_references(tree, locate)
+def _indicator_ids(tree: dict, locate: Locator) -> Iterator[Problem]:
+    """Indicator ids are unique across the study, not only within their scenario."""
+    owner: dict[Any, Any] = {}
+    for loc, _ in nodes_at(tree, ("scenarios", "*", "indicators", "*")):
+        sid, iid = loc[1], loc[-1]
+        if iid in owner:
+            yield locate.problem(loc, "duplicate",
+                                 f"{key_path(loc)}: indicator id {iid!r} is already used in scenario {owner[iid]!r}",
+                                 "indicator ids are unique across the study", key=True)
+        owner.setdefault(iid, sid)
 
 
 def _likelihood_scale(tree: dict, locate: Locator) -> Iterator[Problem]:
@@ -260,49 +287,3 @@ def study_warnings(document: Document, study: Study) -> list[Problem]:
                                   f"{group.total:+d}, not 0",
                                   "CIB judgment groups are usually balanced so that each sums to 0", key=True))
     return sorted(out)
-
-
-def _scenario_references(tree: dict, locate: Locator, ref, refs) -> Iterator[Problem]:
-    indicator_owner: dict[Any, Any] = {}
-    actors, evidence = mapping_at(tree, "actors"), mapping_at(tree, "evidence")
-    for sid, scenario in mapping_at(tree, "scenarios").items():
-        scenario = scenario if isinstance(scenario, dict) else {}
-        base = ("scenarios", sid)
-        yield from refs("driver", scenario.get("drivers"), base + ("drivers",))
-        yield from refs("constraint", scenario.get("constraints"), base + ("constraints",))
-        for iid in mapping_at(scenario, "indicators"):
-            if iid in indicator_owner:
-                loc = base + ("indicators", iid)
-                yield locate.problem(loc, "duplicate",
-                                     f"{key_path(loc)}: indicator id {iid!r} is already used in scenario "
-                                     f"{indicator_owner[iid]!r}", "indicator ids are unique across the study", key=True)
-            indicator_owner.setdefault(iid, sid)
-        impacts = mapping_at(scenario, "impacts")
-        if _impacts_fine(impacts, actors, evidence):
-            continue
-        for actor, impact in impacts.items():
-            loc = base + ("impacts", actor)
-            yield from ref("actor", actor, loc, key=True)
-            impact = impact if isinstance(impact, dict) else {}
-            yield from refs("evidence", impact.get("evidence"), loc + ("evidence",))
-            yield from refs("domain", impact.get("domains"), loc + ("domains",))
-
-
-def _impacts_fine(impacts: dict, actors: dict, evidence: dict) -> bool:
-    """Whether a scenario's impacts name only known actors and evidence and list nothing twice: the common
-    case, checked in bulk (where not, the check item by item finds what is wrong)."""
-    if not impacts.keys() <= actors.keys():
-        return False
-    values = [impact for impact in impacts.values() if isinstance(impact, dict)]
-    return (_unique_ids([impact.get("evidence") for impact in values], evidence)
-            and _unique_ids([impact.get("domains") for impact in values], None))
-
-
-def _unique_ids(lists: list[Any], entries: Optional[dict]) -> bool:
-    """Whether the lists (anything else is no list of ids) hold text only, each item once, all in entries."""
-    lists = [values for values in lists if isinstance(values, list)]
-    items = list(itertools.chain.from_iterable(lists))
-    return (all(isinstance(item, str) for item in items)
-            and (entries is None or set(items) <= entries.keys())
-            and all(len(values) < 2 or len(set(values)) == len(values) for values in lists))
-

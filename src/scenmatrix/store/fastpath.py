@@ -6,7 +6,7 @@ typing of plain scalars is not YAML 1.2's. So the fast path is only ever a short
 whenever the text uses a construct where the two parsers could disagree, or the study turns out
 to have any problem, the caller falls back to the round-trip parse, which reports the problems
 with their positions. A study is never loaded with different values than the slow path gives
-(tests/test_fastload.py compares the two).
+(tests/unit/store/test_fastload.py compares the two).
 
 rapidyaml's tree takes some five bytes per byte of text, so a big study is parsed a piece at a
 time (`_chunks`): its tree never exists whole.

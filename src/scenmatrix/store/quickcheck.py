@@ -2,8 +2,8 @@
 
 Importing pydantic and building the model takes longer than the rest of an edit together, and
 an edit only needs to know that its result is valid. So an edit asks this module first; only when
-the answer is not a sure "valid" does it run `validate.validate_document`, which finds and
-positions every problem. Like fastload.py it is a shortcut to "valid" only, so it may be stricter
+the answer is not a sure "valid" does it run `checks.validate_document`, which finds and
+positions every problem. Like fastpath.py it is a shortcut to "valid" only, so it may be stricter
 than `validate` (a mapping written `!!omap`, a lone surrogate escaped in a key...), never looser:
 every check of `validate_document` has its counterpart here.
 
@@ -31,6 +31,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarint import ScalarInt
 
 from scenmatrix.study import vocab
+from scenmatrix.study.kinds import REFERENCES
+from scenmatrix.study.references import unresolved
 from scenmatrix.study.shapes import MODELS
 
 _LINE_BREAKS = str.maketrans("", "", "\t\n\r\x85")
@@ -40,7 +42,7 @@ _SEQUENCES = (CommentedSeq, list)
 
 
 def valid(tree: Any) -> bool:
-    """True only if `validate.validate_document` would report no problem in this round-trip tree."""
+    """True only if `checks.validate_document` would report no problem in this round-trip tree."""
     try:
         return _fits(tree, ("model", "Study")) and _references_resolve(tree)
     except RecursionError:
@@ -82,14 +84,14 @@ def _fits_model(value: dict, fields: dict[str, tuple[bool, tuple]]) -> bool:
 
 
 def _printable(text: str) -> bool:
-    """validate.check_characters finds nothing in this text. str.isprintable refuses everything it
+    """checks.check_characters finds nothing in this text. str.isprintable refuses everything it
     refuses (controls, surrogates, U+FFFE, U+FFFF) and more; only then is its expression needed."""
     return text.isprintable() or text.translate(_LINE_BREAKS).isprintable() or _not_printable().search(text) is None
 
 
 @functools.cache
 def _not_printable() -> re.Pattern[str]:
-    """validate._NOT_PRINTABLE: what YAML refuses in a file, and what an escape can still put into
+    """checks._NOT_PRINTABLE: what YAML refuses in a file, and what an escape can still put into
     text. (Compiling it takes longer than checking a whole study: only when needed.)"""
     return re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
 
@@ -102,46 +104,27 @@ def _pattern(pattern: str) -> re.Pattern[str]:
 
 
 def _references_resolve(tree: dict) -> bool:
-    """validate.check_references finds nothing, in a tree that fits the schema."""
+    """checks.check_references finds nothing, in a tree that fits the schema."""
     study = tree["study"]
-    actors, evidence = tree.get("actors", {}), tree.get("evidence", {})
-    factors = {section: tree.get(section, {}) for section in ("drivers", "constraints")}
-    return (_evidence_resolves(evidence, actors, study.get("sources", {}))
-            and all(_listed(factor.get("evidence", []), evidence)
-                    for section in factors.values() for factor in section.values())
-            and _scenarios_resolve(tree.get("scenarios", {}), vocab.SCALES[study.get("likelihood_scale", "icd203")],
-                                   actors, evidence, factors)
+    return (not any(unresolved(tree, reference) for reference in REFERENCES)
+            and _scenarios_resolve(tree.get("scenarios", {}), vocab.SCALES[study.get("likelihood_scale", "icd203")])
             and (tree.get("cib") is None or _judgments_resolve(tree["cib"])))
 
 
-def _evidence_resolves(evidence: dict, actors: dict, sources: dict) -> bool:
-    return all((item.get("cited_in") is None or item["cited_in"] in sources)
-               and all(actor in actors for actor in item.get("contested_by", {}))
-               for item in evidence.values())
-
-
-def _scenarios_resolve(scenarios: dict, scale: dict, actors: dict, evidence: dict, factors: dict[str, dict]) -> bool:
-    """Likelihoods of the study's scale, known drivers, constraints, actors and evidence, domains
-    listed once, and indicator ids unique across the study."""
+def _scenarios_resolve(scenarios: dict, scale: dict) -> bool:
+    """Likelihoods of the study's scale, domains listed once, and indicator ids unique across the study."""
     indicators: set[str] = set()
     for scenario in scenarios.values():
-        if scenario["likelihood"] not in scale or not all(
-                _listed(scenario.get(section, []), known) for section, known in factors.items()):
+        if scenario["likelihood"] not in scale:
             return False
         ids = scenario.get("indicators", {})
         if not indicators.isdisjoint(ids):
             return False
         indicators.update(ids)
-        for actor, impact in scenario.get("impacts", {}).items():
-            if actor not in actors or not _listed(impact.get("evidence", []), evidence) \
-                    or len(set(impact["domains"])) != len(impact["domains"]):
-                return False
+        impacts = scenario.get("impacts", {}).values()
+        if not all(len(set(impact["domains"])) == len(impact["domains"]) for impact in impacts):
+            return False
     return True
-
-
-def _listed(ids: list, known: dict) -> bool:
-    """Every id names a known entry, and none is listed twice."""
-    return all(i in known for i in ids) and len(set(ids)) == len(ids)
 
 
 def _judgments_resolve(cib: dict) -> bool:
