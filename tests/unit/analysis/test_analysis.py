@@ -214,3 +214,23 @@ def test_cli_analyze_default_study_terminal_and_json() -> None:
     assert {"actor", "factor", "scenario", "low", "high", "swing"} <= set(data["sensitivity"][0])
     bad = CliRunner().invoke(cli, ["analyze", study, "--samples", "5"])
     assert bad.exit_code == 2
+
+
+def test_a_study_without_scenarios_is_analysed_and_briefed(tmp_path) -> None:
+    """Found by the damage fuzzer: a study cut short after its sources has no scenarios, and Monte Carlo
+    drew from empty bands of dtype object (a TypeError) instead of giving every actor nothing."""
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from scenmatrix.cli import cli
+
+    scenarios = SCENARIOS.iloc[:0]
+    empty = impact_matrix(IMPACTS.iloc[:0], scenarios, ACTORS)
+    assert monte_carlo(empty, scenarios.astype(object), samples=100)["mean"].tolist() == [0.0, 0.0, 0.0]
+    study = tmp_path / "study.yaml"
+    study.write_text("study:\n  id: A\n  title: Nothing yet\n  as_of: 2000-01-01\n  marking: TLP:CLEAR\n"
+                     "  sources:\n    A:\n      title: An article\n", encoding="utf-8")
+    out = tmp_path / "brief.xlsx"
+    result = CliRunner().invoke(cli, ["brief", str(study), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Cover" in load_workbook(out, read_only=True).sheetnames
