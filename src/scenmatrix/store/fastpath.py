@@ -34,6 +34,10 @@ CHUNK_CHARS = 1024 * 1024  # a piece's tree is ~5 MB; far smaller pieces cost ti
 # YAML forbids at the start of a plain scalar and rapidyaml accepts), at the start of a node.
 _NODE_MARKS = "&*!@`%?"
 _NODE_START = "\n:-,[{"
+# A closing bracket where a block node starts (`rationale: ] closed`): ruamel refuses it, rapidyaml reads
+# text. After `[`, `{` or `,` it closes a flow collection, which both parsers read alike.
+_CLOSERS = "]}"
+_CLOSER_START = "\n:-"
 # Line breaks other than \n (ruamel folds them) and tabs.
 _ODD_SPACE = "\t\r\x85\u2028\u2029"
 _DOCUMENT_MARKER = re.compile(r"\n(?:%|---|\.\.\.)")
@@ -59,14 +63,19 @@ def _unsafe(text: str) -> bool:
 
 
 def _node_property(text: str) -> bool:
-    """A node-property mark (`&`, `*`, `!`, ...) at the start of a line or after an indicator, past spaces."""
-    for mark in _NODE_MARKS:
+    """A node-property mark (`&`, `*`, `!`, ...) or a closing bracket at the start of a line or after an
+    indicator, past spaces."""
+    return _led_by(text, _NODE_MARKS, _NODE_START) or _led_by(text, _CLOSERS, _CLOSER_START)
+
+
+def _led_by(text: str, marks: str, starts: str) -> bool:
+    for mark in marks:
         at = text.find(mark)
         while at >= 0:
             before = at
             while before and text[before - 1] == " ":
                 before -= 1
-            if before == 0 or text[before - 1] in _NODE_START:
+            if before == 0 or text[before - 1] in starts:
                 return True
             at = text.find(mark, at + 1)
     return False

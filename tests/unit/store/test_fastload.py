@@ -96,6 +96,9 @@ def test_plain_scalars_typed_by_yaml_are_left_to_the_slow_path(name: str) -> Non
     BASE + "  B: {name: 2024-01-01, kind: state}\n",                  # a date where text belongs
     BASE + "  date: {name: 2024-01-01, kind: state}\n",
     BASE + "study: {id: t, title: T, as_of: 2024-01-01, marking: TLP:CLEAR}\n",  # duplicate top-level key
+    BASE + "  B: {name: B, kind: state}\n  C:\n    name: ] closed\n    kind: state\n",  # ruamel refuses a
+    BASE + "  B:\n    name: }closed\n    kind: state\n",                                  # plain `]` or `}`
+    BASE + "  B:\n    name: B\n    kind: state\n    aliases:\n    - ] x\n",
 ])
 def test_constructs_where_parsers_may_differ_take_the_slow_path(text: str) -> None:
     assert fastload.fast_tree(text) is None
@@ -224,6 +227,9 @@ VALUES = st.sampled_from([
     "[1, '2', \"3\"]", "|\n  text", ">-\n  folded\n  text", "'it''s'", "x # comment", "a b\n  c d", "[a,\n  b]",
     '"a\n  b"', "-", "=", ".inf", "'#'", "{}", "[]",
 ])
+# Plain scalars led by each of YAML's indicators (most are refused there, or mean something else).
+INDICATOR_LED = st.builds("".join, st.tuples(st.sampled_from(list("-?:,[]{}#&*!|>'\"%@`")),
+                                             st.sampled_from(["", " ", "x", " x", " closed", "]", "}", ","])))
 
 
 @st.composite
@@ -236,7 +242,8 @@ def yaml_mappings(draw, indent: int = 0, depth: int = 0) -> str:
             lines.append(draw(yaml_mappings(indent + draw(st.sampled_from([2, 4])), depth + 1)))
         else:
             continued = "\n" + " " * draw(st.sampled_from([0, indent, indent + 2, indent + 2, indent + 4]))
-            lines.append(" " * indent + key + ": " + draw(VALUES).replace("\n  ", continued))
+            value = draw(st.one_of(VALUES, INDICATOR_LED))
+            lines.append(" " * indent + key + ": " + value.replace("\n  ", continued))
     return "\n".join(lines)
 
 
@@ -258,9 +265,11 @@ def test_random_mappings_read_the_same_or_not_at_all(text: str, chunk: int) -> N
 
 def old_unsafe(text: str) -> bool:
     """The checks for constructs where the parsers may differ, as first written: slow regexes, the oracle
-    (less the check for quoted dates, which the check of each date's style replaced)."""
+    (less the check for quoted dates, which the check of each date's style replaced; plus a closing
+    bracket leading a block node, which ruamel refuses)."""
     return bool(
-        re.search(r"(?m)(?:^[ ]*|[:\-,\[{][ ]*)[&*!@`%?]", text) or "<<" in text or text.startswith(("%", "---"))
+        re.search(r"(?m)(?:^[ ]*|[:\-,\[{][ ]*)[&*!@`%?]", text) or re.search(r"(?m)(?:^[ ]*|[:\-][ ]*)[\]}]", text)
+        or "<<" in text or text.startswith(("%", "---"))
         or any(c in text for c in "\t\r\x85\u2028\u2029") or any(m in text for m in ("\n%", "\n---", "\n..."))
         or re.search(r"(?m)^ {120}", text) or re.search(r"(?:[\[{][ ]*){40}", text)
         or re.search(r"(?m)^[^#\n]*[\[{][^\n]*\s#", text) or re.search(r"[|>](?:[-+]?[0-9]|\+)", text))
