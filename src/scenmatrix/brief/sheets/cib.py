@@ -20,7 +20,7 @@ from scenmatrix.brief.sheets.core import LINE_HEIGHT, _heading
 from scenmatrix.brief.template import Sheet
 
 if TYPE_CHECKING:
-    from scenmatrix.brief.build import Context
+    from scenmatrix.brief.context import Context
     from scenmatrix.analysis.cib_model import CIBReport
 
 LABEL_WIDTHS = (30.0, 26.0)  # columns A (descriptor) and B (variant)

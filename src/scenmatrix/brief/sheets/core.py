@@ -27,7 +27,7 @@ from scenmatrix.errors import TemplateError, Problem
 from scenmatrix.brief.template import Sheet
 
 if TYPE_CHECKING:
-    from scenmatrix.brief.build import Context
+    from scenmatrix.brief.context import Context
 
 FIRST_DATA_ROW = 4
 LINE_HEIGHT = 13.5  # points per wrapped line at 10 pt
