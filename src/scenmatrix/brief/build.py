@@ -20,6 +20,7 @@ from scenmatrix.bulk import gc_paused
 from scenmatrix.brief.context import Context, Progress, build_context, quiet
 from scenmatrix.brief.xlsx.cells import header_footer_text
 from scenmatrix.brief.marker import MARKER_SHEET, write_marker
+from scenmatrix.brief.sheets.registry import WRITERS
 from scenmatrix.brief.xlsx.grid import Grid, flush
 from scenmatrix.brief.xlsx.rows import SheetBodies, SplicingArchive
 from scenmatrix.errors import TemplateError, Problem
@@ -58,8 +59,6 @@ def build_workbook(ctx: Context, bodies: Optional[SheetBodies]) -> Workbook:
 
 
 def _fill(wb: Workbook, ctx: Context, bodies: Optional[SheetBodies]) -> None:
-    from scenmatrix.brief.sheets import core as sheets
-
     _register_styles(wb, ctx)
     sheets_in_all = len(ctx.template.template.sheets)
     for done, spec in enumerate(ctx.template.template.sheets):
@@ -67,7 +66,7 @@ def _fill(wb: Workbook, ctx: Context, bodies: Optional[SheetBodies]) -> None:
         ws = wb[spec.title] if spec.title in wb.sheetnames else wb.create_sheet(spec.title)
         grid = Grid(ws)
         page_setup(grid, ctx)  # before the writer, which may tailor it (the executive page fits one page)
-        sheets.WRITERS[spec.kind](grid, spec, ctx)
+        WRITERS[spec.kind](grid, spec, ctx)
         if spec.kind != "table":  # structure and analysis are not for editing; tables stay open for review
             grid.protection.sheet = True
         flush(grid, bodies)
