@@ -12,6 +12,7 @@ LINE_HEIGHT = 13.5  # points per wrapped line at 10 pt
 
 
 def heading(ws: Worksheet, ctx: Context, title: str) -> None:
+    """Rows 1 and 2 of every sheet: its title, and the study's title, date and marking."""
     put(ws, 1, 1, title, "sm_title")
     put(ws, 2, 1, ctx.subtitle(), "sm_subtitle")
     ws.row_dimensions[1].height = 24
@@ -29,12 +30,14 @@ def fit_rows(ws: Worksheet, first: int, last: int, widths: dict[int, float]) -> 
 
 
 def section(ws: Worksheet, row: int, title: str) -> int:
+    """A section title at `row`; returns the next free row."""
     put(ws, row, 1, title, "sm_section")
     ws.row_dimensions[row].height = 20
     return row + 1
 
 
 def data_block(ws: Worksheet, top: int, headers: tuple, rows: list[tuple], number_format: str) -> None:
+    """A small table: headers at `top`, the rows below (floats in `number_format`), tall enough for column A."""
     for c, header in enumerate(headers, 1):
         put(ws, top, c, header, "sm_header")
     ws.row_dimensions[top].height = 2 * LINE_HEIGHT + 4
