@@ -5,11 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import contextlib
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional, Union
+from typing import Optional, Union
 
-import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
@@ -18,96 +16,19 @@ from openpyxl.worksheet.worksheet import Worksheet
 from scenmatrix.version import __version__
 from scenmatrix.store import files
 from scenmatrix.study import vocab
-from scenmatrix.analysis.impacts import actor_summary, expected_impact, impact_matrix
 from scenmatrix.bulk import gc_paused
-from scenmatrix.brief.tables import ANALYSIS_TABLES, TABLE_KEYS, analysis_tables, brief_tables
+from scenmatrix.brief.context import Context, Progress, build_context, quiet
 from scenmatrix.brief.xlsx.cells import header_footer_text
 from scenmatrix.brief.marker import MARKER_SHEET, write_marker
+from scenmatrix.brief.sheets.registry import WRITERS
 from scenmatrix.brief.xlsx.grid import Grid, flush
 from scenmatrix.brief.xlsx.rows import SheetBodies, SplicingArchive
 from scenmatrix.errors import TemplateError, Problem
 from scenmatrix.brief.template import LoadedTemplate, Sheet, load_template
 from scenmatrix.store.loader import LoadedStudy, load
 
-FIRST_DATA_ROW = 4  # row 1 title, row 2 subtitle, row 3 column headers
-
-# Told (steps done, steps in all, what comes next) as a brief is built: loading, tables, each sheet, saving.
-Progress = Callable[[int, int, str], None]
 STEPS_BEFORE_SHEETS = 2  # loading the study; tables and analysis
 STEPS_BESIDE_SHEETS = 3  # those two, and saving
-
-
-def _quiet(done: int, total: int, what: str) -> None:
-    pass
-
-
-@dataclass
-class Context:
-    """Everything the sheet writers share: the study, its tables and analysis, and where rows landed."""
-
-    loaded: LoadedStudy
-    template: LoadedTemplate
-    generated: dt.datetime
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    matrix: pd.DataFrame = field(default_factory=pd.DataFrame)
-    expected: pd.DataFrame = field(default_factory=pd.DataFrame)
-    summary: pd.DataFrame = field(default_factory=pd.DataFrame)
-    anchor_sheets: dict[str, str] = field(default_factory=dict)  # table -> the first sheet that shows it
-    anchors: dict[str, dict] = field(default_factory=dict)  # table -> row key -> (sheet, row), when first asked
-    raw_scenarios: pd.DataFrame = field(default_factory=pd.DataFrame)
-    editable: dict[str, dict] = field(default_factory=dict)  # table -> where import finds it
-    progress: Progress = _quiet
-    sha256: str = ""  # the study file's, computed once (hashing a large study's text is not free)
-
-    @property
-    def study(self):
-        return self.loaded.study
-
-    @property
-    def style(self):
-        return self.template.template.style
-
-    def table(self, name: str) -> pd.DataFrame:
-        """A brief table by name; the analysis tables are computed the first time a sheet asks."""
-        if name not in self.tables and name in ANALYSIS_TABLES:
-            all_factors = any(s.kind == "table" and s.table == "sensitivity" for s in self.template.template.sheets)
-            self.tables.update(analysis_tables(self.study, self.matrix, self.raw_scenarios, all_factors))
-        return self.tables[name]
-
-    def link(self, table: str, key) -> Optional[str]:
-        """An internal hyperlink target ("#'Impacts'!A7") to a row of a table sheet, if the brief has one."""
-        if table not in self.anchors:
-            self.anchors[table] = self._rows_of(table)
-        where = self.anchors[table].get(key)
-        return f"#'{where[0]}'!A{where[1]}" if where else None
-
-    def _rows_of(self, table: str) -> dict:
-        if table not in self.anchor_sheets:
-            return {}
-        frame, sheet = self.table(table), self.anchor_sheets[table]
-        columns = [frame[k].tolist() for k in TABLE_KEYS[table]]
-        keys = columns[0] if len(columns) == 1 else zip(*columns)
-        return {key: (sheet, row) for row, key in enumerate(keys, FIRST_DATA_ROW)}
-
-    def subtitle(self) -> str:
-        info = self.study.study
-        return f"{info.title} · as of {info.as_of.isoformat()} · {info.marking}"
-
-
-def build_context(loaded: LoadedStudy, template: LoadedTemplate, generated: dt.datetime) -> Context:
-    ctx = Context(loaded, template, generated, sha256=loaded.document.sha256)
-    from scenmatrix.study.tables import frames
-
-    raw = frames(loaded.study)
-    ctx.matrix = impact_matrix(raw["impacts"], raw["scenarios"], raw["actors"])
-    ctx.expected = expected_impact(ctx.matrix, raw["scenarios"])
-    ctx.summary = actor_summary(raw["impacts"], raw["scenarios"], raw["actors"])
-    ctx.tables = brief_tables(loaded.study, raw, ctx.summary)
-    ctx.raw_scenarios = raw["scenarios"]
-    for sheet in template.template.sheets:
-        if sheet.kind == "table" and sheet.table in TABLE_KEYS:
-            ctx.anchor_sheets.setdefault(sheet.table, sheet.title)
-    return ctx
 
 
 def write_brief(ctx: Context, handle) -> None:
@@ -138,8 +59,6 @@ def build_workbook(ctx: Context, bodies: Optional[SheetBodies]) -> Workbook:
 
 
 def _fill(wb: Workbook, ctx: Context, bodies: Optional[SheetBodies]) -> None:
-    from scenmatrix.brief.sheets import core as sheets
-
     _register_styles(wb, ctx)
     sheets_in_all = len(ctx.template.template.sheets)
     for done, spec in enumerate(ctx.template.template.sheets):
@@ -147,7 +66,7 @@ def _fill(wb: Workbook, ctx: Context, bodies: Optional[SheetBodies]) -> None:
         ws = wb[spec.title] if spec.title in wb.sheetnames else wb.create_sheet(spec.title)
         grid = Grid(ws)
         page_setup(grid, ctx)  # before the writer, which may tailor it (the executive page fits one page)
-        sheets.WRITERS[spec.kind](grid, spec, ctx)
+        WRITERS[spec.kind](grid, spec, ctx)
         if spec.kind != "table":  # structure and analysis are not for editing; tables stay open for review
             grid.protection.sheet = True
         flush(grid, bodies)
@@ -240,7 +159,7 @@ def _properties(wb: Workbook, ctx: Context) -> None:
 
 def build_brief(loaded: LoadedStudy, template: Union[str, Path, LoadedTemplate] = "standard",
                 output: Union[str, Path, None] = None, generated: Optional[dt.datetime] = None,
-                changes: Optional[tuple[str, list]] = None, progress: Progress = _quiet) -> Path:
+                changes: Optional[tuple[str, list]] = None, progress: Progress = quiet) -> Path:
     """Build the brief and write it atomically; a failure leaves any earlier file at `output` untouched.
 
     `changes` = (revision, diff.Change list) adds a "Changes" sheet after the cover. `progress` is told
@@ -282,7 +201,7 @@ def save(wb: Workbook, handle, bodies: Optional[SheetBodies] = None) -> None:
 
 def build_brief_file(study: Union[str, Path], template: Union[str, Path] = "standard",
                      output: Union[str, Path, None] = None, since: Optional[str] = None,
-                     progress: Progress = _quiet) -> Path:
+                     progress: Progress = quiet) -> Path:
     """Load, validate and brief a study file in one call (what `scenmatrix brief` does).
 
     `since` is a git revision: the brief then lists what changed in the study since it.

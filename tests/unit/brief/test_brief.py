@@ -360,19 +360,28 @@ def test_cli_templates_lists_them() -> None:
 
 
 def test_hyperlinks_stay_within_excels_limit_per_sheet(small: Path, tmp_path: Path, monkeypatch) -> None:
-    from scenmatrix.brief.sheets import core as sheets
+    from scenmatrix.brief.sheets import links
 
     # Impacts has 3 rows x 3 link columns (scenario, actor, evidence); allow 6: actor links go first.
-    monkeypatch.setattr(sheets, "MAX_LINKS", 6)
+    monkeypatch.setattr(links, "MAX_LINKS", 6)
     wb = openpyxl.load_workbook(brief_of(small, tmp_path / "b.xlsx"))
     impacts = wb["Impacts"]
     # 3 scenario links + 2 evidence links (one impact cites no evidence)
     assert sum(c.hyperlink is not None for row in impacts.iter_rows() for c in row) == 5
     assert impacts["C4"].hyperlink is None and impacts["A4"].hyperlink is not None  # actor dropped, scenario kept
     assert impacts["J4"].hyperlink is not None  # evidence kept first
-    monkeypatch.setattr(sheets, "MAX_LINKS", 2)  # the matrix has 3 rated cells: no links at all there
+    monkeypatch.setattr(links, "MAX_LINKS", 2)  # the matrix has 3 rated cells: no links at all there
     wb = openpyxl.load_workbook(brief_of(small, tmp_path / "c.xlsx"))
     assert all(c.hyperlink is None for row in wb["Matrix"].iter_rows() for c in row)
+
+
+def test_every_kind_of_sheet_has_a_writer() -> None:
+    from typing import get_args
+
+    from scenmatrix.brief.sheets.registry import WRITERS
+    from scenmatrix.brief.template import Sheet
+
+    assert set(WRITERS) == set(get_args(Sheet.model_fields["kind"].annotation))
 
 
 def test_template_schema_file_matches_the_model() -> None:

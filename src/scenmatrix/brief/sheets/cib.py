@@ -15,12 +15,12 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from scenmatrix.brief.xlsx.cells import lines_needed, put
-from scenmatrix.brief.sheets.core import LINE_HEIGHT, _heading
+from scenmatrix.brief.context import Context
+from scenmatrix.brief.sheets.layout import LINE_HEIGHT, heading
 from scenmatrix.brief.template import Sheet
+from scenmatrix.brief.xlsx.cells import lines_needed, put
 
 if TYPE_CHECKING:
-    from scenmatrix.brief.build import Context
     from scenmatrix.analysis.cib_model import CIBReport
 
 LABEL_WIDTHS = (30.0, 26.0)  # columns A (descriptor) and B (variant)
@@ -39,11 +39,11 @@ EXPLAINED = ("Consistent: given the other descriptors' variants, every descripto
              "likely it is.")
 
 
-def write_cib(ws: Worksheet, spec: Sheet, ctx: "Context") -> None:
+def write_cib(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
     """The judgment matrix (CIB layout: two header rows, two label columns) and the consistent scenarios."""
     model = ctx.study.cib
     if model is None:
-        _heading(ws, ctx, spec.title)
+        heading(ws, ctx, spec.title)
         for row, line in enumerate(NO_MODEL, 3):
             put(ws, row, 1, line, "sm_subtitle")
         return
@@ -54,7 +54,7 @@ def write_cib(ws: Worksheet, spec: Sheet, ctx: "Context") -> None:
     widths = {1: LABEL_WIDTHS[0], 2: LABEL_WIDTHS[1], **{c: VARIANT_WIDTH for c in range(3, 3 + n)}}
     for col, width in widths.items():
         ws.column_dimensions[get_column_letter(col)].width = width
-    _heading(ws, ctx, spec.title)
+    heading(ws, ctx, spec.title)
     row = _lines(ws, 3, model.note)
     row = _judgments(ws, ctx, report, widths, row + 1)
     _scenarios(ws, report, widths, row + 1)
@@ -78,7 +78,7 @@ def _row(ws: Worksheet, row: int, values: list, styles: list, widths: dict[int, 
     return cells
 
 
-def _judgments(ws: Worksheet, ctx: "Context", report: "CIBReport", widths: dict[int, float], row: int) -> int:
+def _judgments(ws: Worksheet, ctx: Context, report: "CIBReport", widths: dict[int, float], row: int) -> int:
     """The matrix from `row`; returns the next free row."""
     model, m = report.model, report.matrix
     put(ws, row, 1, "Cross-impact judgments", "sm_section")
