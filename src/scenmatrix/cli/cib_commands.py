@@ -14,7 +14,7 @@ from typing import Iterator, Optional
 
 import click
 
-from scenmatrix.cli.app import cli, default_study, reports_problems
+from scenmatrix.cli.app import cli, default_study, edit_usage_errors
 
 LONG_RUN = 2_000_000   # scenarios; a scan this large shows a progress bar on a terminal
 SHOWN_WARNINGS = 3     # other commands show this many warnings; `cib check` shows them all
@@ -60,13 +60,9 @@ def _load(path: Path, shown: Optional[int] = SHOWN_WARNINGS):
 
 
 def _scenario(matrix, text: str):
-    from scenmatrix.analysis.cib import CIBError, parse_scenario
+    from scenmatrix.analysis.cib import parse_scenario
 
-    try:
-        return parse_scenario(matrix, text)
-    except CIBError as exc:
-        raise click.BadParameter("; ".join(f"{p.message} — {p.hint}" if p.hint else p.message
-                                           for p in exc.problems), param_hint="SCENARIO") from None
+    return parse_scenario(matrix, text)
 
 
 def _echo_json(data: object) -> None:
@@ -104,7 +100,6 @@ def _stderr_is_terminal() -> bool:
 
 @cib_group.command()
 @MATRIX_ARG
-@reports_problems
 def check(matrix: Path) -> None:
     """Check a matrix: every problem and warning, then a summary.
 
@@ -126,7 +121,6 @@ def check(matrix: Path) -> None:
 @click.option("-k", "--max-inconsistency", "k", type=click.IntRange(min=0), default=0, show_default=True,
               help="Also list scenarios whose inconsistency is at most K.")
 @JSON_OPT
-@reports_problems
 def scenarios(matrix: Path, k: int, as_json: bool) -> None:
     """List the consistent scenarios of a matrix.
 
@@ -173,7 +167,6 @@ def scenarios(matrix: Path, k: int, as_json: bool) -> None:
 @MATRIX_ARG
 @SCENARIO_ARG
 @JSON_OPT
-@reports_problems
 def balances(matrix: Path, scenario: str, as_json: bool) -> None:
     """Print a scenario's impact balance for every variant.
 
@@ -230,7 +223,6 @@ def balances(matrix: Path, scenario: str, as_json: bool) -> None:
               help="global: every inconsistent descriptor switches each step; adjusted: only the most "
                    "inconsistent ones do.")
 @JSON_OPT
-@reports_problems
 def succession(matrix: Path, scenario: str, rule: str, as_json: bool) -> None:
     """Follow succession from SCENARIO to where it settles.
 
@@ -285,7 +277,6 @@ def succession(matrix: Path, scenario: str, rule: str, as_json: bool) -> None:
 @click.option("--confidence", required=True, help="low, moderate or high.")
 @click.option("--horizon", help="Time horizon, e.g. '6-18 months'.")
 @click.option("-n", "--dry-run", is_flag=True, help="Print the change as a diff; write nothing.")
-@reports_problems
 def promote(matrix: Path, scenario: str, study: Optional[Path], scenario_id: str, title: str, likelihood: str,
             confidence: str, horizon: Optional[str], dry_run: bool) -> None:
     """Add a CIB scenario to a study as a new study scenario.
@@ -317,7 +308,8 @@ def promote(matrix: Path, scenario: str, study: Optional[Path], scenario_id: str
     if horizon:
         fields["horizon"] = horizon
     path = default_study(study)
-    diff = edit.add(path, "scenario", scenario_id, fields, dry_run=dry_run)
+    with edit_usage_errors():
+        diff = edit.add(path, "scenario", scenario_id, fields, dry_run=dry_run)
     if dry_run:
         click.echo(diff, nl=False)
     else:
