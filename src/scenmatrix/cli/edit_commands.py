@@ -339,27 +339,15 @@ def show(study_arg: Optional[Path], study: Optional[Path], as_json: bool) -> Non
       S1        likely      +2  +2  -2
       S2        unlikely    -1   .   .
     """
+    from scenmatrix.cli import render
     from scenmatrix.store.loader import load
+    from scenmatrix.study.effects import EffectMatrix
 
-    loaded = load(default_study(study_arg or study))
-    s = loaded.study
+    matrix = EffectMatrix(load(default_study(study_arg or study)).study)
     if as_json:
-        data = {
-            "actors": [{"id": aid, "name": a.name} for aid, a in s.actors.items()],
-            "scenarios": [{"id": sid, "title": sc.title, "likelihood": sc.likelihood, "confidence": sc.confidence,
-                           "impacts": {aid: imp.effect for aid, imp in sc.impacts.items()}}
-                          for sid, sc in s.scenarios.items()],
-        }
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(matrix.to_json(), indent=2, ensure_ascii=False))
         return
-    actors = list(s.actors)
-    header = ["scenario", "likelihood", *actors]
-    rows = [[sid, sc.likelihood, *(f"{sc.impacts[a].effect:+d}" if a in sc.impacts else "." for a in actors)]
-            for sid, sc in s.scenarios.items()]
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        cells = [str(c).ljust(w) if i < 2 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths))]
-        click.echo("  ".join(cells).rstrip())
+    click.echo(render.table(matrix.headers, matrix.rows(), right=matrix.right, rule=False))
 
 
 @cli.command()

@@ -144,38 +144,23 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int) -> No
       scenmatrix analyze
       scenmatrix analyze --json | jq '.actors[0]'
     """
-    from scenmatrix.analysis.impacts import actor_report, analyze as run
-    from scenmatrix.study.tables import frames
+    from scenmatrix.analysis.report import analyze_study
     from scenmatrix.store.loader import load
 
-    loaded = load(default_study(study))
-    tables = frames(loaded.study)
-    results = run(tables["impacts"], tables["scenarios"], tables["actors"], samples=samples, seed=seed)
-    names = {aid: a.name for aid, a in loaded.study.actors.items()}
-    report = actor_report(results, names)
-    pairs = results["alignment_pairs"]
-    from scenmatrix.analysis.cib_model import analyze as cib_analyze
-
-    cib = cib_analyze(loaded.study.cib) if loaded.study.cib is not None else None
+    analysis = analyze_study(load(default_study(study)).study, samples=samples, seed=seed)
     if as_json:
         import json
 
-        click.echo(json.dumps({
-            "actors": report.reset_index().to_dict("records"),
-            "sensitivity": results["sensitivity"].to_dict("records"),
-            "alignment_pairs": pairs.to_dict("records"),
-            "alignment": results["alignment"].astype(object).where(results["alignment"].notna(), None).to_dict(),
-            **({"cib": cib.to_json()} if cib is not None else {}),
-        }, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(analysis.to_json(), indent=2, ensure_ascii=False))
         return
     from scenmatrix.cli import render
 
     click.echo(f"Actors, most exposed first ({samples:,} Monte Carlo draws, seed {seed})\n")
-    click.echo(render.actor_report(report))
+    click.echo(render.actor_report(analysis))
     click.echo("\nStrongest alignments and oppositions\n")
-    click.echo(render.pairs(pairs, names))
-    if cib is not None:
-        click.echo("\n" + render.cib_scenarios(cib))
+    click.echo(render.pairs(analysis))
+    if analysis.cib is not None:
+        click.echo("\n" + render.cib_scenarios(analysis.cib))
 
 
 @cli.command("import")
@@ -207,14 +192,9 @@ def import_(brief_path: Path, study: Optional[Path], do_apply: bool, prefer: Opt
 
     plan = plan_import(brief_path, default_study(study))
     if as_json:
-        import dataclasses
         import json
 
-        click.echo(json.dumps({"changes": [dataclasses.asdict(c) for c in plan.changes],
-                               "added": [{"impact": k, **v} for k, v in plan.added],
-                               "deleted": [{"table": t, "key": k} for t, k in plan.deleted],
-                               "conflicts": [{**dataclasses.asdict(c), "ours": o} for c, o in plan.conflicts],
-                               "study_changed": plan.study_changed}, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(plan.to_json(), indent=2, ensure_ascii=False))
     else:
         for line in describe(plan):
             click.echo(line)

@@ -8,6 +8,7 @@ written unless the caller says which side wins.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -48,6 +49,13 @@ class ImportPlan:
     @property
     def empty(self) -> bool:
         return not (self.changes or self.added or self.conflicts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"changes": [dataclasses.asdict(c) for c in self.changes],
+                "added": [{"impact": k, **v} for k, v in self.added],
+                "deleted": [{"table": t, "key": k} for t, k in self.deleted],
+                "conflicts": [{**dataclasses.asdict(c), "ours": o} for c, o in self.conflicts],
+                "study_changed": self.study_changed}
 
 
 def plan_import(brief: Path | str, study: Path | str) -> ImportPlan:
