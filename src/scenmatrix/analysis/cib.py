@@ -34,10 +34,11 @@ from typing import Callable, Iterator, Optional, Sequence
 
 import numpy as np
 
-from scenmatrix.errors import Problem, ScenmatrixError, did_you_mean
+from scenmatrix.errors import Problem, ScenmatrixError, UsageError, did_you_mean
 
 __all__ = [
-    "JUDGMENT_MIN", "JUDGMENT_MAX", "CIBError", "CIBMatrix", "Scenario", "GroupSum", "Enumeration", "Succession",
+    "JUDGMENT_MIN", "JUDGMENT_MAX", "CIBError", "ScenarioError", "CIBMatrix",
+    "Scenario", "GroupSum", "Enumeration", "Succession",
     "balances", "descriptor_gaps", "inconsistency", "is_consistent", "total_impact_score", "balance_table",
     "group_sums", "enumerate_scenarios", "successor", "succession", "parse_scenario", "scenario_code",
     "scenario_index", "scenario_at",
@@ -57,6 +58,10 @@ class CIBError(ScenmatrixError):
     """A cross-impact matrix or a scenario that cannot be used."""
 
 
+class ScenarioError(CIBError, UsageError):
+    """A scenario, as given on the command line or to `parse_scenario`, that names no scenario of the matrix."""
+
+
 @dataclass(frozen=True, eq=False)
 class CIBMatrix:
     """Descriptors, their variants, and the judgment matrix over all variants (rows act on columns)."""
@@ -69,28 +74,28 @@ class CIBMatrix:
         object.__setattr__(self, "descriptors", tuple(self.descriptors))
         object.__setattr__(self, "variants", tuple(tuple(v) for v in self.variants))
         if len(self.descriptors) != len(self.variants):
-            raise ValueError(f"{len(self.descriptors)} descriptors but {len(self.variants)} variant lists")
+            raise UsageError(f"{len(self.descriptors)} descriptors but {len(self.variants)} variant lists")
         if not self.descriptors:
-            raise ValueError("a CIB matrix needs at least one descriptor")
+            raise UsageError("a CIB matrix needs at least one descriptor")
         if len(set(self.descriptors)) != len(self.descriptors):
-            raise ValueError(f"duplicate descriptor names: {_duplicates(self.descriptors)}")
+            raise UsageError(f"duplicate descriptor names: {_duplicates(self.descriptors)}")
         for name, variants in zip(self.descriptors, self.variants):
             if len(variants) < 2:
-                raise ValueError(f"descriptor {name!r} has {len(variants)} variant(s); it needs at least two")
+                raise UsageError(f"descriptor {name!r} has {len(variants)} variant(s); it needs at least two")
             if len(set(variants)) != len(variants):
-                raise ValueError(f"descriptor {name!r} has duplicate variants: {_duplicates(variants)}")
+                raise UsageError(f"descriptor {name!r} has duplicate variants: {_duplicates(variants)}")
         raw = np.asarray(self.judgments)
         n = sum(len(v) for v in self.variants)
         if raw.shape != (n, n):
-            raise ValueError(f"judgments must be {n} x {n} (one row and column per variant), not {raw.shape}")
+            raise UsageError(f"judgments must be {n} x {n} (one row and column per variant), not {raw.shape}")
         if raw.dtype.kind not in "iu" and not (raw.dtype.kind == "f" and np.all(np.mod(raw, 1) == 0)):
-            raise ValueError("judgments must be integers")
+            raise UsageError("judgments must be integers")
         if raw.size and (raw.min() < JUDGMENT_MIN or raw.max() > JUDGMENT_MAX):
-            raise ValueError(f"judgments must lie in {JUDGMENT_MIN}..{JUDGMENT_MAX}")
+            raise UsageError(f"judgments must lie in {JUDGMENT_MIN}..{JUDGMENT_MAX}")
         matrix = raw.astype(np.int8)
         for start, size in zip(self.offsets, self.sizes):
             if matrix[start:start + size, start:start + size].any():
-                raise ValueError("a descriptor does not act on itself: the diagonal blocks must be zero")
+                raise UsageError("a descriptor does not act on itself: the diagonal blocks must be zero")
         matrix.setflags(write=False)
         object.__setattr__(self, "judgments", matrix)
 
@@ -150,7 +155,7 @@ def _duplicates(names: Sequence[str]) -> str:
 def _check(m: CIBMatrix, scenario: Sequence[int]) -> Scenario:
     s = tuple(int(v) for v in scenario)
     if len(s) != len(m.sizes) or any(not 0 <= v < n for v, n in zip(s, m.sizes)):
-        raise ValueError(f"scenario {s} does not fit descriptors with {m.sizes} variants (0-based indices)")
+        raise UsageError(f"scenario {s} does not fit descriptors with {m.sizes} variants (0-based indices)")
     return s
 
 
@@ -241,7 +246,7 @@ def scenario_index(m: CIBMatrix, scenario: Sequence[int]) -> int:
 
 def scenario_at(m: CIBMatrix, index: int) -> Scenario:
     if not 0 <= index < m.n_scenarios:
-        raise ValueError(f"scenario index {index} outside 0..{m.n_scenarios - 1}")
+        raise UsageError(f"scenario index {index} outside 0..{m.n_scenarios - 1}")
     out = []
     for n in reversed(m.sizes):
         index, v = divmod(index, n)
@@ -427,7 +432,7 @@ def enumerate_scenarios(m: CIBMatrix, max_inconsistency: int = 0, *, progress: O
     calling thread after each chunk.
     """
     if max_inconsistency < 0:
-        raise ValueError("max_inconsistency must be 0 or more")
+        raise UsageError("max_inconsistency must be 0 or more")
     total = m.n_scenarios
     if total >= 2 ** 62:
         raise CIBError(f"{total:.3g} scenarios are too many to enumerate; reduce descriptors or variants")
@@ -509,7 +514,7 @@ def successor(m: CIBMatrix, scenario: Sequence[int], rule: str = "global") -> Sc
     variants tie for the highest, the first listed is taken.
     """
     if rule not in SUCCESSION_RULES:
-        raise ValueError(f"unknown succession rule {rule!r}; use one of {', '.join(SUCCESSION_RULES)}")
+        raise UsageError(f"unknown succession rule {rule!r}; use one of {', '.join(SUCCESSION_RULES)}")
     s = _check(m, scenario)
     bal = balances(m, s)
     gaps = np.maximum.reduceat(bal, m.offsets) - bal[_rows(m, s)]
@@ -555,8 +560,9 @@ def parse_scenario(m: CIBMatrix, text: str, source: str = "SCENARIO") -> Scenari
         problems.append(Problem(source, 1, col, "scenario", message, hint))
 
     if not text.strip():
-        raise CIBError([Problem(source, 1, 1, "scenario", "empty scenario",
-                                f"give one variant per descriptor, e.g. {scenario_code(m, [0] * len(m.sizes))}")])
+        example = scenario_code(m, [0] * len(m.sizes))
+        raise ScenarioError([Problem(source, 1, 1, "scenario", "empty scenario",
+                                     f"give one variant per descriptor, e.g. {example}")], param=source)
     D = len(m.sizes)
     if "=" in text:
         chosen: dict[int, int] = {}
@@ -585,7 +591,7 @@ def parse_scenario(m: CIBMatrix, text: str, source: str = "SCENARIO") -> Scenari
             fail(len(text) + 1, f"no variant given for {', '.join(map(repr, missing))}",
                  "name a variant for every descriptor")
         if problems:
-            raise CIBError(problems)
+            raise ScenarioError(problems, param=source)
         return tuple(chosen[d] for d in range(D))
 
     if _NUMBERS.fullmatch(text):
@@ -596,22 +602,24 @@ def parse_scenario(m: CIBMatrix, text: str, source: str = "SCENARIO") -> Scenari
         else:
             parts = [(p, offset + s) for p, s in ((mt.group(), mt.start()) for mt in re.finditer(r"\d+", stripped))]
         if len(parts) != D:
-            raise CIBError([Problem(source, 1, offset, "scenario",
-                                    f"{len(parts)} variant numbers for {D} descriptors",
-                                    f"give one per descriptor in order ({', '.join(m.descriptors)})")])
+            raise ScenarioError([Problem(source, 1, offset, "scenario",
+                                         f"{len(parts)} variant numbers for {D} descriptors",
+                                         f"give one per descriptor in order ({', '.join(m.descriptors)})")],
+                                param=source)
         out = []
         for d, (number, col) in enumerate(parts):
             if not 1 <= int(number) <= m.sizes[d]:
                 fail(col, f"{m.descriptors[d]!r} has variants 1..{m.sizes[d]}, not {number}")
             out.append(int(number) - 1)
         if problems:
-            raise CIBError(problems)
+            raise ScenarioError(problems, param=source)
         return tuple(out)
 
     parts = _parts(text, ",")
     if len(parts) != D:
-        raise CIBError([Problem(source, 1, 1, "scenario", f"{len(parts)} variants for {D} descriptors",
-                                "give one variant per descriptor in order, or DESCRIPTOR=VARIANT pairs")])
+        raise ScenarioError([Problem(source, 1, 1, "scenario", f"{len(parts)} variants for {D} descriptors",
+                                     "give one variant per descriptor in order, or DESCRIPTOR=VARIANT pairs")],
+                            param=source)
     out = []
     for d, (part, col) in enumerate(parts):
         v = _variant(m, d, part.strip())
@@ -620,7 +628,7 @@ def parse_scenario(m: CIBMatrix, text: str, source: str = "SCENARIO") -> Scenari
                  did_you_mean(part.strip(), m.variants[d]) or "variants: " + ", ".join(m.variants[d]))
         out.append(v if v is not None else 0)
     if problems:
-        raise CIBError(problems)
+        raise ScenarioError(problems, param=source)
     return tuple(out)
 
 

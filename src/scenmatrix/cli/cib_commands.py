@@ -1,7 +1,7 @@
 """Command-line access to cross-impact balance analysis (`scenmatrix cib ...`).
 
-Each command reads the matrix, calls `scenmatrix.analysis.cib`, and prints: data on stdout, warnings and
-summaries on stderr. numpy and the CIB engine are imported inside the commands, pandas not at all.
+Each command reads the matrix, gets a result from `scenmatrix.analysis.cib_reports`, and prints it: data on
+stdout, warnings and summaries on stderr. numpy and the CIB engine are imported inside the commands, pandas not at all.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Iterator, Optional
 
 import click
 
-from scenmatrix.cli.app import cli, default_study, reports_problems
+from scenmatrix.cli.app import cli, default_study, edit_usage_errors
 
 LONG_RUN = 2_000_000   # scenarios; a scan this large shows a progress bar on a terminal
 SHOWN_WARNINGS = 3     # other commands show this many warnings; `cib check` shows them all
@@ -60,25 +60,13 @@ def _load(path: Path, shown: Optional[int] = SHOWN_WARNINGS):
 
 
 def _scenario(matrix, text: str):
-    from scenmatrix.analysis.cib import CIBError, parse_scenario
+    from scenmatrix.analysis.cib import parse_scenario
 
-    try:
-        return parse_scenario(matrix, text)
-    except CIBError as exc:
-        raise click.BadParameter("; ".join(f"{p.message} — {p.hint}" if p.hint else p.message
-                                           for p in exc.problems), param_hint="SCENARIO") from None
+    return parse_scenario(matrix, text)
 
 
 def _echo_json(data: object) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-def _table(rows: list[list[str]], right: frozenset[int] = frozenset(), widths: Optional[list[int]] = None) -> None:
-    """Columns padded to `widths` (default: their widest cell); columns in `right` aligned right."""
-    widths = widths or [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
-    for row in rows:
-        cells = [cell.rjust(w) if c in right else cell.ljust(w) for c, (cell, w) in enumerate(zip(row, widths))]
-        click.echo("  ".join(cells).rstrip())
 
 
 @contextlib.contextmanager
@@ -104,7 +92,6 @@ def _stderr_is_terminal() -> bool:
 
 @cib_group.command()
 @MATRIX_ARG
-@reports_problems
 def check(matrix: Path) -> None:
     """Check a matrix: every problem and warning, then a summary.
 
@@ -126,7 +113,6 @@ def check(matrix: Path) -> None:
 @click.option("-k", "--max-inconsistency", "k", type=click.IntRange(min=0), default=0, show_default=True,
               help="Also list scenarios whose inconsistency is at most K.")
 @JSON_OPT
-@reports_problems
 def scenarios(matrix: Path, k: int, as_json: bool) -> None:
     """List the consistent scenarios of a matrix.
 
@@ -142,38 +128,25 @@ def scenarios(matrix: Path, k: int, as_json: bool) -> None:
       ...
       scenmatrix cib scenarios matrix.csv -k 1 --json > near-consistent.json
     """
-    from scenmatrix.analysis import cib
+    from scenmatrix.analysis import cib_reports
+    from scenmatrix.cli import render
 
     model = _load(matrix)
     with _progress(model.n_scenarios) as progress:
-        found = cib.enumerate_scenarios(model, k, progress=progress)
-    what = "consistent scenarios" if k == 0 else f"scenarios with inconsistency <= {k}"
-    click.echo(f"{matrix}: {len(found):,} {what} of {found.scanned:,}", err=True)
+        listing = cib_reports.list_scenarios(model, k, source=str(matrix), progress=progress)
+    click.echo(listing.summary, err=True)
     if as_json:
-        _echo_json({
-            "matrix": str(matrix), "descriptors": list(model.descriptors), "scanned": found.scanned,
-            "max_inconsistency": k,
-            "scenarios": [{"code": cib.scenario_code(model, s), "variants": model.names(s),
-                           "inconsistency": inc, "total_impact_score": tot} for s, inc, tot in found.sorted()],
-        })
-    elif len(found):
+        _echo_json(listing.to_json())
+    elif len(listing.found):
         # Streamed, with widths known in advance: the list may be long.
-        header = ["code", *model.descriptors, "inconsistency", "total impact"]
-        widths = [max(len(header[0]), len(cib.scenario_code(model, [n - 1 for n in model.sizes])))]
-        widths += [max(len(d), *map(len, vs)) for d, vs in zip(model.descriptors, model.variants)]
-        widths += [len(header[-2]), max(len(header[-1]), len(str(int(abs(found.total_impact).max()))) + 1)]
-        rows = ([cib.scenario_code(model, s), *model.names(s).values(), str(inc), str(tot)]
-                for s, inc, tot in found.sorted())
-        _table([header], right=frozenset({len(header) - 2, len(header) - 1}), widths=widths)
-        for row in rows:
-            _table([row], right=frozenset({len(header) - 2, len(header) - 1}), widths=widths)
+        for line in render.lines(listing.headers, listing.rows(), listing.widths(), listing.right, rule=False):
+            click.echo(line)
 
 
 @cib_group.command()
 @MATRIX_ARG
 @SCENARIO_ARG
 @JSON_OPT
-@reports_problems
 def balances(matrix: Path, scenario: str, as_json: bool) -> None:
     """Print a scenario's impact balance for every variant.
 
@@ -193,34 +166,16 @@ def balances(matrix: Path, scenario: str, as_json: bool) -> None:
       ...
       inconsistency 14, total impact score 14: inconsistent (Distribution of wealth)
     """
-    from scenmatrix.analysis import cib
+    from scenmatrix.analysis import cib_reports
+    from scenmatrix.cli import render
 
     model = _load(matrix)
-    s = _scenario(model, scenario)
-    bal = cib.balances(model, s)
-    gaps = cib.descriptor_gaps(model, s)
-    inc, tot = int(gaps.max()), cib.total_impact_score(model, s)
-    off = model.offsets
+    report = cib_reports.BalanceReport(model, _scenario(model, scenario))
     if as_json:
-        _echo_json({
-            "code": cib.scenario_code(model, s), "variants": model.names(s), "consistent": inc == 0,
-            "inconsistency": inc, "total_impact_score": tot,
-            "balances": {d: {v: int(bal[off[k] + j]) for j, v in enumerate(model.variants[k])}
-                         for k, d in enumerate(model.descriptors)},
-        })
+        _echo_json(report.to_json())
         return
-    rows = [["descriptor", "variant", "balance", ""]]
-    for k, d in enumerate(model.descriptors):
-        block = bal[off[k]:off[k] + model.sizes[k]]
-        for j, v in enumerate(model.variants[k]):
-            best, chosen = block[j] == block.max(), j == s[k]
-            mark = "<- chosen" if chosen and best else "<- chosen, not the highest" if chosen else \
-                "<- highest" if best and gaps[k] else ""
-            rows.append([d if j == 0 else "", v, str(int(block[j])), mark])
-    _table(rows, right=frozenset({2}))
-    off_by = [d for d, g in zip(model.descriptors, gaps) if g]
-    verdict = "consistent" if inc == 0 else f"inconsistent ({', '.join(off_by)})"
-    click.echo(f"inconsistency {inc}, total impact score {tot}: {verdict}")
+    click.echo(render.table(report.headers, report.rows(), right=report.right, rule=False))
+    click.echo(report.verdict)
 
 
 @cib_group.command()
@@ -230,7 +185,6 @@ def balances(matrix: Path, scenario: str, as_json: bool) -> None:
               help="global: every inconsistent descriptor switches each step; adjusted: only the most "
                    "inconsistent ones do.")
 @JSON_OPT
-@reports_problems
 def succession(matrix: Path, scenario: str, rule: str, as_json: bool) -> None:
     """Follow succession from SCENARIO to where it settles.
 
@@ -247,31 +201,16 @@ def succession(matrix: Path, scenario: str, rule: str, as_json: bool) -> None:
          2  213221  Prosperity party  ...              0
       fixed point after 2 steps: 213221
     """
-    from scenmatrix.analysis import cib
+    from scenmatrix.analysis import cib_reports
+    from scenmatrix.cli import render
 
     model = _load(matrix)
-    result = cib.succession(model, _scenario(model, scenario), rule)
-    code = lambda s: cib.scenario_code(model, s)  # noqa: E731
-    if not result.attractor:
-        outcome = f"no attractor within {result.steps} steps"
-    elif result.is_cycle:
-        loop = " -> ".join(code(s) for s in (*result.attractor, result.attractor[0]))
-        outcome = f"cycle of {len(result.attractor)} scenarios after {result.steps} steps: {loop}"
-    else:
-        outcome = f"fixed point after {result.steps} step{'s' * (result.steps != 1)}: {code(result.attractor[0])}"
+    report = cib_reports.follow(model, _scenario(model, scenario), rule)
     if as_json:
-        _echo_json({
-            "rule": rule, "steps": result.steps, "cycle": result.is_cycle,
-            "path": [{"code": code(s), "variants": model.names(s), "inconsistency": cib.inconsistency(model, s)}
-                     for s in result.path],
-            "attractor": [code(s) for s in result.attractor],
-        })
+        _echo_json(report.to_json())
         return
-    rows = [["step", "code", *model.descriptors, "inconsistency"]]
-    for step, s in enumerate(result.path):
-        rows.append([str(step), code(s), *model.names(s).values(), str(cib.inconsistency(model, s))])
-    _table(rows, right=frozenset({0, len(rows[0]) - 1}))
-    click.echo(outcome)
+    click.echo(render.table(report.headers, report.rows(), right=report.right, rule=False))
+    click.echo(report.outcome)
 
 
 @cib_group.command()
@@ -285,7 +224,6 @@ def succession(matrix: Path, scenario: str, rule: str, as_json: bool) -> None:
 @click.option("--confidence", required=True, help="low, moderate or high.")
 @click.option("--horizon", help="Time horizon, e.g. '6-18 months'.")
 @click.option("-n", "--dry-run", is_flag=True, help="Print the change as a diff; write nothing.")
-@reports_problems
 def promote(matrix: Path, scenario: str, study: Optional[Path], scenario_id: str, title: str, likelihood: str,
             confidence: str, horizon: Optional[str], dry_run: bool) -> None:
     """Add a CIB scenario to a study as a new study scenario.
@@ -301,24 +239,19 @@ def promote(matrix: Path, scenario: str, study: Optional[Path], scenario_id: str
           --title "Social party, cooperation, dynamic economy" \\
           --likelihood unlikely --confidence low
     """
-    from scenmatrix.analysis import cib
+    from scenmatrix.analysis import cib_reports
     from scenmatrix.edit import api as edit
 
     model = _load(matrix)
-    s = _scenario(model, scenario)
-    inc, tot = cib.inconsistency(model, s), cib.total_impact_score(model, s)
-    if inc:
-        click.echo(f"warning: CIB scenario {cib.scenario_code(model, s)} is not consistent "
-                   f"(inconsistency {inc})", err=True)
-    narrative = (f"Cross-impact balance scenario {cib.scenario_code(model, s)} of {matrix.name}: "
-                 + "; ".join(f"{d}: {v}" for d, v in model.names(s).items())
-                 + f". Inconsistency {inc}, total impact score {tot}.")
-    fields = {"title": title, "narrative": narrative, "likelihood": likelihood, "confidence": confidence}
-    if horizon:
-        fields["horizon"] = horizon
+    promoted = cib_reports.promotion(model, _scenario(model, scenario), matrix.name, title, likelihood, confidence,
+                                     horizon)
+    if promoted.warning:
+        click.echo(promoted.warning, err=True)
     path = default_study(study)
-    diff = edit.add(path, "scenario", scenario_id, fields, dry_run=dry_run)
+    with edit_usage_errors():
+        diff = edit.add(path, "scenario", scenario_id, promoted.fields, dry_run=dry_run)
     if dry_run:
         click.echo(diff, nl=False)
     else:
-        click.echo(f"{path}: added scenario {scenario_id} (CIB {cib.scenario_code(model, s)})")
+        click.echo(f"{path}: added scenario {scenario_id} (CIB {promoted.code})")
+

@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional
 import click
 
 from scenmatrix.study import vocab
-from scenmatrix.cli.app import cli, default_study, reports_problems
+from scenmatrix.cli.app import cli, default_study, edit_usage_errors
 from scenmatrix.study.kinds import ALL_FIELDS, KINDS, kind_named
 
 KIND_NAMES = list(KINDS)
@@ -140,11 +140,9 @@ def _fields(kind: str, params: dict[str, Any], unset: tuple[str, ...] = ()) -> d
 
 
 def _run(call: Callable[[], str], dry_run: bool, done: str) -> None:
-    """Call the library; usage mistakes exit 2, bad input exits 1 (via reports_problems)."""
-    try:
+    """Call the library and print what it did."""
+    with edit_usage_errors():
         diff = call()
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
     if dry_run:
         click.echo(diff, nl=False)
     elif diff:
@@ -165,7 +163,6 @@ def _run(call: Callable[[], str], dry_run: bool, done: str) -> None:
 @click.option("--marking", default="TLP:CLEAR", show_default=True, type=click.Choice(vocab.TLP),
               help="TLP 2.0 handling marking.")
 @dry_run_option
-@reports_problems
 def new(path: Path, title: str, study_id: Optional[str], as_of: Optional[str], marking: str, dry_run: bool) -> None:
     """Create a valid, empty study at PATH (never overwrites a file).
 
@@ -186,7 +183,6 @@ def new(path: Path, title: str, study_id: Optional[str], as_of: Optional[str], m
 @where_options
 @study_option
 @dry_run_option
-@reports_problems
 def add(kind: str, id: Optional[str], scenario: Optional[str], actor: Optional[str], study: Optional[Path],
         dry_run: bool, **params: Any) -> None:
     """Add an entry of KIND with id ID, its fields given as options.
@@ -222,7 +218,6 @@ def add(kind: str, id: Optional[str], scenario: Optional[str], actor: Optional[s
 @where_options
 @study_option
 @dry_run_option
-@reports_problems
 def set_(kind: str, id: Optional[str], unset: tuple[str, ...], scenario: Optional[str], actor: Optional[str],
          study: Optional[Path], dry_run: bool, **params: Any) -> None:
     """Change fields of the KIND entry ID.
@@ -255,7 +250,6 @@ def set_(kind: str, id: Optional[str], unset: tuple[str, ...], scenario: Optiona
 @where_options
 @study_option
 @dry_run_option
-@reports_problems
 def rm(kind: str, id: Optional[str], cascade: bool, scenario: Optional[str], actor: Optional[str],
        study: Optional[Path], dry_run: bool) -> None:
     """Remove the KIND entry ID.
@@ -282,7 +276,6 @@ def rm(kind: str, id: Optional[str], cascade: bool, scenario: Optional[str], act
 @click.argument("new")
 @study_option
 @dry_run_option
-@reports_problems
 def rename(kind: str, old: str, new: str, study: Optional[Path], dry_run: bool) -> None:
     """Change an entry's id from OLD to NEW, and every reference to it.
 
@@ -303,7 +296,6 @@ def rename(kind: str, old: str, new: str, study: Optional[Path], dry_run: bool) 
 @kind_argument
 @study_option
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as a JSON list, every field included.")
-@reports_problems
 def list_(kind: str, study: Optional[Path], as_json: bool) -> None:
     """List the entries of KIND, one a line.
 
@@ -334,7 +326,6 @@ def list_(kind: str, study: Optional[Path], as_json: bool) -> None:
 @click.argument("study_arg", metavar="[STUDY]", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @study_option
 @click.option("--json", "as_json", is_flag=True, help="Print the matrix as JSON.")
-@reports_problems
 def show(study_arg: Optional[Path], study: Optional[Path], as_json: bool) -> None:
     """Show the scenarios x actors matrix of effects (-3..+3).
 
@@ -348,34 +339,21 @@ def show(study_arg: Optional[Path], study: Optional[Path], as_json: bool) -> Non
       S1        likely      +2  +2  -2
       S2        unlikely    -1   .   .
     """
+    from scenmatrix.cli import render
     from scenmatrix.store.loader import load
+    from scenmatrix.study.effects import EffectMatrix
 
-    loaded = load(default_study(study_arg or study))
-    s = loaded.study
+    matrix = EffectMatrix(load(default_study(study_arg or study)).study)
     if as_json:
-        data = {
-            "actors": [{"id": aid, "name": a.name} for aid, a in s.actors.items()],
-            "scenarios": [{"id": sid, "title": sc.title, "likelihood": sc.likelihood, "confidence": sc.confidence,
-                           "impacts": {aid: imp.effect for aid, imp in sc.impacts.items()}}
-                          for sid, sc in s.scenarios.items()],
-        }
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(matrix.to_json(), indent=2, ensure_ascii=False))
         return
-    actors = list(s.actors)
-    header = ["scenario", "likelihood", *actors]
-    rows = [[sid, sc.likelihood, *(f"{sc.impacts[a].effect:+d}" if a in sc.impacts else "." for a in actors)]
-            for sid, sc in s.scenarios.items()]
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        cells = [str(c).ljust(w) if i < 2 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths))]
-        click.echo("  ".join(cells).rstrip())
+    click.echo(render.table(matrix.headers, matrix.rows(), right=matrix.right, rule=False))
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--since", metavar="REV", help="Compare the study as it was at git revision REV with the file now.")
 @click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
-@reports_problems
 def diff(paths: tuple[Path, ...], since: Optional[str], as_json: bool) -> None:
     """Show what changed between two versions of a study.
 

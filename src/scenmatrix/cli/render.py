@@ -1,9 +1,10 @@
-"""Plain-text tables for the terminal: fixed columns, long text clipped, numbers signed."""
+"""The one terminal renderer: plain-text tables, columns fixed or as wide as their widest cell, long text
+clipped. Only the standard library at import, so that any command may use it."""
 
 from __future__ import annotations
 
 import textwrap
-from typing import Any, Sequence
+from typing import Any, Collection, Iterable, Iterator, Optional, Sequence
 
 
 def clip(text: Any, width: int) -> str:
@@ -11,39 +12,51 @@ def clip(text: Any, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[int]) -> str:
-    """Left-aligned text, right-aligned numbers; every column clipped to its width."""
-    def cell(value: Any, width: int) -> str:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return clip(value, width).rjust(width)
-        return clip(value, width).ljust(width)
-
-    lines = ["  ".join(clip(h, w).ljust(w) for h, w in zip(headers, widths)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(cell(v, w) for v, w in zip(row, widths)).rstrip() for row in rows]
-    return "\n".join(lines)
+def widest(rows: Sequence[Sequence[Any]]) -> list[int]:
+    """Each column's width: its widest cell."""
+    return [max(len("" if row[c] is None else str(row[c])) for row in rows) for c in range(len(rows[0]))]
 
 
-def signed(value: float) -> str:
-    return f"{value:+.2f}"
+def lines(headers: Optional[Sequence[str]], rows: Iterable[Sequence[Any]], widths: Sequence[int],
+          right: Optional[Collection[int]] = None, rule: bool = True) -> Iterator[str]:
+    """A table line by line, so that a long one can be printed as it is computed.
+
+    Every cell is clipped to its column's width. Columns in `right` are aligned right; without `right`,
+    numbers are. `rule` draws dashes under the headers."""
+    def cell(c: int, value: Any, width: int) -> str:
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return clip(value, width).rjust(width) if (numeric if right is None else c in right) else \
+            clip(value, width).ljust(width)
+
+    if headers is not None:
+        yield "  ".join(cell(c, h, w) if right is not None else clip(h, w).ljust(w)
+                        for c, (h, w) in enumerate(zip(headers, widths))).rstrip()
+        if rule:
+            yield "  ".join("-" * w for w in widths)
+    for row in rows:
+        yield "  ".join(cell(c, v, w) for c, (v, w) in enumerate(zip(row, widths))).rstrip()
 
 
-def actor_report(report) -> str:
-    """The per-actor analysis (a DataFrame from analysis.actor_report) as a terminal table."""
-    headers = ["actor", "name", "expected", "range", "harm#", "worst", "P(<0)", "p5..p95", "moves it most"]
-    rows = [
-        [actor, r["name"], signed(r["expected"]), f"{signed(r['low'])}..{signed(r['high'])}", int(r["rank_harm"]),
-         f"{int(r['worst_case']):+d} {r['worst_scenario']}" if r["worst_case"] < 0 else "-", f"{r['p_negative']:.0%}",
-         f"{signed(r['p5'])}..{signed(r['p95'])}", r["moves_it_most"]]
-        for actor, r in report.iterrows()
-    ]
-    return table(headers, rows, [11, 24, 8, 12, 5, 8, 5, 12, 26])
+def table(headers: Optional[Sequence[str]], rows: Sequence[Sequence[Any]], widths: Optional[Sequence[int]] = None,
+          right: Optional[Collection[int]] = None, rule: bool = True) -> str:
+    """The whole table as text; `widths` default to the widest cell of each column, headers included."""
+    if widths is None:
+        widths = widest([headers, *rows] if headers is not None else list(rows))
+    return "\n".join(lines(headers, rows, widths, right, rule))
 
 
-def pairs(frame, names: dict[str, str]) -> str:
-    rows = [[r.relation, names.get(r.actor_a, r.actor_a), names.get(r.actor_b, r.actor_b), signed(r.alignment),
-             f"{r.intensity:.1f}"] for r in frame.itertuples()]
-    return table(["relation", "actor", "actor", "align", "weight"], rows, [8, 28, 28, 6, 6])
+def actor_report(analysis) -> str:
+    """The per-actor analysis (an analysis.report.StudyAnalysis) as a terminal table."""
+    from scenmatrix.analysis.report import ACTOR_HEADERS
+
+    return table(ACTOR_HEADERS, analysis.actor_rows(), [11, 24, 8, 12, 5, 8, 5, 12, 26])
+
+
+def pairs(analysis) -> str:
+    """The strongest alignments and oppositions of a StudyAnalysis."""
+    from scenmatrix.analysis.report import PAIR_HEADERS
+
+    return table(PAIR_HEADERS, analysis.pair_rows(), [8, 28, 28, 6, 6])
 
 
 def cib_scenarios(report) -> str:

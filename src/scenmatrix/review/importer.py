@@ -8,6 +8,7 @@ written unless the caller says which side wins.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -48,6 +49,13 @@ class ImportPlan:
     @property
     def empty(self) -> bool:
         return not (self.changes or self.added or self.conflicts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"changes": [dataclasses.asdict(c) for c in self.changes],
+                "added": [{"impact": k, **v} for k, v in self.added],
+                "deleted": [{"table": t, "key": k} for t, k in self.deleted],
+                "conflicts": [{**dataclasses.asdict(c), "ours": o} for c, o in self.conflicts],
+                "study_changed": self.study_changed}
 
 
 def plan_import(brief: Path | str, study: Path | str) -> ImportPlan:
@@ -156,7 +164,7 @@ def _read_tables(brief: Path, wb, marker: Marker, loaded: LoadedStudy):
             elif EDITABLE[table].can_add:
                 new_rows.append((key, reader.new_entry(values, row)))
             else:
-                problems.append(reader.problem(row[0], 1, f"new row {key!r} in {where['sheet']}: only new impacts "
+                problems.append(reader.cell_problem(row[0], 1, f"new row {key!r} in {where['sheet']}: only new impacts "
                                                "can be added from a brief", f"add it with `scenmatrix add {EDITABLE[table].kind}`"))
     return theirs, new_rows, problems
 
@@ -172,7 +180,7 @@ class _TableReader:
         self.columns: list[str] = where["columns"]
         self.header_row: int = where["header_row"]
 
-    def problem(self, row: int, col: int, message: str, hint: Optional[str] = None) -> Problem:
+    def cell_problem(self, row: int, col: int, message: str, hint: Optional[str] = None) -> Problem:
         from openpyxl.utils import get_column_letter
 
         return Problem(str(self.brief), row, col, "cell", f"{self.ws.title}!{get_column_letter(col)}{row}: {message}",
@@ -188,7 +196,7 @@ class _TableReader:
             raw = dict(zip(self.columns, cells))
             keys = [raw.get(k) for k in self.spec.keys]
             if any(not isinstance(k, str) or not k for k in keys):
-                self.problems.append(self.problem(row_number, 1, "a row without its id", "fill in the id columns"))
+                self.problems.append(self.cell_problem(row_number, 1, "a row without its id", "fill in the id columns"))
                 continue
             before = self.briefed.get("/".join(keys), {})
             values = {name: self.value(name, raw.get(name), row_number, before.get(name, _GONE))
@@ -204,7 +212,7 @@ class _TableReader:
             if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
                 value = int(value.strip())
             if not isinstance(value, int) or isinstance(value, bool) or not vocab.EFFECT_MIN <= value <= vocab.EFFECT_MAX:
-                self.problems.append(self.problem(row, col, f"effect {value!r} is not a whole number from -3 to 3"))
+                self.problems.append(self.cell_problem(row, col, f"effect {value!r} is not a whole number from -3 to 3"))
             return value
         text = "" if value is None else str(value) if not isinstance(value, str) else value
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -216,16 +224,16 @@ class _TableReader:
                 from scenmatrix.errors import did_you_mean
 
                 hint = did_you_mean(text, allowed) or "choose one of: " + ", ".join(allowed)
-                self.problems.append(self.problem(row, col, f"{text!r} is not an allowed {name}", hint))
+                self.problems.append(self.cell_problem(row, col, f"{text!r} is not an allowed {name}", hint))
         elif how == "contested":
             self._check_contested(text, row, col)
         elif not text.strip():
-            self.problems.append(self.problem(row, col, f"{name} must not be empty"))
+            self.problems.append(self.cell_problem(row, col, f"{name} must not be empty"))
         return text
 
     def _check_contested(self, text: str, row: int, col: int) -> None:
         for line in contested_pairs(text, self.loaded.study.actors)[1]:
-            self.problems.append(self.problem(row, col, f"contested-by line {line!r} is not 'ACTOR: how it is "
+            self.problems.append(self.cell_problem(row, col, f"contested-by line {line!r} is not 'ACTOR: how it is "
                                               "contested' with a known actor id"))
 
     def new_entry(self, values: dict[str, Any], row: tuple[int, dict]) -> dict[str, Any]:
@@ -236,7 +244,7 @@ class _TableReader:
             entry[name] = [part.strip() for part in str(cell).split(";") if part.strip()] if cell else []
         missing = [n for n in ("effect", "confidence", "rationale", "domains") if not entry.get(n) and entry.get(n) != 0]
         if missing:
-            self.problems.append(self.problem(number, 1, f"new impact is missing {', '.join(missing)}"))
+            self.problems.append(self.cell_problem(number, 1, f"new impact is missing {', '.join(missing)}"))
         return entry
 
 

@@ -283,7 +283,8 @@ def study_warnings(document: Document, study: Study) -> list[Problem]:
         row = study.cib.judgments.get(source, {})
         first = next(t for t in row if cib_study.split_ref(t)[0] == target)
         loc = ("cib", "judgments", source, first)
-        out.append(locate.problem(loc, "cib-sum", f"warning: {key_path(loc[:3])}: the judgments on {target!r} sum to "
+        out.append(locate.problem(loc, "cib-sum", f"{key_path(loc[:3])}: the judgments on {target!r} sum to "
                                   f"{group.total:+d}, not 0",
-                                  "CIB judgment groups are usually balanced so that each sums to 0", key=True))
+                                  "CIB judgment groups are usually balanced so that each sums to 0", key=True,
+                                  severity="warning"))
     return sorted(out)

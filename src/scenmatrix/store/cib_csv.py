@@ -31,7 +31,7 @@ import numpy as np
 
 from scenmatrix.store import files
 from scenmatrix.analysis.cib import JUDGMENT_MAX, JUDGMENT_MIN, CIBError, CIBMatrix, group_sums
-from scenmatrix.errors import Problem, did_you_mean
+from scenmatrix.errors import Problem, did_you_mean, warning
 
 __all__ = ["Layout", "CIBFile", "read_matrix", "parse_matrix", "format_matrix", "write_matrix", "MAX_CSV_BYTES"]
 
@@ -111,7 +111,7 @@ def parse_matrix(data: bytes | str, path: str = "<matrix>") -> CIBFile:
             except UnicodeDecodeError:
                 line = data.count(b"\n", 0, exc.start) + 1
                 raise _fail(path, "not UTF-8 or Windows-1252 text", "save the matrix as CSV UTF-8", line) from None
-            warnings.append(Problem(path, 1, 1, "cib-encoding", "warning: not UTF-8; read as Windows-1252",
+            warnings.append(warning(path, 1, 1, "cib-encoding", "not UTF-8; read as Windows-1252",
                                     "save as CSV UTF-8 to be sure of accented names"))
     else:
         text = data.removeprefix("\ufeff")
@@ -357,9 +357,9 @@ def _sum_warnings(path: str, m: CIBMatrix, rows: list[list[_Cell]]) -> list[Prob
         source = m.descriptor_of(g.row)
         variant = m.variants[source][g.row - m.offsets[source]]
         cell = rows[g.row + 2][m.offsets[g.descriptor] + 2]
-        out.append(Problem(
+        out.append(warning(
             path, cell.line, cell.col, "cib-sum",
-            f"warning: the judgments of {m.descriptors[source]!r} = {variant!r} on {m.descriptors[g.descriptor]!r} "
+            f"the judgments of {m.descriptors[source]!r} = {variant!r} on {m.descriptors[g.descriptor]!r} "
             f"sum to {g.total:+d}, not 0", "CIB judgment groups are usually balanced so that each row sums to 0"))
     return out
 

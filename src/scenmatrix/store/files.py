@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import IO, Iterator
 
 
-from scenmatrix.errors import Problem, StudyError
+from scenmatrix.errors import Problem, StudyError, os_error_parts
 
 
 
@@ -37,6 +37,9 @@ def read_text(path: Path) -> str:
         raise file_error(path, "permission denied") from None
     except IsADirectoryError:
         raise file_error(path, "is a folder, not a study file") from None
+    except OSError as exc:  # a symbolic link loop, a name too long, a parent that is a file, ...
+        _, message, hint = os_error_parts(exc)
+        raise file_error(path, message, hint) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # a BOM of UTF-16 (or UTF-32 LE): text, not binary
         raise file_error(path, "UTF-16 text, not UTF-8", "save the file as UTF-8")
     if b"\x00" in data:
@@ -82,9 +85,10 @@ def atomic_writer(path: Path | str) -> Iterator[IO[bytes]]:
     """
     path = Path(path)
     remove_stale_temps(path)
-    fd, tmp = _locked_temp(path)
+    with naming(path):
+        fd, tmp = _locked_temp(path)
     try:
-        with os.fdopen(fd, "w+b") as handle:
+        with naming(path), os.fdopen(fd, "w+b") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
@@ -96,6 +100,21 @@ def atomic_writer(path: Path | str) -> Iterator[IO[bytes]]:
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+@contextlib.contextmanager
+def naming(path: Path) -> Iterator[None]:
+    """OSErrors of the block name `path`: a write that fills the disk names no file, and one on a temp or
+    lock file beside `path` names a file the user never gave."""
+    try:
+        yield
+    except OSError as exc:
+        named = os.fsdecode(exc.filename) if exc.filename is not None else None
+        if exc.errno is None or named == str(path):
+            raise
+        if named is not None and os.path.dirname(os.path.abspath(named)) != os.path.abspath(path.parent):
+            raise  # about another path (a parent folder): that one is meant
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
 
 
 # A writer holds an exclusive flock on its temp file `.NAME.XXXXXXXX.tmp` from creation to replace. The
@@ -172,7 +191,9 @@ def locked(path: Path | str) -> Iterator[None]:
     """Serialize edits of one study across processes with an advisory lock on a sidecar file."""
     path = Path(path)
     lock_path = path.with_name(f".{path.name}.lock")
-    with open(lock_path, "a+b") as handle:
+    with naming(path):
+        handle = open(lock_path, "a+b")
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 
 from scenmatrix.study import vocab
-from scenmatrix.errors import Problem, did_you_mean
+from scenmatrix.errors import CODES, Problem, Severity, did_you_mean
 from scenmatrix.store.document import Document
 
 Loc = tuple[Any, ...]
@@ -40,9 +40,10 @@ class Locator:
                 break
         return line + 1, col + 1
 
-    def problem(self, loc: Loc, code: str, message: str, hint: Optional[str] = None, key: bool = False) -> Problem:
+    def problem(self, loc: Loc, code: str, message: str, hint: Optional[str] = None, key: bool = False,
+                severity: Severity = "error") -> Problem:
         line, col = self.position(loc, key)
-        return Problem(str(self.document.path), line, col, code, message, hint)
+        return Problem(str(self.document.path), line, col, code, message, hint, severity)
 
     def from_pydantic(self, error: dict) -> Problem:
         loc = tuple(error["loc"])
@@ -76,7 +77,7 @@ class Locator:
                 "expected one of: " + ", ".join(choices))
             return self.problem(loc, "vocabulary", f"{key_path(loc)}: {_show(value)} is not a valid {_noun(field, loc)}", hint)
         message, hint = _describe(kind, field, value, error)
-        return self.problem(loc, kind, f"{key_path(loc)}: {message}", hint)
+        return self.problem(loc, _code(kind), f"{key_path(loc)}: {message}", hint)
 
     def _judgment(self, loc: Loc, kind: str, value: Any, error: dict) -> Problem:
         """A cross-impact judgment that is not a whole number -3..+3."""
@@ -88,7 +89,13 @@ class Locator:
             return self.problem(loc, "cib-judgment", f"{where}: expected a whole number, got {_type_name(value)}",
                                 hint)
         message, other = _describe(kind, loc[-1], value, error)
-        return self.problem(loc, kind, f"{where}: {message}", other)
+        return self.problem(loc, _code(kind), f"{where}: {message}", other)
+
+
+def _code(kind: str) -> str:
+    """Pydantic's error type as the problem's code when the catalogue has it; pydantic adds types, the
+    catalogue does not follow, so others are 'invalid'."""
+    return kind if kind in CODES else "invalid"
 
 
 def _show(value: Any) -> str:

@@ -1,0 +1,73 @@
+"""A study's whole analysis as one result: what `scenmatrix analyze` prints, and its JSON.
+
+The rows are plain values already formatted for a terminal table; the CLI only lays them out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import pandas as pd
+
+from scenmatrix.analysis import impacts
+from scenmatrix.analysis.cib_model import CIBReport
+from scenmatrix.study.model import Study
+
+ACTOR_HEADERS = ["actor", "name", "expected", "range", "harm#", "worst", "P(<0)", "p5..p95", "moves it most"]
+PAIR_HEADERS = ["relation", "actor", "actor", "align", "weight"]
+
+
+def signed(value: float) -> str:
+    return f"{value:+.2f}"
+
+
+@dataclass(frozen=True)
+class StudyAnalysis:
+    """Exposure of every actor, alignments between actors, and the cross-impact scenarios if any."""
+
+    samples: int
+    seed: int
+    names: dict[str, str]              # actor id -> name
+    actors: pd.DataFrame               # impacts.actor_report: one row an actor, most exposed first
+    results: dict[str, pd.DataFrame]   # impacts.analyze
+    cib: Optional[CIBReport]
+
+    @property
+    def pairs(self) -> pd.DataFrame:
+        return self.results["alignment_pairs"]
+
+    def to_json(self) -> dict[str, Any]:
+        alignment = self.results["alignment"]
+        return {
+            "actors": self.actors.reset_index().to_dict("records"),
+            "sensitivity": self.results["sensitivity"].to_dict("records"),
+            "alignment_pairs": self.pairs.to_dict("records"),
+            "alignment": alignment.astype(object).where(alignment.notna(), None).to_dict(),
+            **({"cib": self.cib.to_json()} if self.cib is not None else {}),
+        }
+
+    def actor_rows(self) -> list[list[Any]]:
+        return [
+            [actor, r["name"], signed(r["expected"]), f"{signed(r['low'])}..{signed(r['high'])}", int(r["rank_harm"]),
+             f"{int(r['worst_case']):+d} {r['worst_scenario']}" if r["worst_case"] < 0 else "-",
+             f"{r['p_negative']:.0%}", f"{signed(r['p5'])}..{signed(r['p95'])}", r["moves_it_most"]]
+            for actor, r in self.actors.iterrows()
+        ]
+
+    def pair_rows(self) -> list[list[Any]]:
+        names = self.names
+        return [[r.relation, names.get(r.actor_a, r.actor_a), names.get(r.actor_b, r.actor_b), signed(r.alignment),
+                 f"{r.intensity:.1f}"] for r in self.pairs.itertuples()]
+
+
+def analyze_study(study: Study, samples: int = 10_000, seed: int = 2022) -> StudyAnalysis:
+    """Every analysis of a valid study (see `impacts.analyze` and `cib_model.analyze`)."""
+    from scenmatrix.analysis import cib_model
+    from scenmatrix.study.tables import frames
+
+    tables = frames(study)
+    results = impacts.analyze(tables["impacts"], tables["scenarios"], tables["actors"], samples=samples, seed=seed)
+    names = {aid: a.name for aid, a in study.actors.items()}
+    cib = cib_model.analyze(study.cib) if study.cib is not None else None
+    return StudyAnalysis(samples, seed, names, impacts.actor_report(results, names), results, cib)

@@ -1,0 +1,241 @@
+"""The study commands: validate, export, brief, analyze, import, templates, schema.
+
+Each parses its options, makes one library call and prints the result. Heavy modules (pandas,
+openpyxl, pydantic) are imported inside the commands, so that `--help` starts fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from scenmatrix.cli.app import EXIT_PROBLEMS, STUDY_ARG, STUDY_DIR, LateProgressBar, cli, default_study
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check studies and report every problem with its position.
+
+    Problems are printed one a line, as path:line:col: message — hint. With no PATH, checks every
+    *.yaml under scenarios/. A folder checks the studies in it. Exit code 0 when all are valid, 1
+    when any problem was found. Warnings (such as cross-impact
+    judgment groups that do not sum to zero) are printed too but do not fail the check.
+
+    \b
+    Examples:
+      $ scenmatrix validate scenarios/russia-iran-2022.yaml
+      scenarios/russia-iran-2022.yaml: valid (4 scenarios, 22 actors, 34 impacts, ...)
+      $ scenmatrix validate draft.yaml
+      draft.yaml:622:17: scenarios.S1.likelihood: 'probable' is not a valid likelihood term — did
+      you mean 'likely'?
+    """
+    from scenmatrix.store.loader import check_studies
+
+    targets = _expand(paths or (STUDY_DIR,))
+    if not targets:
+        raise click.UsageError("no study files found; give a path to a .yaml study")
+    report = check_studies(targets)
+    for line in report.summaries:
+        click.echo(line)
+    for problem in report.warnings + report.problems:
+        click.echo(str(problem), err=True)
+    if report.problems:
+        click.get_current_context().exit(EXIT_PROBLEMS)
+
+
+def _expand(paths: tuple[Path, ...]) -> list[Path]:
+    out: list[Path] = []
+    for path in paths:
+        out += sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml")) if path.is_dir() else [path]
+    return out
+
+
+@cli.command()
+@STUDY_ARG
+@click.option("-f", "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True,
+              help="json: the tables (or one, with --table) as one document; csv: one table.")
+@click.option("--table", type=click.Choice(
+    ["sources", "key_judgments", "actors", "scenarios", "indicators", "impacts", "evidence", "drivers"]),
+    help="Only this table (required for CSV on stdout).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
+              help="Write one file a table into this folder instead of stdout.")
+def export(study: Optional[Path], fmt: str, table: Optional[str], output: Optional[Path]) -> None:
+    """Print the study's tables as JSON or CSV, or write them to files.
+
+    One row an entry, ids written out: sources, key judgments, actors, scenarios, indicators,
+    impacts (one row a scenario and actor), evidence and drivers (constraints included).
+
+    \b
+    Examples:
+      scenmatrix export --format json > study.json
+      scenmatrix export --format csv --table impacts
+      scenmatrix export --format csv -o exports/
+    """
+    from scenmatrix.store import export as exporter
+    from scenmatrix.store.loader import load
+
+    if fmt == "csv" and output is None and table is None:
+        raise click.UsageError("CSV to stdout needs --table NAME (or -o FOLDER for every table)")
+    loaded = load(default_study(study))
+    if output is not None:
+        for path in exporter.export_folder(loaded.study, fmt, output):
+            click.echo(f"wrote {path}", err=True)
+    elif fmt == "json":
+        click.echo(exporter.to_json(loaded.study, table), nl=False)
+    else:
+        click.echo(exporter.to_csv(loaded.study, table), nl=False)
+
+
+@cli.command()
+@STUDY_ARG
+@click.option("-t", "--template", default="standard", show_default=True,
+              help="A template name from `scenmatrix templates`, or a path to a template .yaml.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Where to write the .xlsx (default: briefs/STUDY-TEMPLATE.xlsx).")
+@click.option("--since", metavar="REV", help="Add a Changes sheet: what changed in the study since git revision REV.")
+def brief(study: Optional[Path], template: str, output: Optional[Path], since: Optional[str]) -> None:
+    """Build an Excel brief of a study from a template.
+
+    TEMPLATE is a name from `scenmatrix templates` or a path to a template .yaml. The file is
+    written atomically: a failed build leaves any earlier brief at OUTPUT untouched.
+
+    \b
+    Examples:
+      scenmatrix brief                                  briefs/russia-iran-2022-standard.xlsx
+      scenmatrix brief -t executive -o exec.xlsx
+      scenmatrix brief scenarios/other.yaml -t templates/mine.yaml
+      scenmatrix brief --since HEAD~3                   adds a Changes sheet
+    """
+    from scenmatrix.brief.build import build_brief_file
+    from scenmatrix.brief.template import available, resolve
+
+    if not resolve(template).exists():
+        names = ", ".join(name for name, _ in available())
+        raise click.BadParameter(f"no template {template!r}; choose one of {names}, or give a path to a .yaml",
+                                 param_hint="-t/--template")
+    path = default_study(study)
+    with LateProgressBar("Building brief") as progress:
+        out = build_brief_file(path, template, output, since=since, progress=progress)
+    click.echo(f"wrote {out}")
+
+
+@cli.command()
+@STUDY_ARG
+@click.option("--json", "as_json", is_flag=True, help="Print every table as JSON, for scripts.")
+@click.option("--samples", default=10_000, show_default=True, type=click.IntRange(100, 10_000_000),
+              help="Monte Carlo draws.")
+@click.option("--seed", default=2022, show_default=True, type=int, help="Monte Carlo seed (same seed, same figures).")
+def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int) -> None:
+    """Rank actors by exposure; show what moves them and who aligns.
+
+    \b
+    Per actor: expected net impact (band midpoints) and its range (band edges), expected harm,
+    worst case, spread, Monte Carlo percentiles of net impact with likelihoods drawn within their
+    bands and the chance it is negative, and the one judgment that moves it most.
+    Then the strongest alignments and oppositions between actors (MACTOR-style), and, when the
+    study has a cross-impact model (`cib:`), its consistent scenarios: the variant of each
+    descriptor, the inconsistency and the total impact score.
+
+    \b
+    Examples:
+      scenmatrix analyze
+      scenmatrix analyze --json | jq '.actors[0]'
+    """
+    from scenmatrix.analysis.report import analyze_study
+    from scenmatrix.store.loader import load
+
+    analysis = analyze_study(load(default_study(study)).study, samples=samples, seed=seed)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(analysis.to_json(), indent=2, ensure_ascii=False))
+        return
+    from scenmatrix.cli import render
+
+    click.echo(f"Actors, most exposed first ({samples:,} Monte Carlo draws, seed {seed})\n")
+    click.echo(render.actor_report(analysis))
+    click.echo("\nStrongest alignments and oppositions\n")
+    click.echo(render.pairs(analysis))
+    if analysis.cib is not None:
+        click.echo("\n" + render.cib_scenarios(analysis.cib))
+
+
+@cli.command("import")
+@click.argument("brief_path", metavar="BRIEF.xlsx", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-s", "--study", type=click.Path(path_type=Path, dir_okay=False),
+              help="The study the brief was made from (default: as for other commands).")
+@click.option("--apply", "do_apply", is_flag=True, help="Write the changes to the study (otherwise only show them).")
+@click.option("--theirs", "prefer", flag_value="theirs", help="On a conflict, take the brief's value.")
+@click.option("--ours", "prefer", flag_value="ours", help="On a conflict, keep the study's value.")
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+def import_(brief_path: Path, study: Optional[Path], do_apply: bool, prefer: Optional[str], as_json: bool) -> None:
+    """Read a reviewed brief's ratings back into its study.
+
+    Shows what the reviewer changed in the editable cells (impact effect, confidence and rationale;
+    scenario likelihood and confidence; indicator status; evidence grade and contested-by) and new
+    rows in the Impacts table. With --apply the changes are written through the same path as
+    `scenmatrix set` (validated, comments kept, atomic, locked). If the study changed since the
+    brief was made, the three versions are merged; a field changed on both sides is a conflict and
+    nothing is written unless --theirs or --ours says which side wins. Rows deleted in the brief are
+    reported, never removed from the study.
+
+    \b
+    Examples:
+      scenmatrix import reviewed.xlsx
+      scenmatrix import reviewed.xlsx --apply
+      scenmatrix import reviewed.xlsx -s scenarios/other.yaml --apply --theirs
+    """
+    from scenmatrix.review.importer import apply_import, describe, plan_import
+
+    plan = plan_import(brief_path, default_study(study))
+    if as_json:
+        import json
+
+        click.echo(json.dumps(plan.to_json(), indent=2, ensure_ascii=False))
+    else:
+        for line in describe(plan):
+            click.echo(line)
+    if do_apply:
+        diff = apply_import(plan, prefer)
+        click.echo(f"applied to {plan.study}" if diff else "nothing to apply", err=True)
+
+
+@cli.command()
+def templates() -> None:
+    """List the brief templates under templates/, with what each is for.
+
+    Copy one (e.g. templates/standard.yaml) to change sheets, columns, titles, fonts or colours,
+    then pass its path to `scenmatrix brief -t`.
+
+    \b
+    Examples:
+      $ scenmatrix templates
+      annex        Data tables only — actors, scenarios, indicators, impacts, evidence, ...
+      executive    One page — key judgments, the heatmap, the five most exposed actors.
+      standard     The full brief — cover, matrix, actors, scenarios, indicators, ...
+      scenmatrix brief -t executive
+    """
+    from scenmatrix.brief.template import available
+
+    for name, description in available():
+        click.echo(f"{name:<12} {description}")
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of a study file, for editors and tools.
+
+    Each study's first line, `# yaml-language-server: $schema=study.schema.json`, points editors
+    with the YAML language server at the schema, so that they complete and check a study as it is
+    typed.
+
+    \b
+    Example:
+      scenmatrix schema > scenarios/study.schema.json
+    """
+    from scenmatrix.store.packaged import study_schema_text
+
+    click.echo(study_schema_text(), nl=False)
