@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from edit_fixtures import ACTOR, AWKWARD, IMPACT, MINIMAL, write
 from scenmatrix.edit import api as edit
+from scenmatrix.edit import session
 from scenmatrix.cli.app import cli
 from scenmatrix.errors import StudyError
 from scenmatrix.store.document import parse, read_document
@@ -68,7 +69,7 @@ def _get(node, loc):
 @pytest.mark.parametrize("kind,id,where,fields,loc,expected", NEW_ENTRIES, ids=[e[0] for e in NEW_ENTRIES])
 def test_add_then_remove_restores_the_file_byte_for_byte(awkward, kind, id, where, fields, loc, expected):
     edit.add(awkward, kind, id, fields, **where)
-    assert edit.last_render == "text"
+    assert session.last_render == "text"
     assert _get(tree(awkward), loc) == expected
     load(awkward)  # valid
     assert comments(awkward.read_text()) == comments(AWKWARD)
@@ -90,7 +91,7 @@ def test_add_then_remove_restores_the_file_byte_for_byte(awkward, kind, id, wher
 ])
 def test_rename_changes_every_reference_and_back(awkward, kind, old, new, refs):
     edit.rename(awkward, kind, old, new)
-    assert edit.last_render == "text"
+    assert session.last_render == "text"
     study = tree(awkward)
     for ref in refs:
         last = ref[-1]
@@ -110,7 +111,7 @@ def test_set_changes_only_the_values_it_names(awkward):
     assert "        domains: [energy]\n" in text
     changed = [ln for ln in diff.splitlines() if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
     assert len(changed) == 4
-    assert edit.last_render == "text"
+    assert session.last_render == "text"
 
 
 @pytest.mark.parametrize("kind,id,fields,expect", [
@@ -129,7 +130,7 @@ def test_set_changes_only_the_values_it_names(awkward):
 def test_set_each_kind_in_the_file_s_own_style(awkward, kind, id, fields, expect):
     edit.set_fields(awkward, kind, id, fields)
     assert expect in awkward.read_text()
-    assert edit.last_render == "text"
+    assert session.last_render == "text"
     assert comments(awkward.read_text()) == comments(AWKWARD)
     load(awkward)
 
@@ -157,7 +158,7 @@ def test_a_new_study_is_valid_and_fills_from_empty_sections(tmp_path):
                                       "confidence": "low"})
     edit.add(path, "impact", "S1/SA", IMPACT)
     edit.add(path, "key-judgment", "KJ1", {"text": "Detente holds."})
-    assert edit.last_render == "text"
+    assert session.last_render == "text"
     assert "actors:\n  SA:\n    name: Saudi Arabia\n    kind: state\n  IR:\n" in path.read_text()
     assert "  key_judgments:\n    KJ1: Detente holds.\n\nactors:" in path.read_text()
     study = load(path).study
@@ -206,7 +207,7 @@ def test_the_default_study_round_trips_and_edits_in_place(tmp_path):
     sid = next(iter(study.scenarios))
     edit.add(path, "actor", "ZZ", ACTOR)
     edit.add(path, "impact", f"{sid}/ZZ", IMPACT)
-    assert edit.last_render == "text"
+    assert session.last_render == "text"
     edit.remove(path, "actor", "ZZ", cascade=True)
     assert path.read_text(encoding="utf-8") == text
     edit.rename(path, "actor", aid, "Renamed")
@@ -282,7 +283,7 @@ def test_cascade_removes_the_references_too(awkward):
     text = awkward.read_text()
     assert "      - E1   # main\nconstraints:" in text
     assert "evidence: [E1]\n" in text and "evidence: []}" in text
-    assert edit.last_render == "text"
+    assert session.last_render == "text"
     load(awkward)
 
 

@@ -1,4 +1,4 @@
-"""Edits are proven from small parses of the regions they change (scenmatrix.edit._Session._proven),
+"""Edits are proven from small parses of the regions they change (scenmatrix.edit.proof.prove),
 not from a parse of the whole study. Every test here runs with SCENMATRIX_CROSS_CHECK=1 (conftest.py),
 so each proof is checked against a parse of the whole patched text; these layouts are the ones where
 a region could read differently on its own than in the file."""
@@ -11,6 +11,7 @@ import pytest
 
 from conftest import VALID_STUDY, mutate
 from scenmatrix.edit import api as edit
+from scenmatrix.edit import session
 from scenmatrix.errors import StudyError
 from scenmatrix.store.document import read_document
 from scenmatrix.store.checks import validate_document
@@ -121,7 +122,7 @@ def test_edits_of_the_default_study_are_proven_from_regions(tmp_path):
     ]
     for call in calls:
         assert call()
-        assert (edit.last_render, edit.last_proof) == ("text", "regions")
+        assert (session.last_render, session.last_proof) == ("text", "regions")
 
 
 def test_a_refused_edit_reports_positions_in_the_patched_text(tmp_path):
