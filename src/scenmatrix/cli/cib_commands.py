@@ -317,7 +317,7 @@ def promote(matrix: Path, scenario: str, study: Optional[Path], scenario_id: str
     if horizon:
         fields["horizon"] = horizon
     path = default_study(study)
-    diff = edit.add(path, "scenario", scenario_id, fields, dry_run=dry_run)
+    diff = edit.add(path, "scenario", scenario_id, fields, dry_run=dry_run).diff
     if dry_run:
         click.echo(diff, nl=False)
     else:

@@ -139,10 +139,10 @@ def _fields(kind: str, params: dict[str, Any], unset: tuple[str, ...] = ()) -> d
     return fields
 
 
-def _run(call: Callable[[], str], dry_run: bool, done: str) -> None:
+def _run(call: Callable[[], Any], dry_run: bool, done: str) -> None:
     """Call the library; usage mistakes exit 2, bad input exits 1 (via reports_problems)."""
     try:
-        diff = call()
+        diff = call().diff
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     if dry_run:

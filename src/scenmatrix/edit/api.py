@@ -17,7 +17,8 @@ the regions it changed, with every position moved to where it now is (skeleton.r
     edit.rename("scenarios/x.yaml", "actor", "RU", "RUS")       # and every reference to it
     edit.remove("scenarios/x.yaml", "evidence", "E4", cascade=True)
 
-Every function returns the unified diff of the change; with `dry_run=True` nothing is written.
+Every edit returns an EditResult: its `diff` is the unified diff of the change ("" for none); with
+`dry_run=True` nothing is written.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from scenmatrix.edit import session
 from scenmatrix.edit.fields import coerce_date, coerce_fields, new_value, sibling_field, styled_like
-from scenmatrix.edit.session import PARSE_MAKERS, Session
+from scenmatrix.edit.session import PARSE_MAKERS, EditResult, Session
 from scenmatrix.edit.tree import Loc, dotted, dump, flow_map, indicator_scenario, mapping, show_id, walk_entries
 from scenmatrix.errors import Problem, StudyError, did_you_mean
 from scenmatrix.store import document, files
@@ -38,7 +39,7 @@ from scenmatrix.study import values
 from scenmatrix.study.kinds import KINDS, Kind, kind_named
 
 __all__ = ["new_study", "add", "set_fields", "apply", "remove", "rename", "references", "entries", "entry_path",
-           "kind_of", "KINDS", "PARSE_MAKERS"]
+           "kind_of", "EditResult", "KINDS", "PARSE_MAKERS"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -46,7 +47,7 @@ __all__ = ["new_study", "add", "set_fields", "apply", "remove", "rename", "refer
 
 
 def new_study(path: Path | str, title: str, *, id: Optional[str] = None, as_of: dt.date | str | None = None,
-              marking: str = "TLP:CLEAR", dry_run: bool = False) -> str:
+              marking: str = "TLP:CLEAR", dry_run: bool = False) -> EditResult:
     """Create a valid, empty study at PATH (refusing to overwrite one); return its text as a diff."""
     path = Path(path)
     study_id = id or path.stem
@@ -61,7 +62,7 @@ def new_study(path: Path | str, title: str, *, id: Optional[str] = None, as_of: 
 
 
 def add(path: Path | str, kind: str, id: Optional[str] = None, fields: Optional[Mapping[str, Any]] = None, *,
-        scenario: Optional[str] = None, actor: Optional[str] = None, dry_run: bool = False) -> str:
+        scenario: Optional[str] = None, actor: Optional[str] = None, dry_run: bool = False) -> EditResult:
     """Add an entry at the end of its section, styled like its siblings.
 
     `kind` is one of KINDS (actor, scenario, impact, indicator, evidence, driver, constraint,
@@ -90,13 +91,13 @@ def _adding(kind: str, id: Optional[str], fields: Optional[Mapping[str, Any]], s
 
 
 def set_fields(path: Path | str, kind: str, id: Optional[str] = None, fields: Optional[Mapping[str, Any]] = None, *,
-               scenario: Optional[str] = None, actor: Optional[str] = None, dry_run: bool = False) -> str:
+               scenario: Optional[str] = None, actor: Optional[str] = None, dry_run: bool = False) -> EditResult:
     """Change fields of an existing entry; a field set to None is removed."""
     return session.run(Path(path), _setting(kind, id, fields, scenario, actor), dry_run)
 
 
 def apply(path: Path | str, operations: Iterable[tuple[str, str, str, Mapping[str, Any]]], *,
-          dry_run: bool = False) -> str:
+          dry_run: bool = False) -> EditResult:
     """Several adds and sets as ONE edit: one lock, one validation, one atomic write (or none).
 
     Each operation is ("add" | "set", kind, id, fields), with ids as for `add` and `set_fields`.
@@ -104,7 +105,7 @@ def apply(path: Path | str, operations: Iterable[tuple[str, str, str, Mapping[st
     factories = {"add": _adding, "set": _setting}
     changes = [factories[op](kind, id, fields, None, None) for op, kind, id, fields in operations]
     if not changes:
-        return ""
+        return EditResult("")
 
     def change(s: Session) -> None:
         for one in changes:
@@ -144,7 +145,7 @@ def _setting(kind: str, id: Optional[str], fields: Optional[Mapping[str, Any]], 
 
 
 def remove(path: Path | str, kind: str, id: Optional[str] = None, *, scenario: Optional[str] = None,
-           actor: Optional[str] = None, cascade: bool = False, dry_run: bool = False) -> str:
+           actor: Optional[str] = None, cascade: bool = False, dry_run: bool = False) -> EditResult:
     """Remove an entry. If other entries refer to it, refuse with their positions unless cascade=True,
     which removes those references too (an actor's impacts, an evidence id from lists, ...)."""
     k = kind_of(kind)
@@ -169,7 +170,7 @@ def remove(path: Path | str, kind: str, id: Optional[str] = None, *, scenario: O
 
 
 def rename(path: Path | str, kind: str, old: str, new: str, *, scenario: Optional[str] = None,
-           dry_run: bool = False) -> str:
+           dry_run: bool = False) -> EditResult:
     """Change an entry's id and every reference to it, keeping its place in the file."""
     k = kind_of(kind)
     if k.name == "impact":

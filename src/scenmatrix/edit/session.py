@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -38,18 +39,29 @@ CACHED_MARKINGS = ("TLP:CLEAR", "TLP:GREEN")
 _MISSING = object()
 _RAISE = object()
 
-# How the last edit was written: "text" (patched in place) or "tree" (dumped), how the patched text
-# was proven to read as intended: "regions" (small parses) or "parse" (the whole text), and where the
-# study's parse came from: "cache" (cache.cached_parse) or "parse"; tests read them.
-last_render = ""
-last_proof = ""
-last_source = ""
-
-# The test suite sets SCENMATRIX_CROSS_CHECK=1: every region proof is then checked against a parse
-# of the whole patched text.
-CROSS_CHECK = bool(os.environ.get("SCENMATRIX_CROSS_CHECK"))
-
 Change = Callable[["Session"], None]
+
+
+def cross_checking() -> bool:
+    """Whether edits check their shortcuts against the slow way, and fail loudly where they differ:
+    every region proof against a parse of the whole patched text, every parse read from or left in
+    the cache against a parse of its text, every "valid" of quickcheck against `validate`. Set by
+    SCENMATRIX_CROSS_CHECK=1 (the test suite sets it, so that the commands it runs inherit it)."""
+    return bool(os.environ.get("SCENMATRIX_CROSS_CHECK"))
+
+
+@dataclass(frozen=True)
+class EditResult:
+    """What an edit did: the unified diff of the change ("" when the study stays as it was), and how."""
+
+    diff: str
+    render: str = ""  # "text": patched in place, "tree": dumped ("" when nothing changed)
+    proof: str = ""  # how the new text was proven to read as intended: "regions" (small parses) or "parse"
+    source: str = ""  # where the study's parse came from: "cache" (cache.cached_parse) or "parse" ("" if new)
+
+    def __bool__(self) -> bool:
+        """True when the edit changed the study, as its diff was when edits returned only that."""
+        return bool(self.diff)
 
 
 class _NoCachedDump(Exception):
@@ -57,8 +69,8 @@ class _NoCachedDump(Exception):
     earlier edit changed may be held elsewhere than a parse of the file holds them: parse again."""
 
 
-def run(path: Path, change: Change, dry_run: bool) -> str:
-    """Make one change to the study at path, under its lock: the diff, and the file written unless dry_run."""
+def run(path: Path, change: Change, dry_run: bool) -> EditResult:
+    """Make one change to the study at path, under its lock, and write it unless dry_run."""
     if not path.is_file():
         files.read_text(path)  # raises the positioned "no such file" / "is a folder" problem
     with files.locked(path):
@@ -71,20 +83,21 @@ def run(path: Path, change: Change, dry_run: bool) -> str:
             session = Session(path, text, cached=False)
             change(session)
             new_text, new_tree, exact = session.render()
+        result = EditResult("", *session.rendered, session.source)
         if new_text == text:
-            return ""
-        validate(path, text, new_text, new_tree, exact)
-        result = diff(path, text, new_text)
+            return result
+        validate(path, text, new_text, new_tree, exact, cross_check=session.cross_check)
+        result = EditResult(diff(path, text, new_text), *session.rendered, session.source)
         if not dry_run:
             files.write_study(path, new_text)
             session.cache(new_text)
     return result
 
 
-def create(path: Path, text: str, dry_run: bool) -> str:
+def create(path: Path, text: str, dry_run: bool) -> EditResult:
     """Write a new study's text at path (refusing to overwrite a file): its diff from nothing."""
-    validate(path, None, text, parse(text)[0])
-    result = diff(path, "", text)
+    validate(path, None, text, parse(text)[0], cross_check=cross_checking())
+    result = EditResult(diff(path, "", text), "tree", "parse", "")
     if dry_run:
         return result
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -96,7 +109,8 @@ def create(path: Path, text: str, dry_run: bool) -> str:
     return result
 
 
-def validate(path: Path, old_text: Optional[str], new_text: str, new_tree: Any, exact: bool = True) -> None:
+def validate(path: Path, old_text: Optional[str], new_text: str, new_tree: Any, exact: bool = True, *,
+             cross_check: bool = False) -> None:
     """Refuse a result with problems the study did not already have (an edit may still touch a
     study that was invalid before, as long as it adds no problem of its own).
 
@@ -106,7 +120,7 @@ def validate(path: Path, old_text: Optional[str], new_text: str, new_tree: Any, 
 
     quickcheck answers first: it finds a valid study valid without importing pydantic."""
     if quickcheck.valid(new_tree):
-        if CROSS_CHECK:
+        if cross_check:
             _cross_check_valid(path, new_text, new_tree)
         return
     from scenmatrix.store.checks import validate_document
@@ -151,11 +165,14 @@ def _may_cache(tree: Any) -> bool:
 class Session:
     """One edit: the tree being changed, and the text patches that express the same change."""
 
-    def __init__(self, path: Path, text: str, cached: bool = True):
+    def __init__(self, path: Path, text: str, cached: bool = True, cross_check: Optional[bool] = None):
         self.path, self.text = path, text
+        self.cross_check = cross_checking() if cross_check is None else cross_check
         document._conflict_marker(path, text)
         self.tree, node, self.packed = self._parsed(cached)
         self.from_cache = self.packed is not None
+        self.source = "cache" if self.from_cache else "parse"
+        self.rendered = ("", "")  # how render() made the new text: EditResult's render and proof
         if not isinstance(self.tree, dict):
             raise StudyError([Problem(str(path), 1, 1, "structure",
                                       "a study must be a mapping with `study:`, `actors:`, `scenarios:` ...")])
@@ -168,11 +185,10 @@ class Session:
     def _parsed(self, cached: bool) -> tuple[Any, Any, Optional[tuple]]:
         """The tree and node skeleton of the text, and the skeleton packed if it came from the cache."""
         hit = cache.cached_parse(self.path, self.text, PARSE_MAKERS) if cached else None
-        _note_source("parse" if hit is None else "cache")
         if hit is not None:
             tree, packed = hit
             node = skeleton.unpacked(packed)
-            if CROSS_CHECK:
+            if self.cross_check:
                 proof.cross_check_parse(tree, node, self.text, "the cached parse")
             return tree, node, packed
         try:
@@ -297,8 +313,8 @@ class Session:
             readings = proof.prove(self.patcher, self._before, expected)
             if readings is not None:
                 self._adopt(readings)
-                _note("text", "regions")
-                if CROSS_CHECK and plain(parse(text)[0]) != expected:
+                self.rendered = ("text", "regions")
+                if self.cross_check and plain(parse(text)[0]) != expected:
                     raise RuntimeError("internal error: the region proof disagrees with a parse of the whole text")
                 return text, self.tree, False
             try:
@@ -306,12 +322,12 @@ class Session:
             except Exception:
                 tree = None
             if tree is not None and plain(tree) == expected:
-                _note("text", "parse")
+                self.rendered = ("text", "parse")
                 self._new_parse = tree, nodes
                 return text, tree, True
         if self.from_cache:
             raise _NoCachedDump
-        _note("tree", "parse")
+        self.rendered = ("tree", "parse")
         text = dump(self.tree)
         tree, nodes = parse(text)
         if plain(tree) != expected:  # pragma: no cover - would be a ruamel bug
@@ -334,7 +350,7 @@ class Session:
         try:
             parse = self._parse_of(new_text)
         except Exception:
-            if CROSS_CHECK:
+            if self.cross_check:
                 raise
             return  # the study is written: a parse not kept only costs the next command a parse
         if parse is not None and _may_cache(parse[0]):
@@ -349,18 +365,9 @@ class Session:
             tree, packed = self.tree, skeleton.rebased(old, self.text, new_text, [r.piece for r in self._readings])
             if packed is None:
                 return None
-            if CROSS_CHECK:
+            if self.cross_check:
                 proof.cross_check_parse(tree, skeleton.unpacked(packed), new_text, "the parse built from the regions")
         else:
             return None
         return tree, packed
 
-
-def _note(how: str, proven: str) -> None:
-    global last_render, last_proof
-    last_render, last_proof = how, proven
-
-
-def _note_source(source: str) -> None:
-    global last_source
-    last_source = source

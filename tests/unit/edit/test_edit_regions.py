@@ -11,7 +11,6 @@ import pytest
 
 from conftest import VALID_STUDY, mutate
 from scenmatrix.edit import api as edit
-from scenmatrix.edit import session
 from scenmatrix.errors import StudyError
 from scenmatrix.store.document import read_document
 from scenmatrix.store.checks import validate_document
@@ -97,7 +96,7 @@ def test_each_edit_reads_back_as_intended_in_awkward_layouts(tmp_path, layout, n
     text = path.read_text()
     assert not validate_document(read_document(path))[1]
     try:
-        diff = change(path)  # raises RuntimeError if the region proof and a parse of the whole text disagree
+        diff = change(path).diff  # raises RuntimeError if the region proof and a parse of the whole text disagree
     except StudyError:  # e.g. no impact S2/IR to change in a layout without it
         assert path.read_text() == text
         return
@@ -121,8 +120,9 @@ def test_edits_of_the_default_study_are_proven_from_regions(tmp_path):
         lambda: edit.remove(path, "actor", "ZZ"),
     ]
     for call in calls:
-        assert call()
-        assert (session.last_render, session.last_proof) == ("text", "regions")
+        result = call()
+        assert result.diff
+        assert (result.render, result.proof) == ("text", "regions")
 
 
 def test_a_refused_edit_reports_positions_in_the_patched_text(tmp_path):
