@@ -32,11 +32,12 @@ from ruamel.yaml.comments import CommentedMap
 from scenmatrix.edit import session
 from scenmatrix.edit.fields import coerce_date, coerce_fields, new_value, sibling_field, styled_like
 from scenmatrix.edit.session import PARSE_MAKERS, EditResult, Session
-from scenmatrix.edit.tree import Loc, dotted, dump, flow_map, indicator_scenario, mapping, show_id, walk_entries
+from scenmatrix.edit.tree import Loc, dotted, dump, flow_map, indicator_scenario, show_id, walk_entries
 from scenmatrix.errors import Problem, StudyError, did_you_mean
 from scenmatrix.store import document, files
 from scenmatrix.study import values
 from scenmatrix.study.kinds import KINDS, Kind, kind_named
+from scenmatrix.study.references import references_to
 
 __all__ = ["new_study", "add", "set_fields", "apply", "remove", "rename", "references", "entries", "entry_path",
            "kind_of", "EditResult", "KINDS", "PARSE_MAKERS"]
@@ -154,7 +155,7 @@ def remove(path: Path | str, kind: str, id: Optional[str] = None, *, scenario: O
     def change(s: Session) -> None:
         loc = entry_path(s.tree, k, id, scenario=scenario, actor=actor)
         s.require(loc, k)
-        refs = _references(s.tree, k, loc[-1])
+        refs = references_to(s.tree, k.name, loc[-1])
         if refs and not cascade:
             name = f"{k.name} {loc[-1]!r}"
             raise StudyError([
@@ -188,7 +189,7 @@ def rename(path: Path | str, kind: str, old: str, new: str, *, scenario: Optiona
         if s.has(target) or (k.name == "indicator" and indicator_scenario(s.tree, new)):
             where = target if s.has(target) else ("scenarios", indicator_scenario(s.tree, new), "indicators", new)
             raise StudyError([s.problem(where, "exists", f"{dotted(where)} already exists", "pick another id", key=True)])
-        for ref, how in _references(s.tree, k, loc[-1]):
+        for ref, how in references_to(s.tree, k.name, loc[-1]):
             if how == "key":
                 s.rename_key(ref, new)
             else:
@@ -199,11 +200,12 @@ def rename(path: Path | str, kind: str, old: str, new: str, *, scenario: Optiona
 
 
 def references(path: Path | str, kind: str, id: str) -> list[Problem]:
-    """Where other entries refer to this one, as positioned problems (empty when nothing does)."""
+    """Where other entries refer to this one (see study.kinds.REFERENCES), as positioned problems in the
+    order of the file (empty when nothing does)."""
     k = kind_of(kind)
     s = Session(Path(path), files.read_text(Path(path)))
-    return [s.problem(ref, "referenced", f"{dotted(ref)} refers to {k.name} {id!r}", key=how == "key")
-            for ref, how in _references(s.tree, k, id)]
+    return sorted(s.problem(ref, "referenced", f"{dotted(ref)} refers to {k.name} {id!r}", key=how == "key")
+                  for ref, how in references_to(s.tree, k.name, id))
 
 
 def entries(path_or_tree: Any, kind: str) -> list[dict[str, Any]]:
@@ -278,42 +280,3 @@ def entry_path(tree: Any, kind: Kind, id: Optional[str], *, scenario: Optional[s
     if not id:
         raise ValueError(f"give the {kind.name}'s id")
     return kind.section + (id,)
-
-
-
-# --------------------------------------------------------------------------------------------
-# What refers to an entry
-
-
-def _references(tree: Any, kind: Kind, id: str) -> list[tuple[Loc, str]]:
-    """(location, how) of every reference to an entry: how is "key" (an impact or a contested_by
-    entry keyed by an actor), "item" (an id in a list) or "value" (a field holding the id)."""
-    refs: list[tuple[Loc, str]] = []
-    scenarios = mapping(mapping(tree).get("scenarios"))
-    if kind.name == "actor":
-        for sid, scenario in scenarios.items():
-            if id in mapping(mapping(scenario).get("impacts")):
-                refs.append((("scenarios", sid, "impacts", id), "key"))
-        for eid, item in mapping(tree.get("evidence")).items():
-            if id in mapping(mapping(item).get("contested_by")):
-                refs.append((("evidence", eid, "contested_by", id), "key"))
-    elif kind.name == "evidence":
-        for section in ("drivers", "constraints"):
-            for fid, factor in mapping(tree.get(section)).items():
-                refs += _items((section, fid, "evidence"), mapping(factor).get("evidence"), id)
-        for sid, scenario in scenarios.items():
-            for aid, impact in mapping(mapping(scenario).get("impacts")).items():
-                refs += _items(("scenarios", sid, "impacts", aid, "evidence"), mapping(impact).get("evidence"), id)
-    elif kind.name in ("driver", "constraint"):
-        for sid, scenario in scenarios.items():
-            refs += _items(("scenarios", sid, kind.section[0]), mapping(scenario).get(kind.section[0]), id)
-    elif kind.name == "source":
-        for eid, item in mapping(tree.get("evidence")).items():
-            if mapping(item).get("cited_in") == id:
-                refs.append((("evidence", eid, "cited_in"), "value"))
-    return refs
-
-
-def _items(loc: Loc, values: Any, id: str) -> list[tuple[Loc, str]]:
-    return [(loc + (index,), "item") for index, value in enumerate(values if isinstance(values, list) else [])
-            if value == id]
