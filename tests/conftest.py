@@ -10,7 +10,7 @@ from typing import Callable, Optional
 import pytest
 
 # Every edit in the tests (in this process and in the `scenmatrix` processes they start) checks its
-# region proof against a parse of the whole patched text: see scenmatrix.edit._Session._proven.
+# region proof against a parse of the whole patched text: see scenmatrix.edit.proof.
 os.environ["SCENMATRIX_CROSS_CHECK"] = "1"
 # Edits keep a parse cache (store.cache_parse): the tests' own, never the home folder's.
 os.environ.setdefault("SCENMATRIX_CACHE", tempfile.mkdtemp(prefix="scenmatrix-test-cache-"))

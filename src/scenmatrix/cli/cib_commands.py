@@ -249,7 +249,7 @@ def promote(matrix: Path, scenario: str, study: Optional[Path], scenario_id: str
         click.echo(promoted.warning, err=True)
     path = default_study(study)
     with edit_usage_errors():
-        diff = edit.add(path, "scenario", scenario_id, promoted.fields, dry_run=dry_run)
+        diff = edit.add(path, "scenario", scenario_id, promoted.fields, dry_run=dry_run).diff
     if dry_run:
         click.echo(diff, nl=False)
     else:

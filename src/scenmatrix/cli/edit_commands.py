@@ -139,10 +139,10 @@ def _fields(kind: str, params: dict[str, Any], unset: tuple[str, ...] = ()) -> d
     return fields
 
 
-def _run(call: Callable[[], str], dry_run: bool, done: str) -> None:
+def _run(call: Callable[[], Any], dry_run: bool, done: str) -> None:
     """Call the library and print what it did."""
     with edit_usage_errors():
-        diff = call()
+        diff = call().diff
     if dry_run:
         click.echo(diff, nl=False)
     elif diff:

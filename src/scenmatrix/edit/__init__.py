@@ -6,7 +6,7 @@ The edit functions are re-exported here lazily, so that importing a part of this
 from __future__ import annotations
 
 _API = ("new_study", "add", "set_fields", "apply", "remove", "rename", "references", "entries", "kind_of",
-        "entry_path")
+        "entry_path", "EditResult")
 __all__ = list(_API)
 
 

@@ -6,7 +6,7 @@ nothing reads it). For the parse cache the skeleton is packed into nested tuples
 many times faster than nodes, and unpacked lazily: an edit reads a few entries of a study.
 
 After an edit, the graph of the new text is the old one with the entries of each region the edit
-changed replaced by the nodes of that region's own parse (edit._Session._proven reads them), and
+changed replaced by the nodes of that region's own parse (edit.proof reads them), and
 every position moved to where it now stands: `rebased`. The test suite (SCENMATRIX_CROSS_CHECK=1)
 compares every graph built so, and every graph read from the cache, with a parse of the text.
 """
@@ -217,7 +217,7 @@ def _placed(node: Packed, piece: Piece, first_line: int, starts: list[int]) -> P
 
 
 def _packed_at(node: Packed, loc: tuple[Any, ...]) -> Optional[Packed]:
-    """The packed node at loc, found as edit._Session._node finds a node."""
+    """The packed node at loc, found as edit.patch.Patcher.node_at finds a node."""
     for part in loc:
         if len(node) == 5:
             return None

@@ -273,7 +273,7 @@ def apply_import(plan: ImportPlan, prefer: Optional[str] = None, dry_run: bool =
     """Write the plan through the edit path (validated, comments kept, atomic, locked); returns the diff."""
     from scenmatrix.edit import api as edit
 
-    return edit.apply(plan.study, operations(plan, prefer), dry_run=dry_run)
+    return edit.apply(plan.study, operations(plan, prefer), dry_run=dry_run).diff
 
 
 def describe(plan: ImportPlan) -> list[str]:

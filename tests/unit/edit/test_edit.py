@@ -67,8 +67,8 @@ def _get(node, loc):
 
 @pytest.mark.parametrize("kind,id,where,fields,loc,expected", NEW_ENTRIES, ids=[e[0] for e in NEW_ENTRIES])
 def test_add_then_remove_restores_the_file_byte_for_byte(awkward, kind, id, where, fields, loc, expected):
-    edit.add(awkward, kind, id, fields, **where)
-    assert edit.last_render == "text"
+    result = edit.add(awkward, kind, id, fields, **where)
+    assert result.render == "text"
     assert _get(tree(awkward), loc) == expected
     load(awkward)  # valid
     assert comments(awkward.read_text()) == comments(AWKWARD)
@@ -89,8 +89,8 @@ def test_add_then_remove_restores_the_file_byte_for_byte(awkward, kind, id, wher
     ("key-judgment", "KJ1", "KJ-main", []),
 ])
 def test_rename_changes_every_reference_and_back(awkward, kind, old, new, refs):
-    edit.rename(awkward, kind, old, new)
-    assert edit.last_render == "text"
+    result = edit.rename(awkward, kind, old, new)
+    assert result.render == "text"
     study = tree(awkward)
     for ref in refs:
         last = ref[-1]
@@ -104,13 +104,14 @@ def test_rename_changes_every_reference_and_back(awkward, kind, old, new, refs):
 
 
 def test_set_changes_only_the_values_it_names(awkward):
-    diff = edit.set_fields(awkward, "impact", "S1/RU", {"effect": "-3", "domains": ["energy"]})
+    result = edit.set_fields(awkward, "impact", "S1/RU", {"effect": "-3", "domains": ["energy"]})
+    diff = result.diff
     text = awkward.read_text()
     assert "        effect: -3    # written with a plus\n" in text
     assert "        domains: [energy]\n" in text
     changed = [ln for ln in diff.splitlines() if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
     assert len(changed) == 4
-    assert edit.last_render == "text"
+    assert result.render == "text"
 
 
 @pytest.mark.parametrize("kind,id,fields,expect", [
@@ -127,9 +128,9 @@ def test_set_changes_only_the_values_it_names(awkward):
      '{title: "ISW update", date: 2022-04-30, url: https://understandingwar.org}'),
 ])
 def test_set_each_kind_in_the_file_s_own_style(awkward, kind, id, fields, expect):
-    edit.set_fields(awkward, kind, id, fields)
+    result = edit.set_fields(awkward, kind, id, fields)
     assert expect in awkward.read_text()
-    assert edit.last_render == "text"
+    assert result.render == "text"
     assert comments(awkward.read_text()) == comments(AWKWARD)
     load(awkward)
 
@@ -156,8 +157,8 @@ def test_a_new_study_is_valid_and_fills_from_empty_sections(tmp_path):
     edit.add(path, "scenario", "S1", {"title": "Detente", "narrative": "Talks hold.", "likelihood": "likely",
                                       "confidence": "low"})
     edit.add(path, "impact", "S1/SA", IMPACT)
-    edit.add(path, "key-judgment", "KJ1", {"text": "Detente holds."})
-    assert edit.last_render == "text"
+    result = edit.add(path, "key-judgment", "KJ1", {"text": "Detente holds."})
+    assert result.render == "text"
     assert "actors:\n  SA:\n    name: Saudi Arabia\n    kind: state\n  IR:\n" in path.read_text()
     assert "  key_judgments:\n    KJ1: Detente holds.\n\nactors:" in path.read_text()
     study = load(path).study
@@ -177,19 +178,19 @@ def test_load_and_save_without_change_is_byte_identical(tmp_path):
         path = write(tmp_path, text, name)
         assert read_document(path).dump() == text
         edit.add(path, "actor", "XX", ACTOR)
-        assert edit.remove(path, "actor", "XX")
+        assert edit.remove(path, "actor", "XX").diff
         assert path.read_text() == text
 
 
 def test_an_edit_that_changes_nothing_writes_nothing(awkward):
     mtime = awkward.stat().st_mtime_ns
-    assert edit.set_fields(awkward, "actor", "IL", {"name": "Israel"}) == ""
+    assert edit.set_fields(awkward, "actor", "IL", {"name": "Israel"}).diff == ""
     assert awkward.stat().st_mtime_ns == mtime
 
 
 def test_an_edit_that_changes_nothing_leaves_even_unusual_spellings(awkward):
     # `+2`, `[ "x", y ]` and `{ a: b }` do not survive a ruamel dump; an edit never dumps them.
-    assert edit.set_fields(awkward, "impact", "S1/RU", {"confidence": "moderate"}) == ""
+    assert edit.set_fields(awkward, "impact", "S1/RU", {"confidence": "moderate"}).diff == ""
     edit.set_fields(awkward, "actor", "IL", {"name": "State of Israel"})
     text = awkward.read_text()
     assert "effect: +2    # written with a plus" in text
@@ -205,8 +206,8 @@ def test_the_default_study_round_trips_and_edits_in_place(tmp_path):
     aid = next(iter(study.actors))
     sid = next(iter(study.scenarios))
     edit.add(path, "actor", "ZZ", ACTOR)
-    edit.add(path, "impact", f"{sid}/ZZ", IMPACT)
-    assert edit.last_render == "text"
+    result = edit.add(path, "impact", f"{sid}/ZZ", IMPACT)
+    assert result.render == "text"
     edit.remove(path, "actor", "ZZ", cascade=True)
     assert path.read_text(encoding="utf-8") == text
     edit.rename(path, "actor", aid, "Renamed")
@@ -278,16 +279,16 @@ def test_cascade_removes_the_references_too(awkward):
     assert "IR" not in study.actors
     assert "IR" not in study.scenarios["S1"].impacts
     assert study.evidence["E1"].contested_by == {}
-    edit.remove(awkward, "evidence", "E2", cascade=True)
+    result = edit.remove(awkward, "evidence", "E2", cascade=True)
     text = awkward.read_text()
     assert "      - E1   # main\nconstraints:" in text
     assert "evidence: [E1]\n" in text and "evidence: []}" in text
-    assert edit.last_render == "text"
+    assert result.render == "text"
     load(awkward)
 
 
 def test_dry_run_returns_the_diff_and_writes_nothing(awkward):
-    diff = edit.add(awkward, "actor", "US", ACTOR, dry_run=True)
+    diff = edit.add(awkward, "actor", "US", ACTOR, dry_run=True).diff
     assert awkward.read_text() == AWKWARD
     assert diff.startswith(f"--- {awkward}\n+++ {awkward}\n@@ ")
     assert "+  US:\n" in diff and "+    name: Israel\n" in diff

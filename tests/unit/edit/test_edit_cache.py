@@ -1,4 +1,4 @@
-"""The parse cache (parse_cache.cached_parse / cache_parse, edit._Session): an edit leaves the parse of the
+"""The parse cache (parse_cache.cached_parse / cache_parse, edit.session.Session): an edit leaves the parse of the
 text it wrote, and the next command starts from it instead of parsing the study again.
 
 Every test runs with SCENMATRIX_CROSS_CHECK=1 (conftest.py): a session that starts from the cache
@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from conftest import VALID_STUDY
 from edit_fixtures import AWKWARD
 from scenmatrix.edit import api as edit
+from scenmatrix.edit import patch
 from scenmatrix.store import cache as parse_cache
 from scenmatrix.store import document
 from scenmatrix.errors import StudyError
@@ -43,13 +44,10 @@ def study(tmp_path: Path, text: str = VALID_STUDY, name: str = "study.yaml") -> 
 
 def test_an_edit_leaves_the_parse_of_what_it_wrote_for_the_next(tmp_path, cache):
     path = study(tmp_path)
-    edit.add(path, "actor", "IL", {"name": "Israel", "kind": "state"})
-    assert edit.last_source == "parse"
+    assert edit.add(path, "actor", "IL", {"name": "Israel", "kind": "state"}).source == "parse"
     assert len(list(cache.glob("*.parse"))) == 1
-    edit.add(path, "impact", "S2/IL", IMPACT)
-    assert edit.last_source == "cache"
-    edit.set_fields(path, "impact", "S2/IL", {"effect": 2})
-    assert edit.last_source == "cache"
+    assert edit.add(path, "impact", "S2/IL", IMPACT).source == "cache"
+    assert edit.set_fields(path, "impact", "S2/IL", {"effect": 2}).source == "cache"
     assert [row["id"] for row in edit.entries(path, "actor")] == ["RU", "IR", "US", "IL"]
 
 
@@ -57,8 +55,7 @@ def test_a_changed_file_is_parsed_again(tmp_path):
     path = study(tmp_path)
     edit.add(path, "actor", "IL", {"name": "Israel", "kind": "state"})
     path.write_text(path.read_text().replace("name: Israel", "name: State of Israel"))  # by hand
-    edit.set_fields(path, "actor", "IL", {"kind": "other"})
-    assert edit.last_source == "parse"
+    assert edit.set_fields(path, "actor", "IL", {"kind": "other"}).source == "parse"
     assert edit.entries(path, "actor")[-1] == {"id": "IL", "name": "State of Israel", "kind": "other"}
 
 
@@ -67,11 +64,11 @@ def test_a_dry_run_and_a_refused_edit_leave_the_cache_as_it_was(tmp_path, cache)
     edit.add(path, "actor", "IL", {"name": "Israel", "kind": "state"}, dry_run=True)
     assert not cache.exists() or not list(cache.glob("*.parse"))
     edit.add(path, "actor", "IL", {"name": "Israel", "kind": "state"})
+    kept = {slot: slot.read_bytes() for slot in cache.glob("*.parse")}
     with pytest.raises(StudyError):
         edit.add(path, "impact", "S2/IL", {**IMPACT, "domains": ["militry"]})
-    assert edit.last_source == "cache"
-    edit.add(path, "impact", "S2/IL", IMPACT)
-    assert edit.last_source == "cache"
+    assert {slot: slot.read_bytes() for slot in cache.glob("*.parse")} == kept
+    assert edit.add(path, "impact", "S2/IL", IMPACT).source == "cache"
 
 
 @pytest.mark.parametrize("spoil", ["garbage", "cut short", "other text", "other code", "shared folder", "off"])
@@ -92,8 +89,7 @@ def test_a_cache_that_cannot_be_trusted_is_not_used(tmp_path, cache, monkeypatch
         cache.chmod(0o777)
     else:
         monkeypatch.setenv("SCENMATRIX_CACHE", "off")
-    edit.add(path, "impact", "S2/IL", IMPACT)
-    assert edit.last_source == "parse"
+    assert edit.add(path, "impact", "S2/IL", IMPACT).source == "parse"
     assert document.read_document(path).tree["scenarios"]["S2"]["impacts"]["IL"]["effect"] == -1
 
 
@@ -107,22 +103,22 @@ def test_an_unwritable_cache_folder_does_not_stop_an_edit(tmp_path, monkeypatch)
     monkeypatch.setenv("SCENMATRIX_CACHE", str(tmp_path / "a-file"))
     (tmp_path / "a-file").write_text("not a folder")
     path = study(tmp_path)
-    assert edit.add(path, "actor", "IL", {"name": "Israel", "kind": "state"})
-    assert edit.add(path, "impact", "S2/IL", IMPACT)
+    assert edit.add(path, "actor", "IL", {"name": "Israel", "kind": "state"}).diff
+    assert edit.add(path, "impact", "S2/IL", IMPACT).diff
 
 
 def test_a_dump_from_a_cached_parse_is_made_from_a_fresh_parse(tmp_path, monkeypatch):
     """Where the text patcher gives up, the tree is dumped, with its comments: those of a parse."""
     path = study(tmp_path, AWKWARD)
     edit.add(path, "actor", "UA", {"name": "Ukraine", "kind": "state"})
-    monkeypatch.setattr(edit._Session, "_replace_value", _give_up)
-    edit.set_fields(path, "actor", "UA", {"name": "Ukraine (state)"})
-    assert (edit.last_render, edit.last_source) == ("tree", "parse")
+    monkeypatch.setattr(patch.Patcher, "replace_value", _give_up)
+    result = edit.set_fields(path, "actor", "UA", {"name": "Ukraine (state)"})
+    assert (result.render, result.source) == ("tree", "parse")
     assert all(line in path.read_text() for line in AWKWARD.splitlines() if line.lstrip().startswith("#"))
 
 
 def _give_up(*args) -> None:
-    raise edit._NoText
+    raise patch.NoText
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
@@ -133,11 +129,11 @@ def test_every_edit_in_turn_from_the_cache_in_awkward_layouts(tmp_path, layout):
     sources = []
     for name, change in EDITS:
         try:
-            change(path)
+            result = change(path)
         except StudyError:
             continue
-        if edit.last_render == "text":
-            sources.append((name, edit.last_source))
+        if result.render == "text":
+            sources.append((name, result.source))
     assert all(source == "cache" for _, source in sources[1:]), sources
 
 
@@ -145,10 +141,10 @@ def test_edits_of_the_default_study_start_from_the_cache(tmp_path):
     path = study(tmp_path, (REPO / "scenarios" / "russia-iran-2022.yaml").read_text(encoding="utf-8"))
     edit.add(path, "actor", "ZZ", {"name": "Zed", "kind": "other"})
     for scenario in ("S1", "S2", "S3", "S4"):
-        edit.add(path, "impact", f"{scenario}/ZZ", IMPACT)
-        assert (edit.last_source, edit.last_proof) == ("cache", "regions")
-        edit.set_fields(path, "impact", f"{scenario}/ZZ", {"effect": 3, "rationale": "Line one.\nLine two."})
-        assert (edit.last_source, edit.last_proof) == ("cache", "regions")
+        result = edit.add(path, "impact", f"{scenario}/ZZ", IMPACT)
+        assert (result.source, result.proof) == ("cache", "regions")
+        result = edit.set_fields(path, "impact", f"{scenario}/ZZ", {"effect": 3, "rationale": "Line one.\nLine two."})
+        assert (result.source, result.proof) == ("cache", "regions")
 
 
 # -- the same edits with and without the cache give the same files and the same refusals ------------
@@ -180,7 +176,7 @@ def test_the_cache_changes_no_edit(tmp_path_factory, monkeypatch, layout, steps)
         for path, cache in ((cached, str(folder / "cache")), (fresh, "off")):
             monkeypatch.setenv("SCENMATRIX_CACHE", cache)
             try:
-                outcomes.append(OPERATIONS[op][1](path, i, text))
+                outcomes.append(OPERATIONS[op][1](path, i, text).diff)
             except (StudyError, ValueError) as exc:
                 outcomes.append(f"{type(exc).__name__}: {exc}".replace(str(path), "STUDY"))
         assert outcomes[0] == outcomes[1].replace(str(fresh), str(cached)), OPERATIONS[op][0]
@@ -199,5 +195,4 @@ def test_only_studies_marked_for_sharing_leave_a_copy_in_the_cache(tmp_path, cac
     path = study(tmp_path, VALID_STUDY.replace("marking: TLP:CLEAR", f"marking: {marking}"))
     edit.add(path, "actor", "IL", {"name": "Israel", "kind": "state"})
     assert bool(cache.exists() and list(cache.glob("*.parse"))) == cached
-    edit.add(path, "impact", "S2/IL", IMPACT)
-    assert edit.last_source == ("cache" if cached else "parse")
+    assert edit.add(path, "impact", "S2/IL", IMPACT).source == ("cache" if cached else "parse")

@@ -1,4 +1,4 @@
-"""Edits are proven from small parses of the regions they change (scenmatrix.edit._Session._proven),
+"""Edits are proven from small parses of the regions they change (scenmatrix.edit.proof.prove),
 not from a parse of the whole study. Every test here runs with SCENMATRIX_CROSS_CHECK=1 (conftest.py),
 so each proof is checked against a parse of the whole patched text; these layouts are the ones where
 a region could read differently on its own than in the file."""
@@ -96,7 +96,7 @@ def test_each_edit_reads_back_as_intended_in_awkward_layouts(tmp_path, layout, n
     text = path.read_text()
     assert not validate_document(read_document(path))[1]
     try:
-        diff = change(path)  # raises RuntimeError if the region proof and a parse of the whole text disagree
+        diff = change(path).diff  # raises RuntimeError if the region proof and a parse of the whole text disagree
     except StudyError:  # e.g. no impact S2/IR to change in a layout without it
         assert path.read_text() == text
         return
@@ -120,8 +120,9 @@ def test_edits_of_the_default_study_are_proven_from_regions(tmp_path):
         lambda: edit.remove(path, "actor", "ZZ"),
     ]
     for call in calls:
-        assert call()
-        assert (edit.last_render, edit.last_proof) == ("text", "regions")
+        result = call()
+        assert result.diff
+        assert (result.render, result.proof) == ("text", "regions")
 
 
 def test_a_refused_edit_reports_positions_in_the_patched_text(tmp_path):

@@ -21,7 +21,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarStri
 
 from conftest import VALID_STUDY
 from edit_fixtures import AWKWARD
-from scenmatrix.edit import api as edit
+from scenmatrix.edit import tree as edit_tree
 from scenmatrix.study import model
 from scenmatrix.store import quickcheck
 from scenmatrix.store.document import Document
@@ -30,7 +30,7 @@ from scenmatrix.store.checks import validate_document
 REPO = Path(__file__).resolve().parents[3]
 DEFAULT = (REPO / "scenarios" / "russia-iran-2022.yaml").read_text(encoding="utf-8")
 STUDIES = {"default": DEFAULT, "small": VALID_STUDY, "awkward": AWKWARD}
-TREES = {name: edit._parse(text)[0] for name, text in STUDIES.items()}
+TREES = {name: edit_tree.parse(text)[0] for name, text in STUDIES.items()}
 
 
 def slow_valid(tree: Any) -> bool:
