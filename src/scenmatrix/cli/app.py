@@ -51,18 +51,6 @@ def reported(ctx: click.Context) -> Iterator[None]:
         ctx.exit(EXIT_PROBLEMS)
 
 
-@contextlib.contextmanager
-def edit_usage_errors() -> Iterator[None]:
-    """scenmatrix.edit raises ValueError for usage mistakes until it raises errors.UsageError; until then
-    its ValueErrors are taken for usage mistakes here, and only around its calls."""
-    try:
-        yield
-    except ValueError as exc:
-        if isinstance(exc, errors.ScenmatrixError):
-            raise
-        raise errors.UsageError(str(exc)) from None
-
-
 class Command(click.Command):
     """A command whose errors are `reported`."""
 

@@ -14,7 +14,7 @@ from typing import Iterator, Optional
 
 import click
 
-from scenmatrix.cli.app import cli, default_study, edit_usage_errors
+from scenmatrix.cli.app import cli, default_study
 
 LONG_RUN = 2_000_000   # scenarios; a scan this large shows a progress bar on a terminal
 SHOWN_WARNINGS = 3     # other commands show this many warnings; `cib check` shows them all
@@ -248,8 +248,7 @@ def promote(matrix: Path, scenario: str, study: Optional[Path], scenario_id: str
     if promoted.warning:
         click.echo(promoted.warning, err=True)
     path = default_study(study)
-    with edit_usage_errors():
-        diff = edit.add(path, "scenario", scenario_id, promoted.fields, dry_run=dry_run).diff
+    diff = edit.add(path, "scenario", scenario_id, promoted.fields, dry_run=dry_run).diff
     if dry_run:
         click.echo(diff, nl=False)
     else:

@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional
 import click
 
 from scenmatrix.study import vocab
-from scenmatrix.cli.app import cli, default_study, edit_usage_errors
+from scenmatrix.cli.app import cli, default_study
 from scenmatrix.study.kinds import ALL_FIELDS, KINDS, kind_named
 
 KIND_NAMES = list(KINDS)
@@ -141,8 +141,7 @@ def _fields(kind: str, params: dict[str, Any], unset: tuple[str, ...] = ()) -> d
 
 def _run(call: Callable[[], Any], dry_run: bool, done: str) -> None:
     """Call the library and print what it did."""
-    with edit_usage_errors():
-        diff = call().diff
+    diff = call().diff
     if dry_run:
         click.echo(diff, nl=False)
     elif diff:

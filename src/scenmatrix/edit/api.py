@@ -33,7 +33,7 @@ from scenmatrix.edit import session
 from scenmatrix.edit.fields import coerce_date, coerce_fields, new_value, sibling_field, styled_like
 from scenmatrix.edit.session import PARSE_MAKERS, EditResult, Session
 from scenmatrix.edit.tree import Loc, dotted, dump, flow_map, indicator_scenario, show_id, walk_entries
-from scenmatrix.errors import Problem, StudyError, did_you_mean
+from scenmatrix.errors import Problem, StudyError, UsageError, did_you_mean
 from scenmatrix.store import document, files
 from scenmatrix.study import values
 from scenmatrix.study.kinds import KINDS, Kind, kind_named
@@ -120,7 +120,7 @@ def _setting(kind: str, id: Optional[str], fields: Optional[Mapping[str, Any]], 
     k = kind_of(kind)
     values = coerce_fields(k, fields or {})
     if not values:
-        raise ValueError("nothing to change: give at least one field")
+        raise UsageError("nothing to change: give at least one field")
     _check_names(k, id, scenario, actor)
 
     def change(s: Session) -> None:
@@ -128,7 +128,7 @@ def _setting(kind: str, id: Optional[str], fields: Optional[Mapping[str, Any]], 
         s.require(loc, k)
         if k.scalar:
             if values.get("text") is None:
-                raise ValueError(f"a {k.name} is its text; remove it with `scenmatrix rm` instead")
+                raise UsageError(f"a {k.name} is its text; remove it with `scenmatrix rm` instead")
             s.set(loc, styled_like(values["text"], s.get(loc)))
             return
         entry = s.get(loc)
@@ -175,10 +175,10 @@ def rename(path: Path | str, kind: str, old: str, new: str, *, scenario: Optiona
     """Change an entry's id and every reference to it, keeping its place in the file."""
     k = kind_of(kind)
     if k.name == "impact":
-        raise ValueError("an impact is named by its scenario and actor: rename the scenario or the actor")
+        raise UsageError("an impact is named by its scenario and actor: rename the scenario or the actor")
     _check_names(k, old, scenario, None)
     if not new:
-        raise ValueError("give the new id")
+        raise UsageError("give the new id")
 
     def change(s: Session) -> None:
         loc = entry_path(s.tree, k, old, scenario=scenario)
@@ -234,7 +234,7 @@ def kind_of(name: str) -> Kind:
     kind = kind_named(name)
     if kind is None:
         hint = did_you_mean(name, KINDS) or "one of: " + ", ".join(KINDS)
-        raise ValueError(f"unknown kind of entry {name!r} ({hint})")
+        raise UsageError(f"unknown kind of entry {name!r} ({hint})")
     return kind
 
 
@@ -244,11 +244,11 @@ def _check_names(kind: Kind, id: Optional[str], scenario: Optional[str], actor: 
     if kind.name == "impact":
         parts = [p for p in ((id or "").split("/", 1) if id and "/" in id else [id, scenario, actor]) if p]
         if len(parts) < 2:
-            raise ValueError("an impact is named SCENARIO/ACTOR (or give --scenario and --actor)")
+            raise UsageError("an impact is named SCENARIO/ACTOR (or give --scenario and --actor)")
     elif not id:
-        raise ValueError(f"give the {kind.name}'s id")
+        raise UsageError(f"give the {kind.name}'s id")
     elif kind.name == "indicator" and new and "/" not in id and not scenario:
-        raise ValueError("a new indicator needs its scenario: --scenario ID (or SCENARIO/ID)")
+        raise UsageError("a new indicator needs its scenario: --scenario ID (or SCENARIO/ID)")
 
 
 def entry_path(tree: Any, kind: Kind, id: Optional[str], *, scenario: Optional[str] = None,
@@ -263,20 +263,20 @@ def entry_path(tree: Any, kind: Kind, id: Optional[str], *, scenario: Optional[s
             elif actor and not scenario:
                 scenario = id
         if not scenario or not actor:
-            raise ValueError("an impact is named SCENARIO/ACTOR (or give --scenario and --actor)")
+            raise UsageError("an impact is named SCENARIO/ACTOR (or give --scenario and --actor)")
         return ("scenarios", scenario, "impacts", actor)
     if kind.name == "indicator":
         if id and "/" in id:
             scenario, id = id.split("/", 1)
         if not id:
-            raise ValueError("give the indicator's id")
+            raise UsageError("give the indicator's id")
         if scenario is None:
             scenario = indicator_scenario(tree, id)
             if scenario is None:
                 if existing:
                     return ("scenarios", "?", "indicators", id)
-                raise ValueError("a new indicator needs its scenario: --scenario ID (or SCENARIO/ID)")
+                raise UsageError("a new indicator needs its scenario: --scenario ID (or SCENARIO/ID)")
         return ("scenarios", scenario, "indicators", id)
     if not id:
-        raise ValueError(f"give the {kind.name}'s id")
+        raise UsageError(f"give the {kind.name}'s id")
     return kind.section + (id,)

@@ -9,7 +9,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString, SingleQuotedScalarString
 
 from scenmatrix.edit.tree import walk_entries
-from scenmatrix.errors import did_you_mean
+from scenmatrix.errors import UsageError, did_you_mean
 from scenmatrix.study.kinds import Kind
 
 
@@ -20,7 +20,7 @@ def coerce_fields(kind: Kind, fields: Mapping[str, Any]) -> dict[str, Any]:
         ftype = kind.fields.get(field)
         if ftype is None:
             hint = did_you_mean(field, kind.fields) or "fields: " + ", ".join(kind.fields)
-            raise ValueError(f"a {kind.name} has no field {field!r} ({hint})")
+            raise UsageError(f"a {kind.name} has no field {field!r} ({hint})")
         out[field] = _coerce(ftype, field, value)
     return out
 
@@ -63,7 +63,7 @@ def _coerce_map(field: str, value: Any) -> dict[Any, Any]:
     for item in [value] if isinstance(value, str) else value:
         key, sep, text = str(item).partition("=")
         if not sep:
-            raise ValueError(f"{field}: expected ID=TEXT, got {item!r}")
+            raise UsageError(f"{field}: expected ID=TEXT, got {item!r}")
         pairs[key.strip()] = text.strip()
     return pairs
 
