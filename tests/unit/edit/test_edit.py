@@ -12,9 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from edit_fixtures import ACTOR, AWKWARD, IMPACT, MINIMAL, write
+from conftest import VALID_STUDY
 from scenmatrix.edit import api as edit
 from scenmatrix.cli.app import cli
-from scenmatrix.errors import StudyError
+from scenmatrix.errors import StudyError, UsageError
 from scenmatrix.store.document import parse, read_document
 from scenmatrix.store.loader import load
 from scenmatrix.store.checks import validate_document
@@ -441,3 +442,22 @@ def test_the_top_level_help_lists_the_edit_commands():
     listed = run("--help").stdout
     for name in ("new", "add", "set", "rm", "rename", "list", "show", "diff"):
         assert f"\n  {name} " in listed, name
+
+
+@pytest.mark.parametrize("call", [
+    lambda path: edit.set_fields(path, "actor", "RU", {}),
+    lambda path: edit.set_fields(path, "actor", "RU", {"colour": "red"}),
+    lambda path: edit.rename(path, "impact", "S1/RU", "S1/IR"),
+    lambda path: edit.rename(path, "actor", "RU", ""),
+    lambda path: edit.add(path, "actress", "XX", {}),
+    lambda path: edit.add(path, "indicator", "I9", {"text": "x"}),
+    lambda path: edit.add(path, "actor", "", {"name": "x"}),
+], ids=["no-field", "unknown-field", "rename-impact", "empty-new-id", "unknown-kind", "indicator-without-scenario",
+        "empty-id"])
+def test_usage_mistakes_raise_usage_errors_from_the_library_itself(tmp_path, call):
+    """The API refuses like the CLI without click: the CLI maps UsageError to exit 2 and has no translation."""
+    path = tmp_path / "s.yaml"
+    path.write_text(VALID_STUDY)
+    with pytest.raises(UsageError):
+        call(path)
+    assert path.read_text() == VALID_STUDY
