@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 
-.PHONY: brief test bench setup clean
+.PHONY: brief test quick bench setup clean
 
 brief: $(STAMP)
 	$(BIN)/scenmatrix validate
@@ -15,6 +15,10 @@ brief: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
+
+# the edit-test loop: everything but the tests marked slow (kills, limits, long property tests)
+quick: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q -m 'not slow'
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench_scale.py --readme --profiles

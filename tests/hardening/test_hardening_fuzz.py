@@ -278,6 +278,7 @@ def check_edit(folder: Path, raw: bytes, args: list[str], known: set | None) -> 
 
 # --- the tests ----------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", MUTATIONS)
 def test_validate_and_every_edit_refuse_damage_with_positions_and_touch_nothing(how: str) -> None:
     @fuzz_settings({"none": 4, "huge": 5}.get(how, 10), {"huge": 40}.get(how, 150))
@@ -347,6 +348,7 @@ FIELD_OF = {"actor": ("name", lambda s, i: s.actors[i].name),
             "key-judgment": ("text", lambda s, i: s.study.key_judgments[i])}
 
 
+@pytest.mark.slow
 @fuzz_settings(40, 1000)
 @given(studies(), values, st.sampled_from(sorted(FIELD_OF)))
 def test_set_stores_any_text_exactly_or_refuses_it(data: dict, value: str, kind: str) -> None:

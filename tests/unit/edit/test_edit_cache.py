@@ -163,6 +163,7 @@ OPERATIONS: list[tuple[str, Callable]] = [
 ]
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(layout=st.sampled_from(sorted(LAYOUTS)),

@@ -251,6 +251,7 @@ def studies(draw) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(studies())
 def test_any_study_briefed_then_imported_unchanged_is_an_empty_diff(tmp_path: Path, text: str) -> None:
@@ -269,6 +270,7 @@ def test_marker_holds_no_excel_escape_sequences(study: Path, tmp_path: Path) -> 
     assert plan_import(path, study).empty
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(studies(), st.integers(1, 40))
 def test_marker_payload_in_pieces_is_the_snapshots_json_cut_anywhere(tmp_path: Path, monkeypatch, text: str,

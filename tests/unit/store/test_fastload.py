@@ -165,6 +165,7 @@ def test_load_takes_the_fast_path_for_a_large_valid_study(tmp_path: Path, monkey
 SMALL_VALID = study_text(20, 7)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.integers(0, len(SMALL_VALID) - 1), st.integers(0, 8),
        st.sampled_from(["", " ", "  ", ":", "-", "\n", "'", '"', "#", "[", "{", "x", "0", "\n  ", "\n  S0:\n", "1_0",
@@ -180,6 +181,7 @@ def test_damage_loads_the_same_either_way(tmp_path_factory, at: int, cut: int, i
 ALPHABET = list(" \n\"'#:-,[]{}&*!|>%@`?~=0123456789.eE+xaZ\\éж😀\u00a0\ufeff")
 
 
+@pytest.mark.slow
 def test_random_yaml_fragments_load_the_same_either_way(tmp_path: Path) -> None:
     import os
     import random
@@ -306,6 +308,7 @@ def test_a_duplicate_in_a_later_piece_is_reported_with_its_position(tmp_path: Pa
     assert "duplicate key 'S0'" in problem.message and problem.line == text.count("\n") + 1
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None)
 @given(st.one_of(st.from_regex(r"[-+]?(0[xob])?[0-9_]{1,6}(\.[0-9_]{0,3})?([eE][-+]?[0-9]{1,2})?", fullmatch=True),
                  st.from_regex(r"[-+]?\.?[0-9][0-9_.:xXoObBeEaAfF+\-]{0,8}", fullmatch=True),
