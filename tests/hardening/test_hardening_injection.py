@@ -26,7 +26,8 @@ from python_calamine import CalamineWorkbook
 
 from hardening import LONG, TEMPLATES, report
 from scenmatrix.brief.build import build_brief
-from scenmatrix.brief.xlsx.cells import MAX_CELL_CHARS, is_risky, ooxml_unescape
+from scenmatrix.brief.xlsx.cells import MAX_CELL_CHARS, ooxml_unescape
+from scenmatrix.study.formulas import is_risky
 from scenmatrix.cli.app import cli
 from scenmatrix.store.document import round_trip_yaml
 from scenmatrix.store.loader import load

@@ -68,6 +68,10 @@ def export(study: Optional[Path], fmt: str, table: Optional[str], output: Option
     One row an entry, ids written out: sources, key judgments, actors, scenarios, indicators,
     impacts (one row a scenario and actor), evidence and drivers (constraints included).
 
+    In CSV, text a spreadsheet would evaluate (starting with = + - @, a tab or CR, or an error
+    code such as #N/A) is written with a leading apostrophe, so that opening the file runs nothing;
+    numbers stay numbers. JSON keeps every text exactly.
+
     \b
     Examples:
       scenmatrix export --format json > study.json

@@ -10,6 +10,7 @@ from typing import Optional
 
 from scenmatrix.store import files
 from scenmatrix.bulk import gc_paused
+from scenmatrix.study.formulas import is_risky
 from scenmatrix.study.model import Study
 from scenmatrix.study.tables import COLUMNS, TABLES, flat, rows
 
@@ -32,6 +33,11 @@ def to_csv(study: Study, table: str) -> str:
 def export_folder(study: Study, fmt: str, folder: Path | str) -> list[Path]:
     """One file a table (`impacts.csv`, ...) in folder, each written atomically; returns the paths."""
     folder = Path(folder)
+    targets = [folder / f"{table}.{fmt}" for table in TABLES]
+    for path in targets:  # before anything is written: a folder in the way would stop the export half done
+        if path.is_dir() or (path.exists() and not path.is_file()):
+            raise files.file_error(path, "is in the way of the export: not a regular file",
+                                   "move it away, or export to another folder with -o")
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     with gc_paused():
@@ -44,6 +50,12 @@ def export_folder(study: Study, fmt: str, folder: Path | str) -> list[Path]:
     return written
 
 
+def _inert(value):
+    """Text a spreadsheet would evaluate (`=HYPERLINK(...)`, `@SUM`, `-1+1`) gets a leading apostrophe, as the
+    brief's quote prefix does: CSV has no cell types, and opening the file in a spreadsheet must not run it."""
+    return "'" + value if isinstance(value, str) and is_risky(value) else value
+
+
 def _json(data) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
@@ -53,5 +65,5 @@ def _csv(table: str, table_rows: list[dict]) -> str:
     writer = csv.DictWriter(out, fieldnames=COLUMNS[table], lineterminator="\n")
     writer.writeheader()
     for row in table_rows:
-        writer.writerow({key: flat(value) for key, value in row.items()})
+        writer.writerow({key: _inert(flat(value)) for key, value in row.items()})
     return out.getvalue()

@@ -19,17 +19,37 @@ def diff_since(rev: str, path: Path | str) -> list[Change]:
     path = Path(path)
     current = read_document(path).tree
     folder = path.resolve().parent
-    try:
-        done = subprocess.run(["git", "show", f"{rev}:./{path.name}"], cwd=folder, capture_output=True, check=False)
-    except FileNotFoundError:
-        raise StudyError([Problem(str(path), 1, 1, "git", "git is not installed")]) from None
+    commit = _commit(rev, path, folder)
+    done = _git(path, folder, "show", f"{commit}:./{path.name}")
     if done.returncode != 0:
-        reason = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["git show failed"])[-1]
-        raise StudyError([Problem(str(path), 1, 1, "git", f"cannot read the study at revision {rev!r}: {reason}",
-                                  "is the study committed, and is REV a commit, branch or tag?")])
+        raise StudyError([Problem(str(path), 1, 1, "git", f"cannot read the study at revision {rev!r}: {_reason(done)}",
+                                  "is the study committed at that revision?")])
     try:
         text = done.stdout.decode("utf-8")
     except UnicodeDecodeError:
         raise StudyError([Problem(f"{rev}:{path}", 1, 1, "file", "not valid UTF-8 text")]) from None
     old = parse(Path(f"{rev}:{path}"), text.removeprefix("\ufeff")).tree
     return diff_trees(old, current)
+
+
+def _commit(rev: str, path: Path, folder: Path) -> str:
+    """REV as a commit id, checked by git as a revision and nothing else: a REV that looks like an option
+    (`--output=FILE`) must never reach git as one."""
+    done = _git(path, folder, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+    commit = done.stdout.decode("ascii", "replace").strip()
+    if done.returncode != 0 or not commit or rev.startswith("-"):
+        raise StudyError([Problem(str(path), 1, 1, "git", f"cannot read the study at revision {rev!r}: "
+                                  "not a commit, branch or tag of the git repository holding it",
+                                  "see `git log --oneline` for the revisions")])
+    return commit
+
+
+def _git(path: Path, folder: Path, *args: str) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(["git", *args], cwd=folder, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise StudyError([Problem(str(path), 1, 1, "git", "git is not installed")]) from None
+
+
+def _reason(done: subprocess.CompletedProcess) -> str:
+    return (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["git failed"])[-1]

@@ -15,11 +15,9 @@ from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scenmatrix.errors import OutputError
+from scenmatrix.study.formulas import is_risky
 
 MAX_CELL_CHARS = 32_767  # Excel counts UTF-16 code units
-RISKY_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
-ERROR_CODES = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!",
-               "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!"}
 # XML 1.0 forbids these; U+FFFE/U+FFFF and lone surrogates make a file openpyxl itself cannot reopen.
 ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -37,11 +35,6 @@ def ooxml_escape(text: str) -> str:
 
 def ooxml_unescape(text: str) -> str:
     return _OOXML_CHAR.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
-
-
-def is_risky(text: str) -> bool:
-    """Would a spreadsheet take this text for a formula, a command or an error value?"""
-    return text.startswith(RISKY_PREFIXES) or ("#" in text and text.strip().upper() in ERROR_CODES)
 
 
 def checked_text(text: str, where: "str | Callable[[], str]") -> str:

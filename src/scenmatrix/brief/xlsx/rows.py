@@ -24,7 +24,8 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Optional
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
-from scenmatrix.brief.xlsx.cells import ILLEGAL, MAX_CELL_CHARS, RISKY_PREFIXES, checked_text, is_risky, lines_needed, ooxml_escape
+from scenmatrix.brief.xlsx.cells import ILLEGAL, MAX_CELL_CHARS, checked_text, lines_needed, ooxml_escape
+from scenmatrix.study.formulas import RISKY_PREFIXES, is_risky
 from scenmatrix.errors import OutputError
 
 if TYPE_CHECKING:

