@@ -15,6 +15,7 @@ import pandas as pd
 from scenmatrix.analysis.impacts import actor_summary, expected_impact, impact_matrix
 from scenmatrix.brief.tables import ANALYSIS_TABLES, TABLE_KEYS, analysis_tables, brief_tables
 from scenmatrix.brief.template import LoadedTemplate
+from scenmatrix.brief.xlsx.cells import sheet_ref
 from scenmatrix.store.loader import LoadedStudy
 
 FIRST_DATA_ROW = 4  # row 1 title, row 2 subtitle, row 3 column headers
@@ -65,7 +66,7 @@ class Context:
         if table not in self.anchors:
             self.anchors[table] = self._rows_of(table)
         where = self.anchors[table].get(key)
-        return f"#'{where[0]}'!A{where[1]}" if where else None
+        return f"#{sheet_ref(where[0])}!A{where[1]}" if where else None
 
     def _rows_of(self, table: str) -> dict:
         if table not in self.anchor_sheets:

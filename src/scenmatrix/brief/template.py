@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal, Optional, Union
+from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from scenmatrix.brief.marker import MARKER_SHEET
 from scenmatrix.errors import Problem, TemplateError
 from scenmatrix.store.document import read_document
 from scenmatrix.store.packaged import builtin_templates
@@ -24,6 +25,11 @@ def template_dirs() -> list[Path]:
     return [Path.cwd() / "templates", BUILTIN_DIR]
 Colour = str
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Excel keeps "History" for its change tracking; the marker sheet is the brief's own.
+RESERVED_TITLES = ("history", MARKER_SHEET.lower())
+FontSize = Annotated[float, Field(ge=1, le=409, description="Points; Excel's range is 1-409.")]
+Width = Annotated[float, Field(ge=0, le=255, description="Characters; Excel's range is 0-255.")]
 
 
 class Strict(BaseModel):
@@ -31,13 +37,20 @@ class Strict(BaseModel):
 
 
 class Style(Strict):
-    font: str = "Calibri"
-    size: float = 10
-    title_size: float = 16
+    font: str = Field("Calibri", min_length=1, max_length=31, description="A font name (Excel: at most 31 characters).")
+    size: FontSize = 10
+    title_size: FontSize = 16
     header_fill: Colour = "1F3864"
     header_font: Colour = "FFFFFF"
     heatmap: list[Colour] = Field(default_factory=lambda: ["C0504D", "FFFFFF", "4F9A52"], min_length=3,
                                   max_length=3, description="Colours for -3, 0 and +3.")
+
+    @field_validator("font")
+    @classmethod
+    def _font(cls, value: str) -> str:
+        if CONTROL.search(value) or not value.strip():
+            raise ValueError(f"font name {value!r} is empty or holds a control character")
+        return value
 
     @field_validator("header_fill", "header_font")
     @classmethod
@@ -61,19 +74,23 @@ class Sheet(Strict):
     title: str
     table: Optional[str] = Field(None, description="For kind: table, which table.")
     columns: Optional[dict[str, str]] = Field(None, description="field -> column header, in order.")
-    widths: dict[str, float] = Field(default_factory=dict, description="field -> column width in characters.")
-    top: int = Field(5, ge=1, description="For summary and sensitivity: how many of the most exposed actors.")
+    widths: dict[str, Width] = Field(default_factory=dict, description="field -> column width in characters.")
+    top: int = Field(5, ge=1, le=1000, description="For summary and sensitivity: how many of the most exposed actors.")
 
     @field_validator("title")
     @classmethod
     def _sheet_name(cls, value: str) -> str:
-        if not value or len(value) > 31 or SHEET_NAME_FORBIDDEN.search(value) or value.startswith("'"):
-            raise ValueError(f"sheet title {value!r} must be 1-31 characters without [ ] : * ? / \\")
+        if (not value.strip() or len(value) > 31 or SHEET_NAME_FORBIDDEN.search(value) or CONTROL.search(value)
+                or value.startswith("'") or value.endswith("'")):
+            raise ValueError(f"sheet title {value!r} must be 1-31 characters without [ ] : * ? / \\ or control "
+                             "characters, and not start or end with an apostrophe")
+        if value.lower() in RESERVED_TITLES:
+            raise ValueError(f"sheet title {value!r} is reserved (by Excel, or for the brief's own marker sheet)")
         return value
 
 
 class Template(Strict):
-    description: str
+    description: str = Field(description="What the template is for; its first line is listed by `scenmatrix templates`.")
     base: Optional[str] = Field(None, description="A .xlsx house style, relative to the template, that the brief fills.")
     style: Style = Field(default_factory=Style)
     sheets: list[Sheet] = Field(min_length=1)
@@ -115,12 +132,28 @@ def load_template(name_or_path: Union[str, Path]) -> LoadedTemplate:
     except ValidationError as exc:
         locate = Locator(document)
         raise TemplateError([locate.from_pydantic(e) for e in exc.errors()]) from None
-    titles = [s.title for s in template.sheets]
-    duplicate = next((t for t in titles if titles.count(t) > 1), None)
-    if duplicate:
-        raise TemplateError([Problem(str(path), 1, 1, "template", f"two sheets are titled {duplicate!r}",
-                                     "sheet titles must be unique")])
+    problems = _template_problems(template, Locator(document))
+    if problems:
+        raise TemplateError(problems)
     return LoadedTemplate(path.stem, path, template)
+
+
+def _template_problems(template: Template, locate) -> list[Problem]:
+    """What one field cannot show: a blank description, sheet titles that only differ in case (Excel holds
+    them for one)."""
+    problems = []
+    if not template.description.strip():
+        problems.append(locate.problem(("description",), "template", "the description is empty",
+                                       "say in a line what the template is for"))
+    first: dict[str, int] = {}
+    for i, sheet in enumerate(template.sheets):
+        earlier = first.setdefault(sheet.title.lower(), i)
+        if earlier != i:
+            problems.append(locate.problem(("sheets", i, "title"), "template",
+                                           f"sheet title {sheet.title!r} is already used by sheet "
+                                           f"{template.sheets[earlier].title!r}",
+                                           "Excel does not tell titles apart by case; choose another"))
+    return problems
 
 
 def available() -> list[tuple[str, str]]:
@@ -131,7 +164,7 @@ def available() -> list[tuple[str, str]]:
         seen.update({p.stem: p for p in folder.glob("*.yaml")})
     for path in (seen[name] for name in sorted(seen)):
         try:
-            out.append((path.stem, load_template(path).template.description.splitlines()[0]))
+            out.append((path.stem, load_template(path).template.description.strip().splitlines()[0]))
         except TemplateError as exc:
             out.append((path.stem, f"(broken: {exc.problems[0] if exc.problems else exc})"))
     return out

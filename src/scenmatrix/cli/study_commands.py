@@ -11,6 +11,7 @@ from typing import Optional
 
 import click
 
+from scenmatrix import errors
 from scenmatrix.cli.app import EXIT_PROBLEMS, STUDY_ARG, STUDY_DIR, LateProgressBar, cli, default_study
 
 
@@ -222,9 +223,14 @@ def templates() -> None:
       standard     The full brief — cover, matrix, actors, scenarios, indicators, ...
       scenmatrix brief -t executive
     """
-    from scenmatrix.brief.template import available
+    from scenmatrix.brief.template import available, template_dirs
 
-    for name, description in available():
+    found = available()
+    if not found:
+        where = " or ".join(str(folder) for folder in template_dirs())
+        raise errors.TemplateError([errors.Problem(where, 1, 1, "template", "no template found",
+                                                   "the installation lacks its built-in templates: reinstall")])
+    for name, description in found:
         click.echo(f"{name:<12} {description}")
 
 

@@ -10,6 +10,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from scenmatrix.brief.context import Context
 from scenmatrix.brief.sheets.layout import data_block, heading
 from scenmatrix.brief.template import Sheet
+from scenmatrix.brief.xlsx.cells import sheet_ref
 
 
 def write_charts(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
@@ -52,8 +53,8 @@ def _bar_chart(ws: Worksheet, top: int, n: int, title: str, axis_title: str) -> 
     chart.set_categories(Reference(ws, min_col=1, min_row=top + 1, max_row=top + n))
     chart.series[0].errBars = ErrorBars(
         errDir="y", errBarType="both", errValType="cust", noEndCap=False,
-        plus=NumDataSource(numRef=NumRef(f=f"'{ws.title}'!$D${top + 1}:$D${top + n}")),
-        minus=NumDataSource(numRef=NumRef(f=f"'{ws.title}'!$C${top + 1}:$C${top + n}")))
+        plus=NumDataSource(numRef=NumRef(f=f"{sheet_ref(ws.title)}!$D${top + 1}:$D${top + n}")),
+        minus=NumDataSource(numRef=NumRef(f=f"{sheet_ref(ws.title)}!$C${top + 1}:$C${top + n}")))
     chart.x_axis.tickLblPos = "low"  # category labels at the left edge, clear of negative bars
     chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl 3.1 otherwise hides the axes in Excel
     chart.legend = None

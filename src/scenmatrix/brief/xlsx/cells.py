@@ -37,6 +37,11 @@ def ooxml_unescape(text: str) -> str:
     return _OOXML_CHAR.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
 
 
+def sheet_ref(title: str) -> str:
+    """A sheet's title as a formula or link writes it: quoted, an apostrophe in it doubled (`'It''s'`)."""
+    return "'" + title.replace("'", "''") + "'"
+
+
 def checked_text(text: str, where: "str | Callable[[], str]") -> str:
     """The text unchanged, or an OutputError naming where it was bound and what is wrong with it."""
     where_text = where if isinstance(where, str) else None
