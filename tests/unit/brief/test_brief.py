@@ -240,7 +240,7 @@ def test_annex_holds_only_tables(tmp_path: Path) -> None:
     ("sheets:\n  - {kind: table, table: nope, title: T}\n", "unknown table 'nope'"),
     ("sheets:\n  - {kind: table, table: impacts, title: T, columns: {nope: N}}\n", "has no column 'nope'"),
     ("sheets: []\n", "needs at least 1 entry"),
-    ("sheets:\n  - {kind: cover, title: A}\n  - {kind: matrix, title: A}\n", "two sheets are titled 'A'"),
+    ("sheets:\n  - {kind: cover, title: A}\n  - {kind: matrix, title: A}\n", "sheet title 'A' is already used by sheet 'A'"),
     ("style: {header_fill: blue}\nsheets:\n  - {kind: cover, title: A}\n", "not 6 hex digits"),
 ])
 def test_broken_template_is_refused_with_its_file(small: Path, tmp_path: Path, change: str, message: str) -> None:
