@@ -154,13 +154,13 @@ def _describe(kind: str, field: Any, value: Any, error: dict) -> tuple[str, Opti
         return f"expected text, got {_type_name(value)}", "put the value in quotes" if scalar else None
     if kind in ("int_type", "int_from_float"):
         return f"expected a whole number, got {_type_name(value)}", "effects are integers from -3 to 3"
-    if kind in ("greater_than_equal", "less_than_equal") and (ctx.get("ge"), ctx.get("le")) in (
-            (vocab.EFFECT_MIN, None), (None, vocab.EFFECT_MAX)):  # an effect, or a CIB judgment on the same scale
+    bound = ctx.get("ge", ctx.get("le"))
+    if kind in ("greater_than_equal", "less_than_equal") and bound in (vocab.EFFECT_MIN, vocab.EFFECT_MAX):
         return (f"{_show(value)} is out of range {vocab.EFFECT_MIN}..{vocab.EFFECT_MAX}",
                 "-3 severe harm, 0 no net effect, 3 major gain")
     if kind in ("greater_than_equal", "less_than_equal"):
-        bound = f"at least {ctx['ge']}" if kind == "greater_than_equal" else f"at most {ctx['le']}"
-        return f"{_show(value)} is out of range: it must be {bound}", None
+        least_or_most = "at least" if kind == "greater_than_equal" else "at most"
+        return f"{_show(value)} is out of range: it must be {least_or_most} {bound}", None
     if kind == "string_pattern_mismatch":
         if field == "grade":
             return f"{_show(value)} is not an Admiralty grade", "reliability A-F then credibility 1-6, e.g. B2"

@@ -36,12 +36,11 @@ def _commit(rev: str, path: Path, folder: Path) -> str:
     """REV as a commit id, checked by git as a revision and nothing else: a REV that looks like an option
     (`--output=FILE`) must never reach git as one."""
     done = _git(path, folder, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
-    commit = done.stdout.decode("ascii", "replace").strip()
-    if done.returncode != 0 or not commit or rev.startswith("-"):
+    if done.returncode != 0:
         raise StudyError([Problem(str(path), 1, 1, "git", f"cannot read the study at revision {rev!r}: "
                                   "not a commit, branch or tag of the git repository holding it",
                                   "see `git log --oneline` for the revisions")])
-    return commit
+    return done.stdout.decode("ascii").strip()
 
 
 def _git(path: Path, folder: Path, *args: str) -> subprocess.CompletedProcess:
