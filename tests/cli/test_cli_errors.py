@@ -103,7 +103,7 @@ def test_a_symbolic_link_loop(place):
     assert_one_line(scenmatrix("set", "actor", "IR", "--name", "Iran", "-s", "loop", cwd=place), 1,
                     f"loop:1:1: {loop}")
     assert_one_line(scenmatrix("validate", "loop", cwd=place), 1, f"loop:1:1: {loop}")
-    assert_one_line(scenmatrix("cib", "check", "loop", cwd=place), 1, f"loop: {loop}")
+    assert_one_line(scenmatrix("cib", "check", "loop", cwd=place), 1, f"loop:1:1: {loop}")
 
 
 @pytest.mark.skipif(not Path("/proc/version").exists(), reason="no /proc")

@@ -59,5 +59,5 @@ def test_export_to_a_folder_with_a_folder_in_the_way_writes_nothing(tmp_path):
     done = subprocess.run([SCENMATRIX, "export", str(path), "--format", "csv", "-o", str(out)], capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 1, done
-    assert done.stderr.startswith(f"{out / 'scenarios.csv'}:1:1: is in the way of the export"), done.stderr
+    assert done.stderr.startswith(f"{out / 'scenarios.csv'}:1:1: is a folder, not a regular file; it is not replaced"), done.stderr
     assert snapshot(tmp_path) == before

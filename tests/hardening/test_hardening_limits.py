@@ -82,7 +82,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path)
             handle.write(chunk)
         handle.write(tail)
     assert path.stat().st_size > files.MAX_STUDY_BYTES
-    figures = assert_all_refused_fast(path, f"the limit is {files.MAX_STUDY_BYTES:,}")
+    figures = assert_all_refused_fast(path, f"over the limit of {files.MAX_STUDY_BYTES:,}")
     report("limit: 100 MB text field (file over MAX_STUDY_BYTES)", size=path.stat().st_size, **figures)
 
 

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 from typing import Optional, Union
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
@@ -17,13 +17,13 @@ from scenmatrix.version import __version__
 from scenmatrix.store import files
 from scenmatrix.study import vocab
 from scenmatrix.bulk import gc_paused
+from scenmatrix.brief.base_workbook import load_base
 from scenmatrix.brief.context import Context, Progress, build_context, quiet
 from scenmatrix.brief.xlsx.cells import header_footer_text
 from scenmatrix.brief.marker import MARKER_SHEET, write_marker
 from scenmatrix.brief.sheets.registry import WRITERS
 from scenmatrix.brief.xlsx.grid import Grid, flush
 from scenmatrix.brief.xlsx.rows import SheetBodies, SplicingArchive
-from scenmatrix.errors import TemplateError, Problem
 from scenmatrix.brief.template import LoadedTemplate, Sheet, load_template
 from scenmatrix.store.loader import LoadedStudy, load
 
@@ -79,13 +79,9 @@ def _fill(wb: Workbook, ctx: Context, bodies: Optional[SheetBodies]) -> None:
 
 
 def _base_workbook(ctx: Context) -> Workbook:
-    base = ctx.template.base_path
-    try:
-        return load_workbook(base)
-    except Exception as exc:  # openpyxl raises many kinds for a bad file; all mean the same to the analyst
-        raise TemplateError([Problem(str(ctx.template.path), 1, 1, "template",
-                                     f"base workbook {str(base)!r} cannot be opened: {exc}",
-                                     "base must be an .xlsx file next to the template")]) from None
+    tpl = ctx.template
+    assert tpl.base_path is not None
+    return load_base(tpl.base_path, tpl.path, [sheet.title for sheet in tpl.template.sheets])
 
 
 def _register_styles(wb: Workbook, ctx: Context) -> None:
@@ -176,6 +172,8 @@ def _build_brief(loaded: LoadedStudy, template: Union[str, Path, LoadedTemplate]
         tpl = with_changes_sheet(tpl, changes)
     generated = generated or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     out = Path(output) if output else Path("briefs") / f"{loaded.study.study.id}-{tpl.name}.xlsx"
+    files.check_output(out, (".xlsx",), "-o/--output", what="brief", inputs={
+        "the study": loaded.path, "the template": tpl.path, "the template's base workbook": tpl.base_path})
     steps = len(tpl.template.sheets) + STEPS_BESIDE_SHEETS
     progress(1, steps, "tables and analysis")
     ctx = build_context(loaded, tpl, generated)

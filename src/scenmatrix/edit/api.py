@@ -51,6 +51,7 @@ def new_study(path: Path | str, title: str, *, id: Optional[str] = None, as_of: 
               marking: str = "TLP:CLEAR", dry_run: bool = False) -> EditResult:
     """Create a valid, empty study at PATH (refusing to overwrite one); return its text as a diff."""
     path = Path(path)
+    files.check_output(path, files.STUDY_SUFFIXES, "PATH", what="study")
     study_id = id or path.stem
     as_of = as_of or dt.date.today()
     if isinstance(as_of, str):

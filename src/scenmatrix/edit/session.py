@@ -74,7 +74,9 @@ def run(path: Path, change: Change, dry_run: bool) -> EditResult:
     if not path.is_file():
         files.read_text(path)  # raises the positioned "no such file" / "is a folder" problem
     with files.locked(path):
-        text = files.read_text(path)
+        text, layout = files.read_study(path)
+        if layout.unwritable is not None and not dry_run:
+            raise StudyError([layout.unwritable])
         session = Session(path, text)
         change(session)
         try:
@@ -89,7 +91,7 @@ def run(path: Path, change: Change, dry_run: bool) -> EditResult:
         validate(path, text, new_text, new_tree, exact, cross_check=session.cross_check)
         result = EditResult(diff(path, text, new_text), *session.rendered, session.source)
         if not dry_run:
-            files.write_study(path, new_text)
+            files.write_study(path, new_text, layout)
             session.cache(new_text)
     return result
 

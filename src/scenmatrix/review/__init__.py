@@ -1,1 +1,1 @@
-"""Reviewed briefs coming back: the untrusted-workbook guard and the three-way import."""
+"""Reviewed briefs coming back: the three-way import (its guard is store.workbook_guard)."""

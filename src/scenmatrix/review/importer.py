@@ -91,7 +91,7 @@ def _merge_new_rows(plan: ImportPlan, ours: dict, new_rows: list[tuple[str, dict
 
 
 def _open(path: Path):
-    from scenmatrix.review.guard import open_untrusted  # refuses bombs, encryption, entities... before openpyxl parses
+    from scenmatrix.store.workbook_guard import open_untrusted  # refuses bombs, encryption, entities... before openpyxl parses
 
     return open_untrusted(path)
 

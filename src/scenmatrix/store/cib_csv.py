@@ -77,19 +77,9 @@ class _Cell:
 
 def read_matrix(path: Path | str) -> CIBFile:
     """Read and check a CSV cross-impact matrix; raises CIBError with every problem found."""
-    path = Path(path)
     where = str(path)
-    try:
-        if path.is_dir():
-            raise _fail(where, "is a folder, not a CSV matrix")
-        size = path.stat().st_size
-        if size > MAX_CSV_BYTES:
-            raise _fail(where, f"file is {size:,} bytes; the limit is {MAX_CSV_BYTES:,}")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise _fail(where, "no such file", "check the path of the CSV matrix") from None
-    except PermissionError:
-        raise _fail(where, "permission denied") from None
+    data = files.read_regular(path, MAX_CSV_BYTES, lambda message, hint: _fail(where, message, hint),
+                              "CSV matrix", "check the path of the CSV matrix")
     return parse_matrix(data, where)
 
 

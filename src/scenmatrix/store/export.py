@@ -34,8 +34,8 @@ def export_folder(study: Study, fmt: str, folder: Path | str) -> list[Path]:
     """One file a table (`impacts.csv`, ...) in folder, each written atomically; returns the paths."""
     folder = Path(folder)
     targets = [folder / f"{table}.{fmt}" for table in TABLES]
-    if folder.is_dir():
-        _refuse_what_is_in_the_way(targets)
+    for path in targets:
+        files.check_output(path, (f".{fmt}",), "-o/--output", what="table")
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     with gc_paused():
@@ -45,14 +45,6 @@ def export_folder(study: Study, fmt: str, folder: Path | str) -> list[Path]:
             files.write_atomic(path, text.encode("utf-8"))
             written.append(path)
     return written
-
-
-def _refuse_what_is_in_the_way(targets: list[Path]) -> None:
-    """Before anything is written: a folder at a target's path would stop the export half done."""
-    for path in targets:
-        if path.is_dir() or (path.exists() and not path.is_file()):
-            raise files.file_error(path, "is in the way of the export: not a regular file",
-                                   "move it away, or export to another folder with -o")
 
 
 def _inert(value):

@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[3]
 GRID = "src/scenmatrix/brief/xlsx/grid.py"
 ROWS = "src/scenmatrix/brief/xlsx/rows.py"
 BUILD = "src/scenmatrix/brief/build.py"
-GUARD = "src/scenmatrix/review/guard.py"
+GUARD = "src/scenmatrix/store/workbook_guard.py"
 EMPTY_SHEET_DATA = (b"<sheetData/>", b"<sheetData></sheetData>")  # what rows.SplicingArchive replaces
 
 
@@ -227,7 +227,7 @@ def test_excel_writer_copies_each_write_only_sheet_in_with_an_empty_sheet_data()
         assert set(outs.values()) <= set(names), f"the saved workbook holds {names}"
 
 
-# ---------------------------------------------------------------- review/guard.py: reading a brief
+# ---------------------------------------------------------------- store/workbook_guard.py: reading a brief
 
 
 def test_excel_reader_and_a_loaded_sheets_cells() -> None:

@@ -354,7 +354,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_folder_given_as_a_study(tmp_path: Path) -> None:
     (tmp_path / "scenarios").mkdir()
-    assert_problems(tmp_path / "scenarios", [(1, 1, "file", "is a folder, not a study file", "path of a .yaml file")])
+    assert_problems(tmp_path / "scenarios", [(1, 1, "file", "is a folder, not a study file", "give the path of a study file")])
 
 
 def test_several_problems_are_all_reported_in_one_run_sorted_by_line(write_study) -> None:

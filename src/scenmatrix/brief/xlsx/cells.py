@@ -15,9 +15,9 @@ from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scenmatrix.errors import OutputError
+from scenmatrix.store.excel_limits import MAX_CELL_CHARS
 from scenmatrix.study.formulas import is_risky
 
-MAX_CELL_CHARS = 32_767  # Excel counts UTF-16 code units
 # XML 1.0 forbids these; U+FFFE/U+FFFF and lone surrogates make a file openpyxl itself cannot reopen.
 ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import os
 import re
-import stat
 import struct
 import zipfile
 import zlib
@@ -21,8 +20,9 @@ from typing import BinaryIO, Union
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.workbook import Workbook
 
-from scenmatrix.brief.xlsx.cells import MAX_CELL_CHARS
 from scenmatrix.errors import Problem, WorkbookError
+from scenmatrix.store import files
+from scenmatrix.store.excel_limits import MAX_CELL_CHARS
 
 MB = 1024 * 1024
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # compound file: a legacy .xls, or an encrypted .xlsx
@@ -53,16 +53,21 @@ def check_archive(path: Union[str, Path], limits: Limits = Limits()) -> None:
         _check(str(path), f, limits)
 
 
-def open_untrusted(path: Union[str, Path], limits: Limits = Limits()) -> Workbook:
+def open_untrusted(path: Union[str, Path], limits: Limits = Limits(), *, formulas: bool = False,
+                   passive: bool = False) -> Workbook:
     """check_archive, then the workbook with cached values (not read-only, so data validations are there);
-    any failure is a one-line WorkbookError, never a traceback."""
+    any failure is a one-line WorkbookError, never a traceback.
+
+    `formulas` loads formulas instead of their cached values, for a caller that refuses them; `passive`
+    also refuses every part that could act when the workbook is opened (ACTIVE_PARTS), which openpyxl
+    would drop or keep without a word."""
     where = str(path)
     with _open(path, limits) as f:  # one open file for checks and load: both see the same bytes
-        _check(where, f, limits)
+        _check(where, f, limits, passive)
         f.seek(0)
         try:
             # load_workbook(f, data_only=True) spelled out, to keep the parser and see which sheets were declared
-            reader = ExcelReader(f, data_only=True, keep_links=False)
+            reader = ExcelReader(f, data_only=not formulas, keep_links=False)
             reader.read()
         except Exception as exc:  # openpyxl raises anything from KeyError to ValueError on a bad part
             detail = (str(exc).splitlines() or [""])[0][:200]
@@ -79,25 +84,14 @@ def _refuse(path: str, message: str, hint: str | None = None, line: int = 1, col
 
 def _open(path: Union[str, Path], limits: Limits) -> BinaryIO:
     where = str(path)
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise _refuse(where, "no such file") from None
-    except OSError as exc:
-        raise _refuse(where, f"cannot be read ({exc.strerror})") from None
-    if not stat.S_ISREG(info.st_mode):  # a FIFO would block, /dev/zero never end
-        raise _refuse(where, "not a regular file")
-    if info.st_size == 0:
+    f = files.open_regular(path, limits.file_bytes, lambda message, hint: _refuse(where, message, hint), "workbook")
+    if os.fstat(f.fileno()).st_size == 0:
+        f.close()
         raise _refuse(where, "the file is empty (0 bytes)", "it was not saved or copied completely")
-    if info.st_size > limits.file_bytes:
-        raise _refuse(where, f"the file is {_mb(info.st_size)}; workbooks up to {_mb(limits.file_bytes)} are read")
-    try:
-        return open(path, "rb")
-    except OSError as exc:
-        raise _refuse(where, f"cannot be read ({exc.strerror})") from None
+    return f
 
 
-def _check(path: str, f: BinaryIO, limits: Limits) -> None:
+def _check(path: str, f: BinaryIO, limits: Limits, passive: bool = False) -> None:
     head = f.read(4096)
     if head.startswith(OLE2):
         raise _ole2_refusal(path, f)
@@ -120,6 +114,8 @@ def _check(path: str, f: BinaryIO, limits: Limits) -> None:
     with zf:
         infos = zf.infolist()
         _check_directory(path, infos, limits)
+        if passive:
+            _check_passive(path, infos)
         for info in infos:
             _scan_member(path, zf, info)
 
@@ -191,6 +187,26 @@ def _check_directory(path: str, infos: list[zipfile.ZipInfo], limits: Limits) ->
         if name.startswith("xl/externallinks/"):
             raise _refuse(path, f"the workbook links to other workbooks ({info.filename})",
                           "break the links (Data > Edit Links > Break Link) and save again")
+
+
+# Parts that act, or fetch, when a workbook is opened: data connections and the queries and pivot caches
+# they feed, ActiveX controls, embedded objects (OLE packages run on a double click), Excel 4 macro sheets
+# (which need no vbaProject.bin), dialog sheets, ribbon customisations that call macros.
+ACTIVE_PARTS = {
+    "xl/connections.xml": "a data connection", "xl/querytables/": "a query table", "xl/pivotcache/": "a pivot cache",
+    "xl/pivottables/": "a pivot table", "xl/activex/": "an ActiveX control", "xl/embeddings/": "an embedded object",
+    "xl/macrosheets/": "an Excel 4 macro sheet", "xl/dialogsheets/": "a dialog sheet", "customui/": "a ribbon "
+    "customisation", "xl/ctrlprops/": "a form control",
+}
+
+
+def _check_passive(path: str, infos: list[zipfile.ZipInfo]) -> None:
+    for info in infos:
+        name = info.filename.casefold()
+        what = next((what for part, what in ACTIVE_PARTS.items() if name.startswith(part)), None)
+        if what is not None:
+            raise _refuse(path, f"the workbook holds {what} ({info.filename}), which could act when the brief "
+                          "is opened", "remove it from the workbook and save again")
 
 
 def _scan_member(path: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:

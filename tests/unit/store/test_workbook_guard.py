@@ -20,7 +20,7 @@ import hostile_corpus
 from scenmatrix.brief.build import build_brief
 from scenmatrix.errors import WorkbookError
 from scenmatrix.store.loader import load
-from scenmatrix.review.guard import Limits, check_archive, open_untrusted
+from scenmatrix.store.workbook_guard import Limits, check_archive, open_untrusted
 
 ROOT = Path(__file__).resolve().parents[3]
 MB = 1024 * 1024
@@ -32,7 +32,7 @@ DTD = (" declares a DOCTYPE or entities, which no workbook needs (entity expansi
 
 # Each corpus case and the whole line it is refused with, after "PATH:"; "…" stands for any text.
 EXPECTED = {
-    "missing": "1:1: no such file",
+    "missing": "1:1: no such file — check the path",
     "empty": "1:1: the file is empty (0 bytes) — it was not saved or copied completely",
     "csv_renamed": "1:1: not an Excel workbook: the file is text (a CSV renamed .xlsx?)" + SAVE_AS,
     "png_renamed": "1:1: not an Excel workbook (not a zip archive)" + SAVE_AS,
@@ -124,7 +124,7 @@ def test_hostile_workbook_is_refused_quickly_in_little_memory(corpus, case: str)
 
 @pytest.mark.parametrize("case", sorted(set(hostile_corpus.REFUSED) - AFTER_LOAD))
 def test_check_archive_refuses_without_openpyxl(corpus, case: str, monkeypatch) -> None:
-    monkeypatch.setattr("scenmatrix.review.guard.ExcelReader", None)  # calling it would fail the test
+    monkeypatch.setattr("scenmatrix.store.workbook_guard.ExcelReader", None)  # calling it would fail the test
     with pytest.raises(WorkbookError) as caught:
         check_archive(corpus[case])
     assert_line(str(caught.value), corpus[case], EXPECTED[case])
@@ -174,7 +174,9 @@ def test_only_regular_files_are_read(tmp_path: Path, special: str) -> None:
         pytest.skip(f"no {path}")
     with pytest.raises(WorkbookError) as caught:
         open_untrusted(path)
-    assert str(caught.value) == f"{path}:1:1: not a regular file"
+    expected = ("is a folder, not a workbook — give the path of a workbook" if special == "directory" else
+                "is … not a regular file — a workbook is read only from a regular file")
+    assert_line(str(caught.value), path, f"1:1: {expected}")
 
 
 def test_file_over_the_size_limit(tmp_path: Path) -> None:
@@ -182,7 +184,7 @@ def test_file_over_the_size_limit(tmp_path: Path) -> None:
     path.write_bytes(hostile_corpus.base_xlsx())
     with pytest.raises(WorkbookError) as caught:
         check_archive(path, Limits(file_bytes=MB // 1000))
-    assert str(caught.value) == f"{path}:1:1: the file is 0.0 MB; workbooks up to 0.0 MB are read"
+    assert str(caught.value) == f"{path}:1:1: the file is {path.stat().st_size:,} bytes, over the limit of 1,048 for a workbook"
 
 
 def test_limits_are_checked_from_the_directory(corpus) -> None:
