@@ -217,5 +217,50 @@ def read_marker(wb, fail: Callable[[str, Optional[str]], Exception]) -> Marker:
     if _checksum(head, [payload]) != checksum:
         raise fail("the brief's marker was tampered with (checksum mismatch)",
                    "make a new brief with `scenmatrix brief` and review that")
-    data = json.loads(payload)
-    return Marker(head[1], head[2], head[3], head[4], head[5], data["tables"], data["snapshot"])
+    # The checksum is a plain SHA-256 that anyone can recompute: a marker that matches it is still
+    # untrusted data, so its shape is checked before any of it is used.
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        data = None
+    wrong = _shape_problem(data)
+    if wrong is not None:
+        raise fail(f"the brief's marker is not one scenmatrix writes ({wrong})", "make a new brief with "
+                   "`scenmatrix brief` and review that")
+    tables = {name: {"headers": where["columns"], "ignored_sheets": [], **where}
+              for name, where in data["tables"].items()}  # older briefs recorded no headers
+    return Marker(head[1], head[2], head[3], head[4], head[5], tables, data["snapshot"])
+
+
+def _shape_problem(data: Any) -> Optional[str]:
+    """What is wrong with the marker's JSON, or None: the tables and snapshot as write_marker makes them."""
+    if not isinstance(data, dict) or not isinstance(data.get("tables"), dict) or \
+            not isinstance(data.get("snapshot"), dict):
+        return "not a JSON object with tables and snapshot"
+    for name, where in data["tables"].items():
+        if name not in EDITABLE or not isinstance(where, dict):
+            return f"unknown table {name!r}"
+        columns, headers = where.get("columns"), where.get("headers", where.get("columns"))
+        if not (_strings(columns) and _strings(headers) and len(headers) == len(columns)
+                and isinstance(where.get("sheet"), str) and _strings(where.get("ignored_sheets", []))
+                and type(where.get("header_row")) is int and 1 <= where["header_row"] <= 1000):
+            return f"table {name!r} is not sheet, columns, headers and header row"
+    for name, rows in data["snapshot"].items():
+        spec = EDITABLE.get(name)
+        if spec is None or not isinstance(rows, dict):
+            return f"unknown snapshot table {name!r}"
+        for key, fields in rows.items():
+            if not isinstance(fields, dict) or not all(_briefed_value(spec, f, v) for f, v in fields.items()):
+                return f"snapshot row {name} {key!r} has values of the wrong kind"
+    return None
+
+
+def _strings(values: Any) -> bool:
+    return isinstance(values, list) and all(isinstance(v, str) for v in values)
+
+
+def _briefed_value(spec: Editable, name: str, value: Any) -> bool:
+    how = spec.fields.get(name)
+    if how == "effect":
+        return type(value) is int
+    return how is not None and (value is None or isinstance(value, str))

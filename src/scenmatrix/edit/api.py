@@ -31,7 +31,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from scenmatrix.edit import session
 from scenmatrix.edit.fields import coerce_date, coerce_fields, new_value, sibling_field, styled_like
-from scenmatrix.edit.session import PARSE_MAKERS, EditResult, Session
+from scenmatrix.edit.session import PARSE_MAKERS, EditResult, Session, StudyChanged
 from scenmatrix.edit.tree import Loc, dotted, dump, flow_map, indicator_scenario, show_id, walk_entries
 from scenmatrix.errors import Problem, StudyError, UsageError, did_you_mean
 from scenmatrix.store import document, files
@@ -39,7 +39,7 @@ from scenmatrix.study import values
 from scenmatrix.study.kinds import KINDS, Kind, kind_named
 from scenmatrix.study.references import references_to
 
-__all__ = ["new_study", "add", "set_fields", "apply", "remove", "rename", "references", "entries", "entry_path",
+__all__ = ["StudyChanged", "new_study", "add", "set_fields", "apply", "remove", "rename", "references", "entries", "entry_path",
            "kind_of", "EditResult", "KINDS", "PARSE_MAKERS"]
 
 
@@ -99,10 +99,12 @@ def set_fields(path: Path | str, kind: str, id: Optional[str] = None, fields: Op
 
 
 def apply(path: Path | str, operations: Iterable[tuple[str, str, str, Mapping[str, Any]]], *,
-          dry_run: bool = False) -> EditResult:
+          dry_run: bool = False, expect_sha256: Optional[str] = None) -> EditResult:
     """Several adds and sets as ONE edit: one lock, one validation, one atomic write (or none).
 
-    Each operation is ("add" | "set", kind, id, fields), with ids as for `add` and `set_fields`.
+    Each operation is ("add" | "set", kind, id, fields), with ids as for `add` and `set_fields`. With
+    expect_sha256, the edit is made only if the study is still that text (document.text_sha256), checked
+    under the lock; else StudyChanged is raised and nothing is written.
     """
     factories = {"add": _adding, "set": _setting}
     changes = [factories[op](kind, id, fields, None, None) for op, kind, id, fields in operations]
@@ -113,7 +115,7 @@ def apply(path: Path | str, operations: Iterable[tuple[str, str, str, Mapping[st
         for one in changes:
             one(s)
 
-    return session.run(Path(path), change, dry_run)
+    return session.run(Path(path), change, dry_run, expect_sha256)
 
 
 def _setting(kind: str, id: Optional[str], fields: Optional[Mapping[str, Any]], scenario: Optional[str],

@@ -64,17 +64,25 @@ class EditResult:
         return bool(self.diff)
 
 
+class StudyChanged(StudyError):
+    """The study is no longer the text a plan was made against (an edit landed in between): plan again."""
+
+
 class _NoCachedDump(Exception):
     """The tree is to be dumped, but came from the parse cache, where comments next to the entries an
     earlier edit changed may be held elsewhere than a parse of the file holds them: parse again."""
 
 
-def run(path: Path, change: Change, dry_run: bool) -> EditResult:
-    """Make one change to the study at path, under its lock, and write it unless dry_run."""
+def run(path: Path, change: Change, dry_run: bool, expect_sha256: Optional[str] = None) -> EditResult:
+    """Make one change to the study at path, under its lock, and write it unless dry_run. With
+    expect_sha256, only if the study is still the text of that hash (else StudyChanged, nothing written)."""
     if not path.is_file():
         files.read_text(path)  # raises the positioned "no such file" / "is a folder" problem
     with files.locked(path):
         text, layout = files.read_study(path)
+        if expect_sha256 is not None and document.text_sha256(text) != expect_sha256:
+            raise StudyChanged([Problem(str(path), 1, 1, "changed", "the study changed after the edit was planned",
+                                        "plan it again against the study as it is now")])
         if layout.unwritable is not None and not dry_run:
             raise StudyError([layout.unwritable])
         session = Session(path, text)

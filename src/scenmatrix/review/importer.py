@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from scenmatrix.study import vocab
-from scenmatrix.brief.xlsx.cells import ooxml_unescape
-from scenmatrix.brief.marker import EDITABLE, NEW_IMPACT_FIELDS, Marker, choices, read_marker, snapshot
-from scenmatrix.errors import Problem, ScenmatrixError
+from scenmatrix.brief.marker import EDITABLE, Marker, read_marker, snapshot
+from scenmatrix.errors import Problem
+from scenmatrix.review.sheet_reader import GONE, BriefImportError, Reading, contested_pairs, read_tables, same
 from scenmatrix.store.loader import LoadedStudy, load
+from scenmatrix.store.workbook_guard import open_untrusted
 
-
-class BriefImportError(ScenmatrixError):
-    """A brief that cannot be imported: damaged, not ours, or holding values outside the vocabularies."""
+__all__ = ["BriefImportError", "ImportPlan", "apply_import", "describe", "operations", "plan_import"]
+# Times an import re-plans when the study changed between planning and writing, before it gives up.
+REPLANS = 5
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,9 @@ class ImportPlan:
     conflicts: list[tuple[FieldChange, Any]] = field(default_factory=list)  # (their change, our value)
     study_changed: bool = False
     actors: tuple[str, ...] = ()  # the study's actor ids, which start the lines of a contested-by cell
+    notes: list[str] = field(default_factory=list)  # what the brief holds that is not imported
+    study_sha256: str = ""  # the study text this plan was made against: written only over that text
+    reading: Reading = field(default_factory=Reading, repr=False)  # to re-plan against a study that changed
 
     @property
     def empty(self) -> bool:
@@ -55,27 +58,30 @@ class ImportPlan:
                 "added": [{"impact": k, **v} for k, v in self.added],
                 "deleted": [{"table": t, "key": k} for t, k in self.deleted],
                 "conflicts": [{**dataclasses.asdict(c), "ours": o} for c, o in self.conflicts],
-                "study_changed": self.study_changed}
+                "study_changed": self.study_changed, "notes": self.notes}
 
 
 def plan_import(brief: Path | str, study: Path | str) -> ImportPlan:
     """Read a brief and work out its changes against the study (nothing is written)."""
     brief = Path(brief)
     loaded = load(study)
-    wb = _open(brief)
+    # formulas kept as formulas, so that a formula in an editable cell is refused, not read as its result
+    wb = open_untrusted(brief, formulas=True)
     marker = read_marker(wb, lambda message, hint: BriefImportError([Problem(str(brief), 1, 1, "marker", message, hint)]))
     if marker.study_id != loaded.study.study.id:
         raise BriefImportError([Problem(str(brief), 1, 1, "marker",
                                     f"this brief was made from study {marker.study_id!r}, not "
                                     f"{loaded.study.study.id!r}", "pass the right study with -s")])
-    theirs, new_rows, problems = _read_tables(brief, wb, marker, loaded)
-    if problems:
-        raise BriefImportError(problems)
+    return _plan(marker, read_tables(brief, wb, marker, loaded), loaded)
+
+
+def _plan(marker: Marker, reading: Reading, loaded: LoadedStudy) -> ImportPlan:
     plan = ImportPlan(loaded.path, marker, study_changed=marker.study_sha256 != loaded.document.sha256,
-                      actors=tuple(loaded.study.actors))
+                      actors=tuple(loaded.study.actors), notes=list(reading.notes),
+                      study_sha256=loaded.document.sha256, reading=reading)
     ours = snapshot(loaded.study)
-    _merge(plan, marker.snapshot, ours, theirs)
-    _merge_new_rows(plan, ours["impacts"], new_rows)
+    _merge(plan, marker.snapshot, ours, reading.theirs)
+    _merge_new_rows(plan, ours["impacts"], reading.new_rows)
     return plan
 
 
@@ -90,12 +96,6 @@ def _merge_new_rows(plan: ImportPlan, ours: dict, new_rows: list[tuple[str, dict
                 plan.conflicts.append((FieldChange("impacts", key, name, None, fields.get(name)), value))
 
 
-def _open(path: Path):
-    from scenmatrix.store.workbook_guard import open_untrusted  # refuses bombs, encryption, entities... before openpyxl parses
-
-    return open_untrusted(path)
-
-
 def _merge(plan: ImportPlan, base: dict, ours: dict, theirs: dict) -> None:
     for table, rows in base.items():
         if table not in theirs:
@@ -107,145 +107,14 @@ def _merge(plan: ImportPlan, base: dict, ours: dict, theirs: dict) -> None:
             for name, base_value in fields.items():
                 if name not in theirs[table][key]:
                     continue  # column not in the brief
-                their, our = theirs[table][key][name], ours.get(table, {}).get(key, {}).get(name, _GONE)
-                if _same(their, base_value) or _same(their, our):
+                their, our = theirs[table][key][name], ours.get(table, {}).get(key, {}).get(name, GONE)
+                if same(their, base_value) or same(their, our):
                     continue
                 change = FieldChange(table, key, name, base_value, their)
                 if our == base_value:
                     plan.changes.append(change)
                 else:
                     plan.conflicts.append((change, our))
-
-
-_GONE = "<removed from the study>"
-
-
-def _same(their: Any, other: Any) -> bool:
-    """Equal as the brief can show it: a cell's line breaks are read back as \n (see _TableReader.value)."""
-    if isinstance(their, str) and isinstance(other, str):
-        return their == other.replace("\r\n", "\n").replace("\r", "\n")
-    return their == other
-
-
-def contested_pairs(text: str, actors: Any) -> tuple[dict[str, str], list[str]]:
-    """A contested-by cell's 'ACTOR: how' lines as {actor: how}. A line that does not start with a known
-    actor id continues the note above it (a note may span lines). Also returns the lines that fit nowhere."""
-    pairs: dict[str, str] = {}
-    bad: list[str] = []
-    current = None
-    for line in text.split("\n"):
-        actor, sep, note = line.partition(": ")
-        if sep and actor in actors:
-            current, pairs[actor] = actor, note
-        elif current is not None:
-            pairs[current] += "\n" + line
-        elif line.strip():
-            bad.append(line)
-    return pairs, bad + [f"{actor}: {note}" for actor, note in pairs.items() if not note.strip()]
-
-
-def _read_tables(brief: Path, wb, marker: Marker, loaded: LoadedStudy):
-    """theirs: table -> key -> field -> value, new impact rows, and every bad cell as a problem."""
-    theirs: dict[str, dict[str, dict[str, Any]]] = {}
-    new_rows: list[tuple[str, dict[str, Any]]] = []
-    problems: list[Problem] = []
-    for table, where in marker.tables.items():
-        if table not in EDITABLE:
-            continue
-        if where["sheet"] not in wb.sheetnames:
-            problems.append(Problem(str(brief), 1, 1, "sheet", f"sheet {where['sheet']!r} is missing",
-                                    "import a brief whose sheets were not removed or renamed"))
-            continue
-        reader = _TableReader(brief, wb[where["sheet"]], table, where, loaded, problems, marker.snapshot.get(table, {}))
-        theirs[table] = {}
-        for key, values, row in reader.rows():
-            if key in marker.snapshot[table]:
-                theirs[table][key] = values
-            elif EDITABLE[table].can_add:
-                new_rows.append((key, reader.new_entry(values, row)))
-            else:
-                problems.append(reader.cell_problem(row[0], 1, f"new row {key!r} in {where['sheet']}: only new impacts "
-                                               "can be added from a brief", f"add it with `scenmatrix add {EDITABLE[table].kind}`"))
-    return theirs, new_rows, problems
-
-
-class _TableReader:
-    """Reads one editable table sheet by its header names, checking every value against its vocabulary."""
-
-    def __init__(self, brief: Path, ws, table: str, where: dict, loaded: LoadedStudy, problems: list[Problem],
-                 briefed: Optional[dict] = None):
-        self.briefed = briefed or {}  # key -> field -> value as briefed: a cell left as it was is never refused
-        self.brief, self.ws, self.table, self.loaded, self.problems = brief, ws, table, loaded, problems
-        self.spec = EDITABLE[table]
-        self.columns: list[str] = where["columns"]
-        self.header_row: int = where["header_row"]
-
-    def cell_problem(self, row: int, col: int, message: str, hint: Optional[str] = None) -> Problem:
-        from openpyxl.utils import get_column_letter
-
-        return Problem(str(self.brief), row, col, "cell", f"{self.ws.title}!{get_column_letter(col)}{row}: {message}",
-                       hint)
-
-    def rows(self):
-        width = len(self.columns)
-        for row_number, cells in enumerate(
-                self.ws.iter_rows(min_row=self.header_row + 1, max_col=width, values_only=True), self.header_row + 1):
-            if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells):
-                continue
-            cells = tuple(ooxml_unescape(v) if isinstance(v, str) else v for v in cells)  # as Excel reads them
-            raw = dict(zip(self.columns, cells))
-            keys = [raw.get(k) for k in self.spec.keys]
-            if any(not isinstance(k, str) or not k for k in keys):
-                self.problems.append(self.cell_problem(row_number, 1, "a row without its id", "fill in the id columns"))
-                continue
-            before = self.briefed.get("/".join(keys), {})
-            values = {name: self.value(name, raw.get(name), row_number, before.get(name, _GONE))
-                      for name in self.spec.fields if name in self.columns}
-            yield "/".join(keys), values, (row_number, raw)
-
-    def value(self, name: str, value: Any, row: int, briefed: Any = None) -> Any:
-        col = self.columns.index(name) + 1
-        how = self.spec.fields[name]
-        if how == "effect":
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-                value = int(value.strip())
-            if not isinstance(value, int) or isinstance(value, bool) or not vocab.EFFECT_MIN <= value <= vocab.EFFECT_MAX:
-                self.problems.append(self.cell_problem(row, col, f"effect {value!r} is not a whole number from -3 to 3"))
-            return value
-        text = "" if value is None else str(value) if not isinstance(value, str) else value
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-        if isinstance(briefed, str) and _same(text, briefed):
-            return text  # unchanged: valid in the study, whatever it holds
-        if how.startswith("choice:"):
-            allowed = choices(how.split(":", 1)[1], self.loaded.study)
-            if text not in allowed:
-                from scenmatrix.errors import did_you_mean
-
-                hint = did_you_mean(text, allowed) or "choose one of: " + ", ".join(allowed)
-                self.problems.append(self.cell_problem(row, col, f"{text!r} is not an allowed {name}", hint))
-        elif how == "contested":
-            self._check_contested(text, row, col)
-        elif not text.strip():
-            self.problems.append(self.cell_problem(row, col, f"{name} must not be empty"))
-        return text
-
-    def _check_contested(self, text: str, row: int, col: int) -> None:
-        for line in contested_pairs(text, self.loaded.study.actors)[1]:
-            self.problems.append(self.cell_problem(row, col, f"contested-by line {line!r} is not 'ACTOR: how it is "
-                                              "contested' with a known actor id"))
-
-    def new_entry(self, values: dict[str, Any], row: tuple[int, dict]) -> dict[str, Any]:
-        number, raw = row
-        entry = dict(values)
-        for name in NEW_IMPACT_FIELDS:
-            cell = raw.get(name)
-            entry[name] = [part.strip() for part in str(cell).split(";") if part.strip()] if cell else []
-        missing = [n for n in ("effect", "confidence", "rationale", "domains") if not entry.get(n) and entry.get(n) != 0]
-        if missing:
-            self.problems.append(self.cell_problem(number, 1, f"new impact is missing {', '.join(missing)}"))
-        return entry
 
 
 def operations(plan: ImportPlan, prefer: Optional[str] = None) -> list[tuple[str, str, str, dict[str, Any]]]:
@@ -270,10 +139,22 @@ def operations(plan: ImportPlan, prefer: Optional[str] = None) -> list[tuple[str
 
 
 def apply_import(plan: ImportPlan, prefer: Optional[str] = None, dry_run: bool = False) -> str:
-    """Write the plan through the edit path (validated, comments kept, atomic, locked); returns the diff."""
+    """Write the plan through the edit path (validated, comments kept, atomic, locked); returns the diff.
+
+    The plan was made before the study's lock was taken, so the write happens only over the very text it
+    was planned against; an edit that landed in between makes it plan again against the new text (where
+    its changes may now conflict), never write over that edit."""
     from scenmatrix.edit import api as edit
 
-    return edit.apply(plan.study, operations(plan, prefer), dry_run=dry_run).diff
+    for _ in range(REPLANS):
+        try:
+            return edit.apply(plan.study, operations(plan, prefer), dry_run=dry_run,
+                              expect_sha256=plan.study_sha256).diff
+        except edit.StudyChanged:
+            plan = _plan(plan.marker, plan.reading, load(plan.study))
+    raise BriefImportError([Problem(str(plan.study), 1, 1, "import", f"the study changed {REPLANS} times while "
+                                    "the import was being written; nothing was written",
+                                    "run the import again when no one else is editing the study")])
 
 
 def describe(plan: ImportPlan) -> list[str]:
@@ -287,4 +168,4 @@ def describe(plan: ImportPlan) -> list[str]:
               for c, our in plan.conflicts]
     lines += [f"- {table} {key}: row deleted in the brief; kept in the study (remove it with `scenmatrix rm`)"
               for table, key in plan.deleted]
-    return lines or ["no changes"]
+    return (lines or ["no changes"]) + plan.notes

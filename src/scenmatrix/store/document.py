@@ -80,7 +80,7 @@ class Document:
 
     @functools.cached_property
     def sha256(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        return text_sha256(self.text)
 
     def forget_text(self) -> None:
         """Keep the text's hash and let the text go: a brief needs only the hash, and a large study's
@@ -170,3 +170,7 @@ def read_document(path: Path | str) -> Document:
     path = Path(path)
     return parse(path, read_text(path))
 
+
+def text_sha256(text: str) -> str:
+    """The hash a study's text is known by (the brief's marker, the parse cache, an import's plan)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -44,6 +44,9 @@ class Limits:
     ratio: int = 100  # real sheet XML deflates 5-30:1; zeros deflate 1000:1
     ratio_floor: int = 4 * MB  # small, repetitive parts (styles, empty sheets) may exceed the ratio
     members: int = 10_000  # a 100-sheet workbook has a few hundred parts
+    # openpyxl builds an object a cell (about 1 KB and 10 µs each): the default study's brief has ~3,000
+    # cells, a 100,000-impact study's Impacts sheet alone a million
+    cells: int = 2_000_000
 
 
 def check_archive(path: Union[str, Path], limits: Limits = Limits()) -> None:
@@ -116,8 +119,13 @@ def _check(path: str, f: BinaryIO, limits: Limits, passive: bool = False) -> Non
         _check_directory(path, infos, limits)
         if passive:
             _check_passive(path, infos)
+        cells = 0
         for info in infos:
-            _scan_member(path, zf, info)
+            cells += _scan_member(path, zf, info)
+            if cells > limits.cells:
+                raise _refuse(path, f"the workbook has over {limits.cells:,} cells", "a reviewed brief is read "
+                              "whole, a cell at a time: review a brief of fewer sheets (a template of the tables "
+                              "you need)")
 
 
 def _ole2_refusal(path: str, f: BinaryIO) -> WorkbookError:
@@ -209,10 +217,11 @@ def _check_passive(path: str, infos: list[zipfile.ZipInfo]) -> None:
                           "is opened", "remove it from the workbook and save again")
 
 
-def _scan_member(path: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+def _scan_member(path: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
     """Read one member as a bounded stream: CRC and deflate errors surface here, not inside openpyxl, and
-    every part (whatever its name: [Content_Types].xml may declare any name as XML) is searched for DTDs."""
-    size, tail, view = 0, b"", slice(None)
+    every part (whatever its name: [Content_Types].xml may declare any name as XML) is searched for DTDs.
+    Returns the number of cell elements in it (one split between two chunks may go uncounted)."""
+    size, tail, view, cells = 0, b"", slice(None), 0
     try:
         with zf.open(info) as member:
             while chunk := member.read(CHUNK):  # CHUNK bytes each time but the last: UTF-16 stays aligned
@@ -222,6 +231,7 @@ def _scan_member(path: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
                 if any(d in window for d in DECLARATIONS):
                     raise _refuse(path, f"{info.filename} declares a DOCTYPE or entities, which no workbook needs "
                                   "(entity expansion or external entity)", "refused without reading it further")
+                cells += len(_CELL.findall(chunk[view]))
                 tail, size = window[-KEEP:], size + len(chunk)
     except NotImplementedError as exc:  # a compression method zipfile does not implement
         raise _refuse(path, f"{info.filename} cannot be decompressed ({exc})", SAVE_AS_XLSX) from None
@@ -230,6 +240,10 @@ def _scan_member(path: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
                       "get a fresh copy, or open and save it again") from None
     if size == 0 and info.filename.casefold().endswith((".xml", ".rels", ".vml")):
         raise _refuse(path, f"{info.filename} is empty", "get a fresh copy, or open and save it again")
+    return cells
+
+
+_CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")  # <c r="A1">, <x:c ...>; not <c:chart> nor <cellXfs>
 
 
 def _ascii_view(path: str, name: str, first: bytes) -> slice:

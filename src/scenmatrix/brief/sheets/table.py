@@ -47,7 +47,7 @@ def write_table(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
     with warnings.catch_warnings():  # openpyxl warns in write-only mode even when the columns are given
         warnings.filterwarnings("ignore", "In write-only mode you must add table columns manually")
         ws.add_table(table)
-    _editable(ws, spec, list(frame.columns), last, ctx)
+    _editable(ws, spec, list(frame.columns), headers, last, ctx)
     ws.freeze_panes = "B4" if spec.table in ("impacts",) else "A4"
     ws.print_title_rows = "3:3"
 
@@ -80,13 +80,19 @@ def _link_table(spec: Sheet, field: str):
     return target if target != spec.table else None
 
 
-def _editable(ws: Worksheet, spec: Sheet, columns: list[str], last: int, ctx: Context) -> None:
-    """Dropdowns on the columns a reviewer may change; the first sheet of each table is what import reads."""
+def _editable(ws: Worksheet, spec: Sheet, columns: list[str], headers: list[str], last: int, ctx: Context) -> None:
+    """Dropdowns on the columns a reviewer may change; the first sheet of each table is what import reads
+    (by the headers recorded here), and a later sheet of the same table is recorded so that import can say
+    that edits there are not read."""
     table = EDITABLE.get(spec.table)
-    if table is None or spec.table in ctx.editable or not set(table.keys) <= set(columns):
+    if table is None or not set(table.keys) <= set(columns):
+        return
+    if spec.table in ctx.editable:
+        ctx.editable[spec.table]["ignored_sheets"].append(spec.title)
         return
     add_validations(ws, spec.table, columns, FIRST_DATA_ROW, last, ctx.study)
-    ctx.editable[spec.table] = {"sheet": spec.title, "columns": columns, "header_row": 3}
+    ctx.editable[spec.table] = {"sheet": spec.title, "columns": columns, "headers": [str(h) for h in headers],
+                                "header_row": 3, "ignored_sheets": []}
 
 
 def _table_name(title: str) -> str:
