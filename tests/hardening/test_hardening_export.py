@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import VALID_STUDY
+from conftest import SMALL, VALID_STUDY
 from hardening import SCENMATRIX, snapshot
 from scenmatrix.store.export import to_csv
 from scenmatrix.store.loader import load
@@ -61,3 +61,15 @@ def test_export_to_a_folder_with_a_folder_in_the_way_writes_nothing(tmp_path):
     assert done.returncode == 1, done
     assert done.stderr.startswith(f"{out / 'scenarios.csv'}:1:1: is a folder, not a regular file; it is not replaced"), done.stderr
     assert snapshot(tmp_path) == before
+
+
+def test_a_lone_carriage_return_in_text_is_quoted_and_reads_back(tmp_path):
+    """Python 3.11's csv writer left a field holding a lone CR unquoted: every reader saw two records."""
+    path = tmp_path / "cr.yaml"
+    path.write_text(SMALL.replace("rationale: Alpha gains,", 'rationale: "Alpha\\rgains, \\"quoted\\"",'),
+                    encoding="utf-8")
+    done = subprocess.run([SCENMATRIX, "export", str(path), "-f", "csv", "--table", "impacts"], capture_output=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    records = list(csv.DictReader(io.StringIO(done.stdout.decode("utf-8"), newline="")))
+    assert len(records) == 3 and records[0]["rationale"] == 'Alpha\rgains, "quoted"'
