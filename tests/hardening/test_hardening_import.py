@@ -43,7 +43,7 @@ def test_a_good_edit_lands_and_the_reviewers_column_is_named_as_ignored(folder: 
     brief = reviewed(folder, "E4", 1)
     result = run_measured([SCENMATRIX, "import", str(brief), "-s", "small.yaml", "--apply"], timeout=60, cwd=folder)
     assert result.returncode == 0, result.stderr
-    assert "~ impacts S1/A: effect 2 -> 1" in result.stdout
+    assert "~ impact S1/A: effect: 2 → 1" in result.stdout
     assert "column(s) 'Reviewer comment' are not the brief's; ignored" in result.stdout
     assert "effect: 1" in (folder / "small.yaml").read_text(encoding="utf-8")
 

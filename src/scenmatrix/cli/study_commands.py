@@ -187,6 +187,10 @@ def import_(brief_path: Path, study: Optional[Path], do_apply: bool, prefer: Opt
     nothing is written unless --theirs or --ours says which side wins. Rows deleted in the brief are
     reported, never removed from the study.
 
+    Columns are found by their headers, so a reviewer may move columns or add their own (those are
+    named and ignored). A formula, an error value, or a value a field does not take is refused with
+    its cell, and nothing is written.
+
     \b
     Examples:
       scenmatrix import reviewed.xlsx
@@ -203,9 +207,13 @@ def import_(brief_path: Path, study: Optional[Path], do_apply: bool, prefer: Opt
     else:
         for line in describe(plan):
             click.echo(line)
-    if do_apply:
-        diff = apply_import(plan, prefer)
-        click.echo(f"applied to {plan.study}" if diff else "nothing to apply", err=True)
+    if plan.empty:
+        return
+    if not do_apply:
+        click.echo("nothing written; run again with --apply to write these changes", err=True)
+        return
+    apply_import(plan, prefer)
+    click.echo(f"applied to {plan.study}", err=True)
 
 
 @cli.command()

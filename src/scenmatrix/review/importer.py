@@ -158,14 +158,16 @@ def apply_import(plan: ImportPlan, prefer: Optional[str] = None, dry_run: bool =
 
 
 def describe(plan: ImportPlan) -> list[str]:
-    """The plan as lines for the terminal, in the style of `scenmatrix diff`."""
-    lines = []
-    if plan.study_changed:
-        lines.append(f"note: {plan.study} changed since the brief was made; merged three ways")
-    lines += [f"~ {c.table} {c.key}: {c.field} {c.old!r} -> {c.new!r}" for c in plan.changes]
+    """The plan as lines for the terminal, in the style of `scenmatrix diff` (kinds singular, as every
+    command names them)."""
+    def kind(table: str) -> str:
+        return EDITABLE[table].kind
+
+    lines = [f"~ {kind(c.table)} {c.key}: {c.field}: {c.old!r} → {c.new!r}" for c in plan.changes]
     lines += [f"+ impact {key}: {fields}" for key, fields in plan.added]
-    lines += [f"! conflict {c.table} {c.key}: {c.field} briefed {c.old!r}, study {our!r}, brief {c.new!r}"
+    lines += [f"! conflict {kind(c.table)} {c.key}: {c.field}: briefed {c.old!r}, study {our!r}, brief {c.new!r}"
               for c, our in plan.conflicts]
-    lines += [f"- {table} {key}: row deleted in the brief; kept in the study (remove it with `scenmatrix rm`)"
+    lines += [f"- {kind(table)} {key}: row deleted in the brief; kept in the study (remove it with `scenmatrix rm`)"
               for table, key in plan.deleted]
-    return (lines or ["no changes"]) + plan.notes
+    merged = [f"note: {plan.study} changed since the brief was made; merged three ways"] if plan.study_changed else []
+    return merged + (lines or ["no changes"]) + plan.notes

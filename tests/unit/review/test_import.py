@@ -213,12 +213,15 @@ def test_cli_import_shows_then_applies(study: Path, tmp_path: Path) -> None:
     reviewed = review(brief(study, tmp_path / "b.xlsx"))
     shown = CliRunner().invoke(cli, ["import", str(reviewed), "-s", str(study)])
     assert shown.exit_code == 0, shown.output
-    assert "~ impacts S1/B: effect -3 -> -2" in shown.stdout and "+ impact S2/C" in shown.stdout
+    assert "~ impact S1/B: effect: -3 → -2" in shown.stdout and "+ impact S2/C" in shown.stdout
+    assert shown.stderr == "nothing written; run again with --apply to write these changes\n"
     as_json = json.loads(CliRunner().invoke(cli, ["import", str(reviewed), "-s", str(study), "--json"]).stdout)
     assert len(as_json["changes"]) == len(EXPECTED) and as_json["added"][0]["impact"] == "S2/C"
     applied = CliRunner().invoke(cli, ["import", str(reviewed), "-s", str(study), "--apply"])
     assert applied.exit_code == 0 and f"applied to {study}" in applied.stderr
     assert load(study).study.scenarios["S1"].impacts["B"].effect == -2
+    again = CliRunner().invoke(cli, ["import", str(reviewed), "-s", str(study), "--apply"])
+    assert again.exit_code == 0 and again.stdout.endswith("\nno changes\n") and again.stderr == ""
     missing = CliRunner().invoke(cli, ["import", str(tmp_path / "nope.xlsx"), "-s", str(study)])
     assert missing.exit_code == 1 and "Traceback" not in missing.output
 
