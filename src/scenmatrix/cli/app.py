@@ -95,7 +95,8 @@ class LateProgressBar:
 
 
 def default_study(study: Optional[Path]) -> Path:
-    """STUDY argument, else $SCENMATRIX_STUDY, else the only study under scenarios/, else the article's study."""
+    """STUDY argument, else $SCENMATRIX_STUDY, else the only study under scenarios/; with several, a usage
+    error listing them."""
     if study is not None:
         return study
     if os.environ.get("SCENMATRIX_STUDY"):
@@ -103,11 +104,12 @@ def default_study(study: Optional[Path]) -> Path:
     found = sorted(STUDY_DIR.glob("*.yaml")) if STUDY_DIR.is_dir() else []
     if len(found) == 1:
         return found[0]
-    if DEFAULT_STUDY.exists() or not found:
-        return DEFAULT_STUDY
-    raise click.UsageError(
-        f"several studies under {STUDY_DIR}/: name one ({', '.join(p.name for p in found[:5])})"
-    )
+    if not found:
+        return DEFAULT_STUDY  # its "no such file" says where a study was looked for
+    # Never the default among several: an edit of the wrong study exits 0 and is found too late.
+    shown = ", ".join(str(p) for p in found[:10]) + (f" and {len(found) - 10} more" if len(found) > 10 else "")
+    raise click.UsageError(f"{len(found)} studies under {STUDY_DIR}/ ({shown}) — name one with -s/--study "
+                           f"(or as STUDY), or set SCENMATRIX_STUDY")
 
 
 STUDY_ARG = click.argument("study", required=False, type=click.Path(path_type=Path, dir_okay=False))
@@ -121,7 +123,7 @@ def cli() -> None:
     A study (scenarios/*.yaml) says which scenarios may unfold and how likely (ICD 203 words),
     which actors each helps or hurts and how much (-3..+3), on what evidence (Admiralty grades),
     and which indicators would show it unfolding. A command's STUDY (or -s/--study) defaults to
-    $SCENMATRIX_STUDY, else the only study under scenarios/.
+    $SCENMATRIX_STUDY, else the only study under scenarios/; with several there, name one.
 
     \b
     Examples:

@@ -85,7 +85,8 @@ def _complete_choice(field: str) -> Callable:
 
 def study_option(func: Callable) -> Callable:
     return click.option("-s", "--study", type=click.Path(path_type=Path, dir_okay=False),
-                        help="The study file (default: $SCENMATRIX_STUDY, else the only study under scenarios/).")(func)
+                        help="The study file (default: $SCENMATRIX_STUDY, else the only study under "
+                             "scenarios/; with several, name one).")(func)
 
 
 def dry_run_option(func: Callable) -> Callable:
