@@ -217,3 +217,8 @@ def os_error_line(exc: OSError) -> str:
     path, message, hint = os_error_parts(exc)
     text = f"{path}: {message}" if path else message
     return _one_line(f"{text} — {hint}" if hint else text)
+
+
+def a(noun: str) -> str:
+    """'an impact', 'a scenario': the article for a noun a message names."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"

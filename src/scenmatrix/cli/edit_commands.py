@@ -15,7 +15,8 @@ import click
 
 from scenmatrix.study import vocab
 from scenmatrix.cli.app import cli, default_study
-from scenmatrix.study.kinds import ALL_FIELDS, KINDS, kind_named
+from scenmatrix.errors import a
+from scenmatrix.study.kinds import ALL_FIELDS, KINDS, kind_named, option_of
 
 KIND_NAMES = list(KINDS)
 
@@ -26,7 +27,8 @@ FIELD_OPTIONS: list[tuple[str, str, bool, str]] = [
     ("alias", "aliases", True, "actor: another name (repeat for several)"),
     ("title", "title", False, "scenario, driver, constraint, source: title"),
     ("narrative", "narrative", False, "scenario: what happens"),
-    ("likelihood", "likelihood", False, "scenario: ICD 203 term (" + ", ".join(vocab.ICD203) + ")"),
+    ("likelihood", "likelihood", False, "scenario: ICD 203 term (" + ", ".join(vocab.ICD203) + "), or in a study "
+     "with likelihood_scale: phia, a PHIA yardstick term (" + ", ".join(vocab.PHIA) + "); any case"),
     ("confidence", "confidence", False, "scenario, impact: " + ", ".join(vocab.CONFIDENCE)),
     ("horizon", "horizon", False, "scenario: time horizon, e.g. '6-18 months'"),
     ("driver", "drivers", True, "scenario: driver id (repeat, or comma-separate)"),
@@ -51,9 +53,9 @@ FIELD_OPTIONS: list[tuple[str, str, bool, str]] = [
     ("path", "path", False, "source: path to a local copy"),
 ]
 assert {field for _, field, _, _ in FIELD_OPTIONS} == set(ALL_FIELDS)
+assert all(option_of(field) == f"--{option}" for option, field, _, _ in FIELD_OPTIONS)  # kinds.OPTION_NAMES
 
-_CHOICES = {"kind": vocab.ACTOR_KINDS, "likelihood": tuple(vocab.ICD203), "confidence": vocab.CONFIDENCE,
-            "domains": vocab.DOMAINS, "status": vocab.INDICATOR_STATUS}
+_CHOICES = vocab.WORDS
 
 
 # ------------------------------------------------------------------------------------------
@@ -102,7 +104,8 @@ def kind_argument(func: Callable) -> Callable:
 def _check_kind(ctx: click.Context, param: click.Parameter, value: str) -> str:
     kind = kind_named(value)
     if kind is None:
-        raise click.BadParameter(f"{value!r} is not one of: {', '.join(KIND_NAMES)}")
+        raise click.BadParameter(f"{value!r} is not one of: {', '.join(KIND_NAMES)} (or their plurals; kj for "
+                                 "key-judgment)")
     return kind.name
 
 
@@ -128,14 +131,14 @@ def _fields(kind: str, params: dict[str, Any], unset: tuple[str, ...] = ()) -> d
         if value is None or (multiple and not value):
             continue
         if field not in k.fields:
-            raise click.UsageError(f"--{option} does not apply to a {kind} (its fields: {', '.join(k.fields)})")
+            raise click.UsageError(f"--{option} does not apply to {a(kind)} (its fields: {', '.join(k.fields)})")
         fields[field] = list(value) if multiple else value
     for field in unset:
         field = field.replace("-", "_")
         if field not in k.fields:
-            raise click.UsageError(f"--unset {field}: a {kind} has no such field (its fields: {', '.join(k.fields)})")
+            raise click.UsageError(f"--unset {field}: {a(kind)} has no such field (its fields: {', '.join(k.fields)})")
         if field in k.required:
-            raise click.UsageError(f"--unset {field}: a {kind} needs its {field}")
+            raise click.UsageError(f"--unset {field}: {a(kind)} needs its {field}")
         fields[field] = None
     return fields
 

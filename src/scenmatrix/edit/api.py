@@ -31,15 +31,15 @@ from ruamel.yaml.comments import CommentedMap
 
 from scenmatrix.edit import session
 from scenmatrix.edit.fields import coerce_date, coerce_fields, new_value, sibling_field, styled_like
-from scenmatrix.edit.session import PARSE_MAKERS, EditResult, Session, StudyChanged
+from scenmatrix.edit.session import PARSE_MAKERS, EditResult, FieldValueError, Session, StudyChanged
 from scenmatrix.edit.tree import Loc, dotted, dump, flow_map, indicator_scenario, show_id, walk_entries
-from scenmatrix.errors import Problem, StudyError, UsageError, did_you_mean
+from scenmatrix.errors import Problem, StudyError, UsageError, a, did_you_mean
 from scenmatrix.store import document, files
 from scenmatrix.study import values
 from scenmatrix.study.kinds import KINDS, Kind, kind_named
 from scenmatrix.study.references import references_to
 
-__all__ = ["StudyChanged", "new_study", "add", "set_fields", "apply", "remove", "rename", "references", "entries", "entry_path",
+__all__ = ["FieldValueError", "StudyChanged", "new_study", "add", "set_fields", "apply", "remove", "rename", "references", "entries", "entry_path",
            "kind_of", "EditResult", "KINDS", "PARSE_MAKERS"]
 
 
@@ -71,7 +71,7 @@ def add(path: Path | str, kind: str, id: Optional[str] = None, fields: Optional[
     key-judgment, source). An impact's id is "SCENARIO/ACTOR" (or give scenario= and actor=); an
     indicator needs scenario= (or "SCENARIO/ID"). A key judgment's only field is "text".
     """
-    return session.run(Path(path), _adding(kind, id, fields, scenario, actor), dry_run)
+    return session.run(Path(path), _adding(kind, id, fields, scenario, actor), dry_run, cite_options=True)
 
 
 def _adding(kind: str, id: Optional[str], fields: Optional[Mapping[str, Any]], scenario: Optional[str],
@@ -87,6 +87,7 @@ def _adding(kind: str, id: Optional[str], fields: Optional[Mapping[str, Any]], s
         if s.has(loc):
             raise StudyError([s.problem(loc, "exists", f"{dotted(loc)} already exists",
                                         f"change it with `scenmatrix set {k.name} {show_id(k, loc)}`", key=True)])
+        s.given.update({dotted(loc) if k.scalar else dotted(loc + (field,)): field for field in values})
         s.insert(loc, new_value(s.tree, k, values))
 
     return change
@@ -95,7 +96,7 @@ def _adding(kind: str, id: Optional[str], fields: Optional[Mapping[str, Any]], s
 def set_fields(path: Path | str, kind: str, id: Optional[str] = None, fields: Optional[Mapping[str, Any]] = None, *,
                scenario: Optional[str] = None, actor: Optional[str] = None, dry_run: bool = False) -> EditResult:
     """Change fields of an existing entry; a field set to None is removed."""
-    return session.run(Path(path), _setting(kind, id, fields, scenario, actor), dry_run)
+    return session.run(Path(path), _setting(kind, id, fields, scenario, actor), dry_run, cite_options=True)
 
 
 def apply(path: Path | str, operations: Iterable[tuple[str, str, str, Mapping[str, Any]]], *,
@@ -129,9 +130,10 @@ def _setting(kind: str, id: Optional[str], fields: Optional[Mapping[str, Any]], 
     def change(s: Session) -> None:
         loc = entry_path(s.tree, k, id, scenario=scenario, actor=actor)
         s.require(loc, k)
+        s.given.update({dotted(loc) if k.scalar else dotted(loc + (field,)): field for field in values})
         if k.scalar:
             if values.get("text") is None:
-                raise UsageError(f"a {k.name} is its text; remove it with `scenmatrix rm` instead")
+                raise UsageError(f"{a(k.name)} is its text; remove it with `scenmatrix rm` instead")
             s.set(loc, styled_like(values["text"], s.get(loc)))
             return
         entry = s.get(loc)

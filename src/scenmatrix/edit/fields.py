@@ -9,7 +9,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString, SingleQuotedScalarString
 
 from scenmatrix.edit.tree import walk_entries
-from scenmatrix.errors import UsageError, did_you_mean
+from scenmatrix.errors import UsageError, a, did_you_mean
+from scenmatrix.study import vocab
 from scenmatrix.study.kinds import Kind
 
 
@@ -20,7 +21,7 @@ def coerce_fields(kind: Kind, fields: Mapping[str, Any]) -> dict[str, Any]:
         ftype = kind.fields.get(field)
         if ftype is None:
             hint = did_you_mean(field, kind.fields) or "fields: " + ", ".join(kind.fields)
-            raise UsageError(f"a {kind.name} has no field {field!r} ({hint})")
+            raise UsageError(f"{a(kind.name)} has no field {field!r} ({hint})")
         out[field] = _coerce(ftype, field, value)
     return out
 
@@ -37,8 +38,10 @@ def _coerce(ftype: str, field: str, value: Any) -> Any:
             return value
     if ftype == "date" and isinstance(value, str):
         return coerce_date(value)
+    if field in vocab.WORDS and isinstance(value, str):
+        return vocab.canonical(field, value)
     if ftype == "list":
-        return _coerce_list(field, value)
+        return [vocab.canonical(field, v) if isinstance(v, str) else v for v in _coerce_list(field, value)]
     if ftype == "map":
         return _coerce_map(field, value)
     return value

@@ -24,9 +24,9 @@ from ruamel.yaml.scalarstring import ScalarString
 
 from scenmatrix.edit import patch, proof, skeleton, tree as trees
 from scenmatrix.edit.tree import Loc, dotted, dump, flow_map, mapping, parse, plain
-from scenmatrix.errors import Problem, StudyError, did_you_mean
+from scenmatrix.errors import Problem, StudyError, UsageError, did_you_mean
 from scenmatrix.store import cache, document, files, quickcheck
-from scenmatrix.study.kinds import Kind
+from scenmatrix.study.kinds import Kind, option_of
 
 # The code whose output the parse cache keeps (the tree, and the node graph built from the regions
 # an edit changed): a cached parse is used only by the very same modules.
@@ -64,6 +64,24 @@ class EditResult:
         return bool(self.diff)
 
 
+class FieldValueError(UsageError, StudyError):
+    """Values given for fields (options on the command line) that the study refuses: a usage error naming
+    the option, that still carries the problems with their positions in the text the edit would write."""
+
+    def __init__(self, problems: list[Problem], field: str):
+        super().__init__(problems, option_of(field))
+        self.field = field
+
+    def brief(self) -> str:
+        return "; ".join(f"{_value_part(p.message)} — {p.hint}" if p.hint else _value_part(p.message)
+                         for p in self.problems)
+
+
+def _value_part(message: str) -> str:
+    """'scenarios.S1.impacts.A.effect: 5 is out of range' -> '5 is out of range': the option says where."""
+    return message.split(": ", 1)[-1]
+
+
 class StudyChanged(StudyError):
     """The study is no longer the text a plan was made against (an edit landed in between): plan again."""
 
@@ -73,9 +91,11 @@ class _NoCachedDump(Exception):
     earlier edit changed may be held elsewhere than a parse of the file holds them: parse again."""
 
 
-def run(path: Path, change: Change, dry_run: bool, expect_sha256: Optional[str] = None) -> EditResult:
+def run(path: Path, change: Change, dry_run: bool, expect_sha256: Optional[str] = None, *,
+        cite_options: bool = False) -> EditResult:
     """Make one change to the study at path, under its lock, and write it unless dry_run. With
-    expect_sha256, only if the study is still the text of that hash (else StudyChanged, nothing written)."""
+    expect_sha256, only if the study is still the text of that hash (else StudyChanged, nothing written).
+    With cite_options, a refusal that lies wholly in values the command gave names their options."""
     if not path.is_file():
         files.read_text(path)  # raises the positioned "no such file" / "is a folder" problem
     with files.locked(path):
@@ -96,12 +116,31 @@ def run(path: Path, change: Change, dry_run: bool, expect_sha256: Optional[str] 
         result = EditResult("", *session.rendered, session.source)
         if new_text == text:
             return result
-        validate(path, text, new_text, new_tree, exact, cross_check=session.cross_check)
+        try:
+            validate(path, text, new_text, new_tree, exact, cross_check=session.cross_check)
+        except StudyError as exc:
+            if cite_options:
+                _cite_options(exc, session.given)
+            raise
         result = EditResult(diff(path, text, new_text), *session.rendered, session.source)
         if not dry_run:
             files.write_study(path, new_text, layout)
             session.cache(new_text)
     return result
+
+
+def _cite_options(exc: StudyError, given: dict[str, str]) -> None:
+    """Raise the refusal as a usage error naming the option, when every problem is in a value the command
+    gave: a position would point into a text that was never written."""
+    fields = set()
+    for problem in exc.problems:
+        field = next((f for at, f in given.items() if problem.message.startswith((at + ":", at + ".", at + "["))),
+                     None)
+        if field is None:
+            return
+        fields.add(field)
+    if len(fields) == 1:
+        raise FieldValueError(exc.problems, fields.pop()) from None
 
 
 def create(path: Path, text: str, dry_run: bool) -> EditResult:
@@ -191,6 +230,8 @@ class Session:
         self._before = plain(self.tree)  # what the text reads as, to prove the patched text against
         self._readings: list[proof.Reading] = []  # how the regions of the patched text read
         self._new_parse: Any = None  # the tree and node graph of the new text, when it was parsed whole
+        # dotted path of each field a command set -> the field: a problem in it is the option's, not the file's
+        self.given: dict[str, str] = {}
 
     def _parsed(self, cached: bool) -> tuple[Any, Any, Optional[tuple]]:
         """The tree and node skeleton of the text, and the skeleton packed if it came from the cache."""

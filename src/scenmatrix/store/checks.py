@@ -11,7 +11,7 @@ from scenmatrix.study import vocab
 from scenmatrix.study.kinds import REFERENCES, Reference
 from scenmatrix.study.model import CIB_ID_PATTERN, CIB_REF_PATTERN, Study
 from scenmatrix.study.references import entries_of, nodes_at, unresolved, values_at
-from scenmatrix.errors import Problem, did_you_mean
+from scenmatrix.errors import Problem, a, did_you_mean
 from scenmatrix.store.document import Document, round_trip_yaml
 
 from scenmatrix.store.messages import Loc, Locator, key_path, mapping_at
@@ -205,7 +205,7 @@ def _likelihood_scale(tree: dict, locate: Locator) -> Iterator[Problem]:
         if isinstance(term, str) and term in all_terms and term not in scale:
             loc = ("scenarios", sid, "likelihood")
             hint = did_you_mean(term, scale, _scale_synonyms(scale_name)) or "expected one of: " + ", ".join(scale)
-            yield locate.problem(loc, "vocabulary", f"{key_path(loc)}: {term!r} is not a {vocab.SCALE_NAMES[scale_name]} "
+            yield locate.problem(loc, "vocabulary", f"{key_path(loc)}: {term!r} is not {a(vocab.SCALE_NAMES[scale_name])} "
                                  f"term (study.likelihood_scale is {scale_name}; a study never mixes scales)", hint)
 
 

@@ -50,6 +50,7 @@ ALIASES = {
     "actors": "actor", "scenarios": "scenario", "impacts": "impact", "indicators": "indicator",
     "drivers": "driver", "constraints": "constraint", "sources": "source", "key-judgments": "key-judgment",
     "key_judgment": "key-judgment", "key_judgments": "key-judgment", "kj": "key-judgment",
+    "key-judgement": "key-judgment", "key-judgements": "key-judgment", "key_judgement": "key-judgment",
 }
 
 
@@ -80,6 +81,16 @@ for _kind in KINDS.values():
     ALL_FIELDS.update(_kind.fields)
 
 
+# A field's command-line option is its name, but for the lists, whose option takes one item at a time.
+OPTION_NAMES = {"aliases": "alias", "drivers": "driver", "constraints": "constraint", "domains": "domain"}
+
+
+def option_of(field: str) -> str:
+    """The option that carries a field on the command line: 'domains' -> '--domain', 'cited_in' -> '--cited-in'."""
+    return "--" + OPTION_NAMES.get(field, field.replace("_", "-"))
+
+
 def kind_named(name: str) -> Kind | None:
+    """The kind a name means: singular or plural, any case, `_` or `-`, British `judgement`, `kj`."""
     name = name.strip().lower()
     return KINDS.get(ALIASES.get(name, name))

@@ -110,6 +110,21 @@ CREDIBILITY = {
 }
 GRADES = tuple(r + c for r in RELIABILITY for c in CREDIBILITY)
 
+# The words each vocabulary field takes (likelihood: every scale's; a study's own scale is checked on load).
+WORDS: dict[str, tuple[str, ...]] = {
+    "kind": ACTOR_KINDS, "likelihood": tuple(dict.fromkeys(w for scale in SCALES.values() for w in scale)),
+    "confidence": CONFIDENCE, "status": INDICATOR_STATUS, "domains": DOMAINS, "grade": GRADES, "marking": TLP,
+}
+
+
+def canonical(field: str, word: str) -> str:
+    """A vocabulary word as typed in any case (`Likely`, `b2`, `tlp:amber`) spelled as the study stores it;
+    anything else unchanged, for validation to refuse with its hints."""
+    for known in WORDS.get(field, ()):
+        if known.casefold() == word.strip().casefold():
+            return known
+    return word
+
 
 def describe_grade(grade: str) -> str:
     """'B2' -> 'usually reliable source, information probably true'."""

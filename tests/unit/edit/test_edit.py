@@ -349,9 +349,9 @@ def test_cli_fills_a_study_from_nothing(tmp_path, monkeypatch):
 def test_cli_bad_input_exits_1_with_positioned_lines_and_usage_errors_exit_2(awkward):
     before = awkward.read_text()
     bad = run("set", "impact", "S1/RU", "--effect", "7", "-s", str(awkward))
-    assert bad.exit_code == 1
-    assert bad.stderr == (f"{awkward}:73:17: scenarios.S1.impacts.RU.effect: 7 is out of range -3..3"
-                          " — -3 severe harm, 0 no net effect, 3 major gain\n")
+    assert bad.exit_code == 2  # the value came from an option: the option is named, not a line never written
+    assert bad.stderr.endswith("Error: Invalid value for --effect: 7 is out of range -3..3"
+                               " — -3 severe harm, 0 no net effect, 3 major gain\n")
     assert bad.stdout == ""
     refused = run("rm", "actor", "IR", "-s", str(awkward))
     assert refused.exit_code == 1 and len(refused.stderr.splitlines()) == 2
@@ -421,9 +421,8 @@ def test_the_installed_command_adds_and_refuses(awkward):
     assert ok.stderr == f"added impact S2/IR to {awkward}\n"
     bad = subprocess.run([SCENMATRIX, "add", "impact", "S2/IL", "--effect", "-9", "--domain", "political",
                           "--confidence", "low", "--rationale", "r", "-s", str(awkward)], capture_output=True, text=True)
-    assert bad.returncode == 1
-    assert bad.stderr.startswith(f"{awkward}:")
-    assert "out of range" in bad.stderr
+    assert bad.returncode == 2
+    assert "Invalid value for --effect: -9 is out of range" in bad.stderr and f"{awkward}:" not in bad.stderr
     env = {**os.environ, "PYTHONWARNINGS": "error"}
     usage = subprocess.run([SCENMATRIX, "add", "actor"], capture_output=True, text=True, env=env, cwd=awkward.parent)
     assert usage.returncode == 2
