@@ -10,7 +10,7 @@ from __future__ import annotations
 # time grows with the product of the variant counts: about 20 s for 10^9 at the measured rate, while a
 # 20 x 5 model (9.5e13 scenarios) would take weeks.
 MAX_CIB_SCENARIOS = 1_000_000_000
-CIB_SCAN_RATE = 50_000_000  # scenarios a second, measured; only for the time estimate in a refusal
+CIB_SCAN_RATE = 50_000_000  # scenarios a second at -k 0, measured; only for the time estimate in a refusal
 
 # The most scenarios an enumeration keeps, the least inconsistent: a wide -k on a big space matches nearly
 # every scenario, and keeping them all is what ran out of memory (10.8 GB in 60 s on a 12 x 5 matrix).

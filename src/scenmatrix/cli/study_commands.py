@@ -132,8 +132,8 @@ def brief(study: Optional[Path], template: str, output: Optional[Path], since: O
 @STUDY_ARG
 @click.option("--json", "as_json", is_flag=True, help="Print every table as JSON, for scripts.")
 @click.option("--samples", default=10_000, show_default=True, type=click.IntRange(MIN_SAMPLES, MAX_SAMPLES),
-              help=f"Monte Carlo draws, {MIN_SAMPLES:,} to {MAX_SAMPLES:,}; memory stays bounded (about 8 bytes a "
-                   "draw), time grows with draws x actors.")
+              help=f"Monte Carlo draws, {MIN_SAMPLES:,} to {MAX_SAMPLES:,}; memory stays bounded (at most 128 MB of "
+                   "net impacts at once), time grows with draws x actors.")
 @click.option("--seed", default=2022, show_default=True, type=int, help="Monte Carlo seed (same seed, same figures).")
 @click.option("--max-scenarios", type=click.IntRange(min=1), default=MAX_CIB_SCENARIOS, show_default=True,
               help="Leave out the cross-impact scenarios, saying why, when the study's `cib:` model has more "
