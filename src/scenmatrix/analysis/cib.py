@@ -30,7 +30,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Iterator, Optional, Sequence
+from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 import numpy as np
 
@@ -63,7 +63,7 @@ class CIBError(ScenmatrixError):
 class ScenarioBudgetError(CIBError):
     """A scenario space larger than the caller allowed to enumerate."""
 
-    def __init__(self, problems, n_scenarios: int, limit: int):
+    def __init__(self, problems: Iterable[Problem], n_scenarios: int, limit: int):
         super().__init__(problems)
         self.n_scenarios, self.limit = n_scenarios, limit
 

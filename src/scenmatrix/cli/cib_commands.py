@@ -141,7 +141,10 @@ def scenarios(matrix: Path, k: int, max_scenarios: int, limit: int, as_json: boo
     from scenmatrix.analysis import cib_reports
     from scenmatrix.cli import render
 
+    from scenmatrix.analysis.cib import check_budget
+
     model = _load(matrix)
+    check_budget(model, max_scenarios, str(matrix))  # before a progress bar is drawn for a scan that never starts
     with _progress(model.n_scenarios) as progress:
         listing = cib_reports.list_scenarios(model, k, source=str(matrix), progress=progress,
                                              max_scenarios=max_scenarios, limit=limit)

@@ -215,3 +215,13 @@ def test_quoted_separators_do_not_count_as_cells() -> None:
     with pytest.raises(CIBError) as caught:  # fails later, as a matrix, not as too many cells
         cib_csv.parse_matrix(f",,{names}\n", "quoted.csv")
     assert "cells" not in str(caught.value)
+
+
+def test_a_refused_matrix_draws_no_progress_bar(tmp_path: Path, monkeypatch) -> None:
+    from scenmatrix.cli import cib_commands
+
+    monkeypatch.setattr(cib_commands, "_stderr_is_terminal", lambda: True)
+    path = tmp_path / "big.csv"
+    path.write_text(cib_csv.format_matrix(uniform(20, 5)), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["cib", "scenarios", str(path)])
+    assert result.exit_code == 1 and "scanning" not in result.stderr and "9.5×10¹³" in result.stderr
