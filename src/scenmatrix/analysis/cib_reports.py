@@ -28,7 +28,7 @@ class ScenarioList:
         k = self.max_inconsistency
         what = "consistent scenarios" if k == 0 else f"scenarios with inconsistency <= {k}"
         found = self.found
-        line = f"{self.source}: {found.matched if found.matched is not None else len(found):,} {what} of {found.scanned:,}"
+        line = f"{self.source}: {len(found) + found.left_out:,} {what} of {found.scanned:,}"
         if found.left_out:
             line += (f"; only the {len(found):,} least inconsistent are listed, {found.left_out:,} are not"
                      f" — pass --limit N to list more")
