@@ -30,10 +30,11 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Iterator, Optional, Sequence
+from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 import numpy as np
 
+from scenmatrix.analysis.budgets import CIB_SCAN_RATE, MAX_CIB_SCENARIOS, MAX_LISTED
 from scenmatrix.errors import Problem, ScenmatrixError, UsageError, did_you_mean
 
 __all__ = [
@@ -41,7 +42,8 @@ __all__ = [
     "Scenario", "GroupSum", "Enumeration", "Succession",
     "balances", "descriptor_gaps", "inconsistency", "is_consistent", "total_impact_score", "balance_table",
     "group_sums", "enumerate_scenarios", "successor", "succession", "parse_scenario", "scenario_code",
-    "scenario_index", "scenario_at",
+    "scenario_index", "scenario_at", "MAX_CIB_SCENARIOS", "MAX_LISTED", "ScenarioBudgetError", "check_budget",
+    "space_size",
 ]
 
 JUDGMENT_MIN, JUDGMENT_MAX = -3, 3
@@ -56,6 +58,14 @@ CHUNK_CELLS = 1 << 23
 
 class CIBError(ScenmatrixError):
     """A cross-impact matrix or a scenario that cannot be used."""
+
+
+class ScenarioBudgetError(CIBError):
+    """A scenario space larger than the caller allowed to enumerate."""
+
+    def __init__(self, problems: Iterable[Problem], n_scenarios: int, limit: int):
+        super().__init__(problems)
+        self.n_scenarios, self.limit = n_scenarios, limit
 
 
 class ScenarioError(CIBError, UsageError):
@@ -262,12 +272,50 @@ def scenario_code(m: CIBMatrix, scenario: Sequence[int]) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# Budget
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def space_size(n: int) -> str:
+    """A count as people read it: 486,000 or, once it is long, 9.5×10¹³."""
+    if n < 10 ** 10:
+        return f"{n:,}"
+    mantissa, exponent = f"{n:.1e}".split("e")
+    return f"{mantissa}×10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("years", 365 * 86400), ("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds / size:,.0f} {unit}"
+    return f"{seconds:.0f} seconds"
+
+
+def check_budget(m: CIBMatrix, max_scenarios: int = MAX_CIB_SCENARIOS, source: str = "<matrix>",
+                 line: int = 1, col: int = 1, option: str = "--max-scenarios") -> None:
+    """Refuse (ScenarioBudgetError) a space larger than `max_scenarios`, saying its size and how to allow it."""
+    total = m.n_scenarios
+    if total <= max_scenarios:
+        return
+    message = (f"the cross-impact model has {space_size(total)} scenarios ({len(m.sizes)} descriptors, "
+               f"{m.n_variants} variants); full enumeration is refused above {max_scenarios:,} "
+               f"(it would take about {_duration(total / CIB_SCAN_RATE)})")
+    hint = f"pass {option} N to allow more, or drop descriptors or variants"
+    raise ScenarioBudgetError([Problem(source, line, col, "cib-budget", message, hint)], total, max_scenarios)
+
+
+# --------------------------------------------------------------------------------------------
 # Enumeration
 
 
 @dataclass(frozen=True, eq=False)
 class Enumeration:
-    """The scenarios with inconsistency <= max_inconsistency, in index order (first descriptor slowest)."""
+    """The scenarios with inconsistency <= max_inconsistency, in index order (first descriptor slowest).
+
+    At most `limit` of them are kept, the least inconsistent (the first in index order among equals);
+    `matched` counts all there are, so `matched - len(self)` were left out.
+    """
 
     matrix: CIBMatrix = field(repr=False)
     max_inconsistency: int
@@ -275,9 +323,16 @@ class Enumeration:
     indices: np.ndarray = field(repr=False)        # int64, ascending
     inconsistency: np.ndarray = field(repr=False)  # per scenario found
     total_impact: np.ndarray = field(repr=False)   # per scenario found
+    matched: Optional[int] = None                  # None: every scenario found was kept
+    limit: Optional[int] = None
 
     def __len__(self) -> int:
         return len(self.indices)
+
+    @property
+    def left_out(self) -> int:
+        """Scenarios that matched but were not kept (beyond `limit`)."""
+        return 0 if self.matched is None else self.matched - len(self)
 
     @property
     def scenarios(self) -> np.ndarray:
@@ -422,30 +477,62 @@ def _workers(workers: Optional[int]) -> int:
         return max(1, os.cpu_count() or 1)
 
 
+Found = tuple[np.ndarray, np.ndarray, np.ndarray]  # indices, inconsistency, total impact
+
+
+class _Kept:
+    """The scenarios found so far, cut back to the `limit` least inconsistent whenever twice that many
+    pile up, so that memory stays about 2 x limit scenarios however many match."""
+
+    def __init__(self, limit: Optional[int]):
+        self.limit, self.parts, self.size, self.matched = limit, [], 0, 0
+
+    def add(self, part: Found) -> None:
+        self.parts.append(part)
+        self.size += len(part[0])
+        self.matched += len(part[0])
+        if self.limit is not None and self.size > 2 * self.limit:
+            self.parts = [self.arrays()]
+            self.size = len(self.parts[0][0])
+
+    def arrays(self) -> Found:
+        if not self.parts:
+            return np.zeros(0, np.int64), np.zeros(0, np.int16), np.zeros(0, np.int32)
+        indices, incons, totals = (np.concatenate(p) for p in zip(*self.parts))
+        if self.limit is not None and len(indices) > self.limit:
+            # Chunks arrive in index order, so a stable sort on inconsistency keeps index order among equals.
+            keep = np.sort(np.argsort(incons, kind="stable")[:self.limit])
+            indices, incons, totals = indices[keep], incons[keep], totals[keep]
+        return indices, incons, totals
+
+
 def enumerate_scenarios(m: CIBMatrix, max_inconsistency: int = 0, *, progress: Optional[Progress] = None,
-                        workers: Optional[int] = None, chunk_cells: int = CHUNK_CELLS) -> Enumeration:
+                        workers: Optional[int] = None, chunk_cells: int = CHUNK_CELLS,
+                        max_scenarios: int = MAX_CIB_SCENARIOS, limit: Optional[int] = MAX_LISTED) -> Enumeration:
     """Every scenario with inconsistency <= max_inconsistency (0: the consistent ones), scanning the whole space.
 
     The space is scanned in chunks of consecutive scenario indices, each evaluated with whole-array
     numpy operations in a pool of `workers` threads (numpy releases the GIL); memory stays bounded by
-    `chunk_cells` per worker plus the scenarios found. `progress(done, total)` is called from the
-    calling thread after each chunk.
+    `chunk_cells` per worker plus about 2 x `limit` scenarios found (None: keep all). A space larger
+    than `max_scenarios` is refused (ScenarioBudgetError) before any work. `progress(done, total)` is
+    called from the calling thread after each chunk.
     """
     if max_inconsistency < 0:
         raise UsageError("max_inconsistency must be 0 or more")
+    if limit is not None and limit < 1:
+        raise UsageError("limit must be 1 or more")
+    check_budget(m, min(max_scenarios, 2 ** 62 - 1))  # indices are int64
     total = m.n_scenarios
-    if total >= 2 ** 62:
-        raise CIBError(f"{total:.3g} scenarios are too many to enumerate; reduce descriptors or variants")
     plan = _plan(m, chunk_cells)
     kernel = _Kernel(m, plan, max_inconsistency)
     starts = range(0, plan.prefixes, plan.per_chunk)
     jobs = ((first, min(plan.per_chunk, plan.prefixes - first)) for first in starts)
-    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    found = _Kept(limit)
     done = 0
 
-    def collect(result: tuple[np.ndarray, np.ndarray, np.ndarray], count: int) -> None:
+    def collect(result: Found, count: int) -> None:
         nonlocal done
-        found.append(result)
+        found.add(result)
         done += count * plan.block
         if progress is not None:
             progress(done, total)
@@ -469,11 +556,8 @@ def enumerate_scenarios(m: CIBMatrix, max_inconsistency: int = 0, *, progress: O
                 for future, _ in pending:
                     future.cancel()
                 raise
-    if found:
-        indices, incons, totals = (np.concatenate(parts) for parts in zip(*found))
-    else:
-        indices, incons, totals = np.zeros(0, np.int64), np.zeros(0, np.int16), np.zeros(0, np.int32)
-    return Enumeration(m, max_inconsistency, total, indices, incons, totals)
+    indices, incons, totals = found.arrays()
+    return Enumeration(m, max_inconsistency, total, indices, incons, totals, found.matched, limit)
 
 
 # --------------------------------------------------------------------------------------------

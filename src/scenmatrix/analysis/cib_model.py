@@ -105,17 +105,22 @@ def _ref(m: CIBMatrix, row: int) -> str:
     return f"{m.descriptors[d]}.{m.variants[d][row - m.offsets[d]]}"
 
 
-def analyze(model: CrossImpact, matrix: CIBMatrix | None = None) -> CIBReport:
-    """Every consistent scenario of the model, or, if none is consistent, the least inconsistent ones."""
+def analyze(model: CrossImpact, matrix: CIBMatrix | None = None,
+            max_scenarios: int = cib.MAX_CIB_SCENARIOS) -> CIBReport:
+    """Every consistent scenario of the model, or, if none is consistent, the least inconsistent ones.
+
+    A model with more than `max_scenarios` scenarios is refused (cib.ScenarioBudgetError) before any scan.
+    """
     m = matrix if matrix is not None else to_matrix(model)
+    cib.check_budget(m, max_scenarios, "cib")
     limit = 0
-    found = cib.enumerate_scenarios(m, 0)
-    # No consistent scenario: widen step by step to the smallest inconsistency any scenario has
-    # (a gap never exceeds twice the largest judgment times the other descriptors).
+    found = cib.enumerate_scenarios(m, 0, max_scenarios=max_scenarios)
+    # No consistent scenario: widen, doubling, until some scenario is found (a gap never exceeds twice
+    # the largest judgment times the other descriptors); the enumeration keeps the least inconsistent.
     ceiling = 2 * cib.JUDGMENT_MAX * max(len(m.descriptors) - 1, 1)
     while not len(found) and limit < ceiling:
-        limit += 1
-        found = cib.enumerate_scenarios(m, limit)
+        limit = min(ceiling, max(1, 2 * limit))
+        found = cib.enumerate_scenarios(m, limit, max_scenarios=max_scenarios)
     rows = [CIBScenario(cib.scenario_code(m, s), m.names(s), inc, tot) for s, inc, tot in found]
     least = min((r.inconsistency for r in rows), default=0)
     rows = [r for r in rows if r.inconsistency == least]

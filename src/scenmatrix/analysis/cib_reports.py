@@ -4,6 +4,9 @@ as text) and its verdict; the CLI only lays them out. No I/O and no printing her
 
 from __future__ import annotations
 
+import itertools
+import json
+import textwrap
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
@@ -24,16 +27,42 @@ class ScenarioList:
     def summary(self) -> str:
         k = self.max_inconsistency
         what = "consistent scenarios" if k == 0 else f"scenarios with inconsistency <= {k}"
-        return f"{self.source}: {len(self.found):,} {what} of {self.found.scanned:,}"
+        found = self.found
+        line = f"{self.source}: {len(found) + found.left_out:,} {what} of {found.scanned:,}"
+        if found.left_out:
+            line += (f"; only the {len(found):,} least inconsistent are listed, {found.left_out:,} are not"
+                     f" — pass --limit N to list more")
+        return line
+
+    def _head(self) -> dict[str, Any]:
+        return {
+            "matrix": self.source, "descriptors": list(self.matrix.descriptors), "scanned": self.found.scanned,
+            "max_inconsistency": self.max_inconsistency,
+            "matched": len(self.found) + self.found.left_out, "left_out": self.found.left_out,
+        }
+
+    def _entries(self) -> Iterator[dict[str, Any]]:
+        m = self.matrix
+        for s, inc, tot in self.found.sorted():
+            yield {"code": cib.scenario_code(m, s), "variants": m.names(s), "inconsistency": inc,
+                   "total_impact_score": tot}
 
     def to_json(self) -> dict[str, Any]:
-        m = self.matrix
-        return {
-            "matrix": self.source, "descriptors": list(m.descriptors), "scanned": self.found.scanned,
-            "max_inconsistency": self.max_inconsistency,
-            "scenarios": [{"code": cib.scenario_code(m, s), "variants": m.names(s), "inconsistency": inc,
-                           "total_impact_score": tot} for s, inc, tot in self.found.sorted()],
-        }
+        return {**self._head(), "scenarios": list(self._entries())}
+
+    def json_text(self) -> Iterator[str]:
+        """`json.dumps(self.to_json(), indent=2)` piece by piece: a long list is never held as objects."""
+        head = json.dumps({**self._head(), "scenarios": []}, indent=2, ensure_ascii=False)
+        assert head.endswith("[]\n}")
+        entries = self._entries()
+        first = next(entries, None)
+        if first is None:
+            yield head
+            return
+        yield head[:-4] + "[\n"
+        for n, entry in enumerate(itertools.chain([first], entries)):
+            yield ("" if n == 0 else ",\n") + textwrap.indent(json.dumps(entry, indent=2, ensure_ascii=False), "    ")
+        yield "\n  ]\n}"
 
     @property
     def headers(self) -> list[str]:
@@ -57,9 +86,13 @@ class ScenarioList:
             yield [cib.scenario_code(m, s), *m.names(s).values(), str(inc), str(tot)]
 
 
-def list_scenarios(m: CIBMatrix, max_inconsistency: int = 0, source: str = "", progress=None) -> ScenarioList:
-    return ScenarioList(source, m, max_inconsistency, cib.enumerate_scenarios(m, max_inconsistency,
-                                                                              progress=progress))
+def list_scenarios(m: CIBMatrix, max_inconsistency: int = 0, source: str = "", progress=None,
+                   max_scenarios: int = cib.MAX_CIB_SCENARIOS, limit: Optional[int] = cib.MAX_LISTED) -> ScenarioList:
+    """The scenarios with inconsistency <= max_inconsistency; a space above `max_scenarios` is refused, positioned
+    at `source`, and at most `limit` scenarios are kept."""
+    cib.check_budget(m, max_scenarios, source or "<matrix>")
+    found = cib.enumerate_scenarios(m, max_inconsistency, progress=progress, max_scenarios=max_scenarios, limit=limit)
+    return ScenarioList(source, m, max_inconsistency, found)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any, Optional
 import pandas as pd
 
 from scenmatrix.analysis import impacts
+from scenmatrix.analysis.budgets import MAX_CIB_SCENARIOS
 from scenmatrix.analysis.cib_model import CIBReport
 from scenmatrix.study.model import Study
 
@@ -32,6 +33,7 @@ class StudyAnalysis:
     actors: pd.DataFrame               # impacts.actor_report: one row an actor, most exposed first
     results: dict[str, pd.DataFrame]   # impacts.analyze
     cib: Optional[CIBReport]
+    cib_refusal: Optional[str] = None  # why the study's cross-impact model was not enumerated (too large)
 
     @property
     def pairs(self) -> pd.DataFrame:
@@ -45,6 +47,7 @@ class StudyAnalysis:
             "alignment_pairs": self.pairs.to_dict("records"),
             "alignment": alignment.astype(object).where(alignment.notna(), None).to_dict(),
             **({"cib": self.cib.to_json()} if self.cib is not None else {}),
+            **({"cib": {"refused": self.cib_refusal}} if self.cib_refusal is not None else {}),
         }
 
     def actor_rows(self) -> list[list[Any]]:
@@ -61,13 +64,24 @@ class StudyAnalysis:
                  f"{r.intensity:.1f}"] for r in self.pairs.itertuples()]
 
 
-def analyze_study(study: Study, samples: int = 10_000, seed: int = 2022) -> StudyAnalysis:
-    """Every analysis of a valid study (see `impacts.analyze` and `cib_model.analyze`)."""
+def analyze_study(study: Study, samples: int = 10_000, seed: int = 2022,
+                  max_scenarios: int = MAX_CIB_SCENARIOS) -> StudyAnalysis:
+    """Every analysis of a valid study (see `impacts.analyze` and `cib_model.analyze`).
+
+    A cross-impact model with more than `max_scenarios` scenarios is not enumerated: the rest of the
+    analysis stands, and `cib_refusal` says why (its size and the option that allows it).
+    """
     from scenmatrix.analysis import cib_model
+    from scenmatrix.analysis.cib import ScenarioBudgetError
     from scenmatrix.study.tables import frames
 
     tables = frames(study)
     results = impacts.analyze(tables["impacts"], tables["scenarios"], tables["actors"], samples=samples, seed=seed)
     names = {aid: a.name for aid, a in study.actors.items()}
-    cib = cib_model.analyze(study.cib) if study.cib is not None else None
-    return StudyAnalysis(samples, seed, names, impacts.actor_report(results, names), results, cib)
+    cib, refusal = None, None
+    if study.cib is not None:
+        try:
+            cib = cib_model.analyze(study.cib, max_scenarios=max_scenarios)
+        except ScenarioBudgetError as exc:
+            refusal = "; ".join(f"{p.message} — {p.hint}" for p in exc.problems)
+    return StudyAnalysis(samples, seed, names, impacts.actor_report(results, names), results, cib, refusal)

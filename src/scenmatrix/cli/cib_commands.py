@@ -14,6 +14,7 @@ from typing import Iterator, Optional
 
 import click
 
+from scenmatrix.analysis.budgets import MAX_CIB_SCENARIOS, MAX_LISTED
 from scenmatrix.cli.app import cli, default_study
 
 LONG_RUN = 2_000_000   # scenarios; a scan this large shows a progress bar on a terminal
@@ -21,6 +22,9 @@ SHOWN_WARNINGS = 3     # other commands show this many warnings; `cib check` sho
 
 MATRIX_ARG = click.argument("matrix", type=click.Path(path_type=Path, dir_okay=False))
 SCENARIO_ARG = click.argument("scenario")
+MAX_SCENARIOS_OPT = click.option(
+    "--max-scenarios", type=click.IntRange(min=1), default=MAX_CIB_SCENARIOS, show_default=True,
+    help="Refuse to enumerate a matrix with more scenarios than this (every one is scanned).")
 JSON_OPT = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 
 
@@ -112,13 +116,19 @@ def check(matrix: Path) -> None:
 @MATRIX_ARG
 @click.option("-k", "--max-inconsistency", "k", type=click.IntRange(min=0), default=0, show_default=True,
               help="Also list scenarios whose inconsistency is at most K.")
+@MAX_SCENARIOS_OPT
+@click.option("--limit", type=click.IntRange(min=1), default=MAX_LISTED, show_default=True,
+              help="List at most this many scenarios, the least inconsistent first; the summary says how many "
+                   "more matched.")
 @JSON_OPT
-def scenarios(matrix: Path, k: int, as_json: bool) -> None:
+def scenarios(matrix: Path, k: int, max_scenarios: int, limit: int, as_json: bool) -> None:
     """List the consistent scenarios of a matrix.
 
     With -k K, also those whose inconsistency is at most K. Scans every scenario. Each is shown by
     its code (variant numbers), the variant of each descriptor, its inconsistency and its total
-    impact score; consistent ones first.
+    impact score; consistent ones first. A matrix with more scenarios than --max-scenarios is
+    refused before the scan (the time grows with their number), and at most --limit scenarios are
+    kept and listed (memory grows with their number).
 
     \b
     Examples:
@@ -131,12 +141,18 @@ def scenarios(matrix: Path, k: int, as_json: bool) -> None:
     from scenmatrix.analysis import cib_reports
     from scenmatrix.cli import render
 
+    from scenmatrix.analysis.cib import check_budget
+
     model = _load(matrix)
+    check_budget(model, max_scenarios, str(matrix))  # before a progress bar is drawn for a scan that never starts
     with _progress(model.n_scenarios) as progress:
-        listing = cib_reports.list_scenarios(model, k, source=str(matrix), progress=progress)
+        listing = cib_reports.list_scenarios(model, k, source=str(matrix), progress=progress,
+                                             max_scenarios=max_scenarios, limit=limit)
     click.echo(listing.summary, err=True)
     if as_json:
-        _echo_json(listing.to_json())
+        for piece in listing.json_text():
+            click.echo(piece, nl=False)
+        click.echo()
     elif len(listing.found):
         # Streamed, with widths known in advance: the list may be long.
         for line in render.lines(listing.headers, listing.rows(), listing.widths(), listing.right, rule=False):

@@ -12,6 +12,7 @@ from typing import Optional
 import click
 
 from scenmatrix import errors
+from scenmatrix.analysis.budgets import MAX_CIB_SCENARIOS, MAX_SAMPLES, MIN_SAMPLES
 from scenmatrix.cli.app import EXIT_PROBLEMS, STUDY_ARG, STUDY_DIR, LateProgressBar, cli, default_study
 
 
@@ -130,10 +131,14 @@ def brief(study: Optional[Path], template: str, output: Optional[Path], since: O
 @cli.command()
 @STUDY_ARG
 @click.option("--json", "as_json", is_flag=True, help="Print every table as JSON, for scripts.")
-@click.option("--samples", default=10_000, show_default=True, type=click.IntRange(100, 10_000_000),
-              help="Monte Carlo draws.")
+@click.option("--samples", default=10_000, show_default=True, type=click.IntRange(MIN_SAMPLES, MAX_SAMPLES),
+              help=f"Monte Carlo draws, {MIN_SAMPLES:,} to {MAX_SAMPLES:,}; memory stays bounded (at most 128 MB of "
+                   "net impacts at once), time grows with draws x actors.")
 @click.option("--seed", default=2022, show_default=True, type=int, help="Monte Carlo seed (same seed, same figures).")
-def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int) -> None:
+@click.option("--max-scenarios", type=click.IntRange(min=1), default=MAX_CIB_SCENARIOS, show_default=True,
+              help="Leave out the cross-impact scenarios, saying why, when the study's `cib:` model has more "
+                   "scenarios than this (every one is scanned).")
+def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int, max_scenarios: int) -> None:
     """Rank actors by exposure; show what moves them and who aligns.
 
     \b
@@ -142,7 +147,9 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int) -> No
     bands and the chance it is negative, and the one judgment that moves it most.
     Then the strongest alignments and oppositions between actors (MACTOR-style), and, when the
     study has a cross-impact model (`cib:`), its consistent scenarios: the variant of each
-    descriptor, the inconsistency and the total impact score.
+    descriptor, the inconsistency and the total impact score. A cross-impact model with more
+    scenarios than --max-scenarios is not enumerated: the output says so, with its size, and the
+    rest of the analysis is printed as usual (exit code 0).
 
     \b
     Examples:
@@ -152,7 +159,7 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int) -> No
     from scenmatrix.analysis.report import analyze_study
     from scenmatrix.store.loader import load
 
-    analysis = analyze_study(load(default_study(study)).study, samples=samples, seed=seed)
+    analysis = analyze_study(load(default_study(study)).study, samples=samples, seed=seed, max_scenarios=max_scenarios)
     if as_json:
         import json
 
@@ -166,6 +173,8 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int) -> No
     click.echo(render.pairs(analysis))
     if analysis.cib is not None:
         click.echo("\n" + render.cib_scenarios(analysis.cib))
+    if analysis.cib_refusal is not None:
+        click.echo(f"\nCross-impact balance: not enumerated: {analysis.cib_refusal}")
 
 
 @cli.command("import")

@@ -33,9 +33,17 @@ from scenmatrix.store import files
 from scenmatrix.analysis.cib import JUDGMENT_MAX, JUDGMENT_MIN, CIBError, CIBMatrix, group_sums
 from scenmatrix.errors import Problem, did_you_mean, warning
 
-__all__ = ["Layout", "CIBFile", "read_matrix", "parse_matrix", "format_matrix", "write_matrix", "MAX_CSV_BYTES"]
+__all__ = ["Layout", "CIBFile", "read_matrix", "parse_matrix", "format_matrix", "write_matrix", "MAX_CSV_BYTES",
+           "MAX_CSV_VARIANTS"]
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
+# Checked on the text before it is tokenized, so that a file that cannot be a matrix costs no more than its
+# text: a 19 MB single line once took 30 s and 2.9 GB to refuse. Published CIB matrices have tens of
+# descriptors and at most a few hundred variants.
+MAX_CSV_VARIANTS = 500
+MAX_CSV_CELLS = MAX_CSV_VARIANTS + 2             # a row: two labels, one cell per variant
+MAX_CSV_LINES = 2 * (MAX_CSV_VARIANTS + 2)       # two header rows and a row per variant, with room for blank lines
+MAX_CSV_LINE_CHARS = 100 * MAX_CSV_CELLS         # a header row of long variant names
 _INTEGER = re.compile(r"[+-]?\d+")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
@@ -108,10 +116,12 @@ def parse_matrix(data: bytes | str, path: str = "<matrix>") -> CIBFile:
         bom = len(text) != len(data)
     if not text.strip():
         raise _fail(path, "empty file", "a CIB matrix has two header rows and two label columns")
-    _conflict_markers(path, text)
+    lines = _lines_within_bounds(path, text)
+    _conflict_markers(path, lines)
 
     newline = "\r\n" if "\r\n" in text else ("\r" if "\r" in text and "\n" not in text else "\n")
-    delimiter = _sniff(text)
+    delimiter = _sniff(lines[0] if lines else "")
+    _cells_within_bounds(path, lines, delimiter)
     rows = _tokenize(path, text, delimiter)
     final_newline = text.endswith(("\n", "\r"))
     while rows and len(rows[-1]) == 1 and not rows[-1][0].text.strip():
@@ -130,15 +140,39 @@ def _fail(path: str, message: str, hint: Optional[str] = None, line: int = 1, co
     return CIBError([Problem(path, line, col, "cib-file", message, hint)])
 
 
-def _conflict_markers(path: str, text: str) -> None:
-    for number, line in enumerate(text.splitlines(), 1):
+_TOO_BIG_HINT = f"a cross-impact matrix has at most {MAX_CSV_VARIANTS} variants; check that this file is the matrix"
+
+
+def _lines_within_bounds(path: str, text: str) -> list[str]:
+    """The lines, once their number and lengths are known to fit a matrix (counted without splitting first)."""
+    count = max(text.count("\n"), text.count("\r")) + 1
+    if count > MAX_CSV_LINES:
+        raise _fail(path, f"{count:,} lines; a matrix has at most {MAX_CSV_LINES:,}", _TOO_BIG_HINT, MAX_CSV_LINES + 1)
+    lines = text.splitlines()
+    for number, line in enumerate(lines, 1):
+        if len(line) > MAX_CSV_LINE_CHARS:
+            raise _fail(path, f"line {number} has {len(line):,} characters; a matrix row has at most "
+                        f"{MAX_CSV_LINE_CHARS:,}", _TOO_BIG_HINT, number, MAX_CSV_LINE_CHARS + 1)
+    return lines
+
+
+def _cells_within_bounds(path: str, lines: list[str], delimiter: str) -> None:
+    for number, line in enumerate(lines, 1):
+        cells = re.sub(r'"[^"]*"', "", line).count(delimiter) + 1
+        if cells > MAX_CSV_CELLS:
+            raise _fail(path, f"line {number} has {cells:,} cells; a matrix row has at most {MAX_CSV_CELLS:,} "
+                        f"(two labels and {MAX_CSV_VARIANTS} variants)", _TOO_BIG_HINT, number)
+
+
+def _conflict_markers(path: str, lines: list[str]) -> None:
+    for number, line in enumerate(lines, 1):
         if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line.rstrip() == "=======":
             raise _fail(path, "unresolved git merge conflict marker", "resolve the merge conflict first", number)
 
 
-def _sniff(text: str) -> str:
+def _sniff(first_line: str) -> str:
     """The separator: the most frequent of , ; and tab outside quotes on the first line (`,` on a tie)."""
-    first = re.sub(r'"[^"]*"', "", text.splitlines()[0] if text.splitlines() else "")
+    first = re.sub(r'"[^"]*"', "", first_line)
     counts = {d: first.count(d) for d in (",", ";", "\t")}
     best = max(counts.values())
     return "," if best == 0 or counts[","] == best else max(counts, key=lambda d: counts[d])

@@ -21,7 +21,9 @@ from scenmatrix.brief.template import Sheet
 from scenmatrix.brief.xlsx.cells import lines_needed, put
 
 if TYPE_CHECKING:
+    from scenmatrix.analysis.cib import CIBMatrix, ScenarioBudgetError
     from scenmatrix.analysis.cib_model import CIBReport
+    from scenmatrix.study.model import CrossImpact
 
 LABEL_WIDTHS = (30.0, 26.0)  # columns A (descriptor) and B (variant)
 VARIANT_WIDTH = 12.0         # one column per variant
@@ -47,17 +49,34 @@ def write_cib(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
         for row, line in enumerate(NO_MODEL, 3):
             put(ws, row, 1, line, "sm_subtitle")
         return
-    from scenmatrix.analysis.cib_model import analyze
+    from scenmatrix.analysis.cib import ScenarioBudgetError
+    from scenmatrix.analysis.cib_model import analyze, to_matrix
 
-    report = analyze(model)
-    n = report.matrix.n_variants
+    matrix = to_matrix(model)
+    try:
+        report, refusal = analyze(model, matrix), None
+    except ScenarioBudgetError as exc:  # the judgments are still worth reading; the brief goes on
+        report, refusal = None, exc
+    n = matrix.n_variants
     widths = {1: LABEL_WIDTHS[0], 2: LABEL_WIDTHS[1], **{c: VARIANT_WIDTH for c in range(3, 3 + n)}}
     for col, width in widths.items():
         ws.column_dimensions[get_column_letter(col)].width = width
     heading(ws, ctx, spec.title)
     row = _lines(ws, 3, model.note)
-    row = _judgments(ws, ctx, report, widths, row + 1)
-    _scenarios(ws, report, widths, row + 1)
+    row = _judgments(ws, ctx, model, matrix, widths, row + 1)
+    if report is None:
+        _too_large(ws, refusal, row + 1)
+    else:
+        _scenarios(ws, report, widths, row + 1)
+
+
+def _too_large(ws: Worksheet, refusal: "ScenarioBudgetError", row: int) -> None:
+    """In place of the scenarios: why there are none, with the size that made the scan too long."""
+    put(ws, row, 1, "Scenarios not enumerated: the model is too large", "sm_section")
+    problem = refusal.problems[0]
+    text = (f"{problem.message[:1].upper()}{problem.message[1:]}. `scenmatrix analyze --max-scenarios N` "
+            "enumerates it when a long run is acceptable; or drop descriptors or variants.")
+    _lines(ws, row + 1, text)
 
 
 def _lines(ws: Worksheet, row: int, text: str) -> int:
@@ -78,9 +97,9 @@ def _row(ws: Worksheet, row: int, values: list, styles: list, widths: dict[int, 
     return cells
 
 
-def _judgments(ws: Worksheet, ctx: Context, report: "CIBReport", widths: dict[int, float], row: int) -> int:
+def _judgments(ws: Worksheet, ctx: Context, model: "CrossImpact", m: "CIBMatrix", widths: dict[int, float],
+               row: int) -> int:
     """The matrix from `row`; returns the next free row."""
-    model, m = report.model, report.matrix
     put(ws, row, 1, "Cross-impact judgments", "sm_section")
     row += 1
     descriptors = [model.descriptors[d] for d in m.descriptors]

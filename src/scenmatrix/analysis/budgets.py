@@ -1,0 +1,22 @@
+"""How much work an analysis may do unless its caller allows more: each budget declared once, here.
+
+Kept apart from the engines (no numpy, no pandas) so that the command line can show them as defaults in
+--help without importing the engines. The figures were measured on two cores (README, Guarantees).
+"""
+
+from __future__ import annotations
+
+# The largest cross-impact space enumerated unless the caller allows more. Every scenario is scanned, so
+# time grows with the product of the variant counts: about 20 s for 10^9 at the measured rate, while a
+# 20 x 5 model (9.5e13 scenarios) would take weeks.
+MAX_CIB_SCENARIOS = 1_000_000_000
+CIB_SCAN_RATE = 50_000_000  # scenarios a second at -k 0, measured; only for the time estimate in a refusal
+
+# The most scenarios an enumeration keeps, the least inconsistent: a wide -k on a big space matches nearly
+# every scenario, and keeping them all is what ran out of memory (10.8 GB in 60 s on a 12 x 5 matrix).
+MAX_LISTED = 100_000
+
+# Monte Carlo draws. Memory does not grow with them beyond one float64 per draw for the actor being
+# summarized (percentiles need every draw): about 80 MB at this limit, however many scenarios and actors.
+MAX_SAMPLES = 10_000_000
+MIN_SAMPLES = 100
