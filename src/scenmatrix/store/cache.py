@@ -124,15 +124,24 @@ def _read_slot(slot: Path) -> bytes | None:
     except OSError:  # a link (ELOOP), or unreadable
         _discard(slot)
         return None
-    with os.fdopen(fd, "rb") as handle:
-        try:
-            data = handle.read(CACHE_MAX_BYTES + 1) if _trusted(os.fstat(fd)) else None
-        except OSError:
-            data = None
+    try:
+        data = _read_trusted(fd)
+    except OSError:
+        data = None
+    finally:
+        os.close(fd)
     if data is None or len(data) > CACHE_MAX_BYTES:
         _discard(slot)
         return None
     return data
+
+
+def _read_trusted(fd: int) -> bytes | None:
+    """What the open slot holds (the size limit and a byte more), or None where it is not to be trusted."""
+    if not _trusted(os.fstat(fd)):
+        return None
+    with os.fdopen(fd, "rb", closefd=False) as handle:
+        return handle.read(CACHE_MAX_BYTES + 1)
 
 
 def _trusted(info: os.stat_result) -> bool:

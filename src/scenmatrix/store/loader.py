@@ -41,7 +41,7 @@ def load(path: Path | str) -> LoadedStudy:
     text = read_text(path)
     loaded = _load_fast(path, text)
     if loaded is not None:
-        cache.keep_private(path, loaded.study.marking)
+        cache.keep_private(path, loaded.study.study.marking)
         return loaded
     try:
         document = parse(path, text)
