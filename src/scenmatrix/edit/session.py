@@ -32,10 +32,6 @@ from scenmatrix.study.kinds import Kind, option_of
 # an edit changed): a cached parse is used only by the very same modules.
 PARSE_MAKERS = (document, skeleton, trees, patch, proof, sys.modules[__name__])
 
-# The parse cache holds a copy of the study's content in the user's cache folder: only for studies
-# marked for sharing beyond their authors. TLP:AMBER and TLP:RED content stays where the analyst keeps it.
-CACHED_MARKINGS = ("TLP:CLEAR", "TLP:GREEN")
-
 _MISSING = object()
 _RAISE = object()
 
@@ -202,13 +198,20 @@ def diff(path: Path, old: str, new: str) -> str:
 def cached_tree(path: Path, text: str) -> Any:
     """The tree of this text of the study: from the parse cache, else parsed."""
     document._conflict_marker(path, text)  # as document.parse would
-    hit = cache.cached_parse(path, text, PARSE_MAKERS)
-    return hit[0] if hit is not None else document.parse(path, text).tree
+    hit = cache.cached_parse(path, text, PARSE_MAKERS, _fits)
+    tree = hit[0] if hit is not None else document.parse(path, text).tree
+    cache.keep_private(path, cache.marking_of(tree))
+    return tree
 
 
-def _may_cache(tree: Any) -> bool:
-    study = tree.get("study") if isinstance(tree, dict) else None
-    return isinstance(study, dict) and study.get("marking") in CACHED_MARKINGS
+def _fits(parse: Any) -> bool:
+    """Whether an unpickled parse is what Session.cache keeps: the tree, and its packed node graph (a
+    mapping: see skeleton.packed)."""
+    if not (type(parse) is tuple and len(parse) == 2):
+        return False
+    tree, packed = parse
+    return (isinstance(tree, CommentedMap) and type(packed) is tuple and len(packed) == 6
+            and packed[1] is True and type(packed[5]) is tuple)
 
 
 class Session:
@@ -219,6 +222,7 @@ class Session:
         self.cross_check = cross_checking() if cross_check is None else cross_check
         document._conflict_marker(path, text)
         self.tree, node, self.packed = self._parsed(cached)
+        cache.keep_private(path, cache.marking_of(self.tree))  # re-marked: what the cache held of it goes
         self.from_cache = self.packed is not None
         self.source = "cache" if self.from_cache else "parse"
         self.rendered = ("", "")  # how render() made the new text: EditResult's render and proof
@@ -235,10 +239,10 @@ class Session:
 
     def _parsed(self, cached: bool) -> tuple[Any, Any, Optional[tuple]]:
         """The tree and node skeleton of the text, and the skeleton packed if it came from the cache."""
-        hit = cache.cached_parse(self.path, self.text, PARSE_MAKERS) if cached else None
+        hit = cache.cached_parse(self.path, self.text, PARSE_MAKERS, _fits) if cached else None
         if hit is not None:
             tree, packed = hit
-            node = skeleton.unpacked(packed)
+            node = skeleton.unpacked(packed)  # the root only: its shape is what _fits checked
             if self.cross_check:
                 proof.cross_check_parse(tree, node, self.text, "the cached parse")
             return tree, node, packed
@@ -397,14 +401,18 @@ class Session:
 
     def cache(self, new_text: str) -> None:
         """Keep the parse of the text just written for the next command (see cache.cache_parse):
-        the tree the patched text was proven to read as, and its node graph with exact positions."""
+        the tree the patched text was proven to read as, and its node graph with exact positions.
+        A study the edit marked private instead loses what the cache held of it."""
+        if not cache.cacheable(cache.marking_of(self.tree)):
+            cache.forget(self.path)
+            return
         try:
             parse = self._parse_of(new_text)
         except Exception:
             if self.cross_check:
                 raise
             return  # the study is written: a parse not kept only costs the next command a parse
-        if parse is not None and _may_cache(parse[0]):
+        if parse is not None:
             cache.cache_parse(self.path, new_text, parse, PARSE_MAKERS)
 
     def _parse_of(self, new_text: str) -> Optional[tuple[Any, tuple]]:

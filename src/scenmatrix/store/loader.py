@@ -8,7 +8,7 @@ from typing import Any, Iterable, Optional
 
 from pydantic import ValidationError
 
-from scenmatrix.store import fastpath as fastload
+from scenmatrix.store import cache, fastpath as fastload
 from scenmatrix.bulk import gc_paused
 from scenmatrix.study.model import Scenario, Study
 from scenmatrix.errors import Problem, StudyError
@@ -41,8 +41,14 @@ def load(path: Path | str) -> LoadedStudy:
     text = read_text(path)
     loaded = _load_fast(path, text)
     if loaded is not None:
+        cache.keep_private(path, loaded.study.study.marking)
         return loaded
-    document = parse(path, text)
+    try:
+        document = parse(path, text)
+    except StudyError:
+        cache.forget(path)  # its marking cannot be read: keep no copy of it
+        raise
+    cache.keep_private(path, cache.marking_of(document.tree))
     study, problems = validate_document(document)
     if problems:
         raise StudyError(problems)

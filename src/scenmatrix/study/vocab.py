@@ -90,6 +90,10 @@ TLP_COLOURS: dict[str, str] = {
     "TLP:RED": "FF2B2B",
 }
 TLP = tuple(TLP_COLOURS)
+# The markings whose studies may leave a copy of their content in the parse cache (store/cache.py): those
+# for sharing beyond their authors. TLP:AMBER, AMBER+STRICT and RED content stays where the analyst keeps
+# it, and a study re-marked so loses every copy the cache held (a marking unknown here counts as private).
+CACHED_MARKINGS = ("TLP:CLEAR", "TLP:GREEN")
 
 # NATO Admiralty Code (AJP-2.1): source reliability and information credibility.
 RELIABILITY = {

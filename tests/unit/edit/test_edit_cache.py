@@ -10,6 +10,7 @@ ignored when it must be, and an edit gives the same file and the same refusal wi
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 from typing import Callable
 
@@ -20,9 +21,11 @@ from hypothesis import strategies as st
 from conftest import VALID_STUDY
 from edit_fixtures import AWKWARD
 from scenmatrix.edit import api as edit
-from scenmatrix.edit import patch
+from scenmatrix.brief.build import build_brief_file
+from scenmatrix.edit import patch, session
 from scenmatrix.store import cache as parse_cache
-from scenmatrix.store import document
+from scenmatrix.store import document, loader
+from scenmatrix.study import vocab
 from scenmatrix.errors import StudyError
 from test_edit_regions import EDITS, IMPACT, LAYOUTS
 
@@ -197,3 +200,164 @@ def test_only_studies_marked_for_sharing_leave_a_copy_in_the_cache(tmp_path, cac
     edit.add(path, "actor", "IL", {"name": "Israel", "kind": "state"})
     assert bool(cache.exists() and list(cache.glob("*.parse"))) == cached
     assert edit.add(path, "impact", "S2/IL", IMPACT).source == ("cache" if cached else "parse")
+
+
+# -- a slot is trusted only when it can be nobody else's, and only in the shape an edit keeps (issue 13) ---
+
+
+def primed(tmp_path: Path, cache: Path, name: str = "study.yaml", marking: str = "TLP:CLEAR") -> tuple[Path, Path]:
+    """A study and the slot its first edit left in the cache (the next edit would start from it)."""
+    path = study(tmp_path, VALID_STUDY.replace("marking: TLP:CLEAR", f"marking: {marking}"), name)
+    edit.add(path, "actor", "IL", {"name": "Israel", "kind": "state"})
+    slot = cache / f"{parse_cache._slot_keys(path)[0]}.parse"
+    assert slot.is_file()
+    return path, slot
+
+
+def next_edit_is_right(path: Path) -> str:
+    """The next edit's source, once it has done what it must, as with no cache."""
+    source = edit.add(path, "impact", "S2/IL", IMPACT).source
+    assert document.read_document(path).tree["scenarios"]["S2"]["impacts"]["IL"]["effect"] == -1
+    return source
+
+
+def test_a_linked_slot_is_not_followed_and_its_target_is_left_alone(tmp_path, cache):
+    path, slot = primed(tmp_path, cache)
+    target = tmp_path / "elsewhere.parse"
+    target.write_bytes(slot.read_bytes())  # a good parse: followed, the edit would start from it
+    slot.unlink()
+    slot.symlink_to(target)
+    before = target.read_bytes()
+    assert next_edit_is_right(path) == "parse"
+    assert target.read_bytes() == before and not target.is_symlink()
+    assert not slot.is_symlink() and slot.stat().st_uid == os.geteuid()  # the edit's own slot replaced it
+
+
+@pytest.mark.parametrize("spoil", ["writable by others", "another owner", "a fifo", "a folder", "too large"])
+def test_a_slot_that_may_not_be_ours_is_discarded(tmp_path, cache, monkeypatch, spoil):
+    path, slot = primed(tmp_path, cache)
+    if spoil == "writable by others":
+        slot.chmod(0o666)
+    elif spoil == "another owner":
+        if os.geteuid() != 0:
+            pytest.skip("only root can give a file away")
+        os.chown(slot, 65534, 65534)
+    elif spoil in ("a fifo", "a folder"):
+        slot.unlink()
+        os.mkfifo(slot) if spoil == "a fifo" else slot.mkdir()
+    else:
+        monkeypatch.setattr(parse_cache, "CACHE_MAX_BYTES", slot.stat().st_size - 1)
+    assert parse_cache.cached_parse(path, path.read_text(), session.PARSE_MAKERS, session._fits) is None
+    assert not os.path.lexists(slot) or spoil == "a folder"  # a folder is no slot, and not ours to empty
+    assert next_edit_is_right(path) == "parse"
+
+
+class _Hostile:
+    """What a forged slot could hold: unpickled by pickle.loads, it runs a command."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self) -> tuple:
+        return os.system, (f"touch {self.marker}",)
+
+
+@pytest.mark.parametrize("body", ["garbage", "cut short", "another shape", "a tree without its graph",
+                                  "a graph of the wrong shape", "a command"])
+def test_a_slot_that_is_not_a_parse_is_discarded_and_the_edit_parses(tmp_path, cache, body):
+    path, slot = primed(tmp_path, cache)
+    data = slot.read_bytes()
+    header, parse = data[:data.index(b"\n") + 1], data[data.index(b"\n") + 1:]
+    marker = tmp_path / "ran"
+    tree = pickle.loads(parse)[0]
+    slot.write_bytes(header + {
+        "garbage": b"\x80\x05garbage",
+        "cut short": parse[:len(parse) // 3],
+        "another shape": pickle.dumps({"x": 1}),
+        "a tree without its graph": pickle.dumps((tree,)),
+        "a graph of the wrong shape": pickle.dumps((tree, ("tag:yaml.org,2002:map", True))),
+        "a command": pickle.dumps((_Hostile(marker), ())),
+    }[body])
+    assert parse_cache.cached_parse(path, path.read_text(), session.PARSE_MAKERS, session._fits) is None
+    assert not marker.exists(), "unpickling ran a command"
+    assert not slot.exists()
+    assert next_edit_is_right(path) == "parse"
+
+
+def test_a_cache_that_cannot_be_written_costs_only_a_parse(tmp_path, cache, monkeypatch):
+    path, slot = primed(tmp_path, cache)
+    slot.unlink()
+
+    real_mkstemp = parse_cache.tempfile.mkstemp
+
+    def full_disk(*args, dir=None, **kwargs):
+        if dir is not None and Path(dir) == cache:
+            raise OSError(28, "No space left on device")
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(parse_cache.tempfile, "mkstemp", full_disk)
+    assert next_edit_is_right(path) == "parse"
+    assert not list(cache.iterdir())
+
+
+# -- a study re-marked TLP:AMBER or RED loses every parse the cache held of it, at the next command to see it --
+
+
+def remark(path: Path, marking: str) -> None:
+    """By hand: no command changes a study's marking."""
+    text = path.read_text()
+    old = next(line for line in text.splitlines() if line.startswith("  marking: "))
+    path.write_text(text.replace(old, f"  marking: {marking}"))
+
+
+def _validate(path: Path) -> None:
+    assert not loader.check_studies([path]).problems
+
+
+COMMANDS: dict[str, Callable[[Path], object]] = {
+    "validate": _validate,
+    "an edit": lambda path: edit.set_fields(path, "actor", "IL", {"name": "Israel (state)"}),
+    "a refused edit": lambda path: pytest.raises(StudyError, edit.add, path, "actor", "IL", {"name": "I", "kind": "state"}),
+    "list": lambda path: edit.entries(path, "actor"),
+    "brief": lambda path: build_brief_file(path, output=path.with_suffix(".xlsx")),
+}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("was, now", [("TLP:CLEAR", "TLP:RED"), ("TLP:GREEN", "TLP:AMBER"),
+                                      ("TLP:GREEN", "TLP:AMBER+STRICT")])
+def test_a_study_re_marked_private_loses_its_cached_parses_at_the_next_command(tmp_path, cache, command, was, now):
+    path, slot = primed(tmp_path, cache, "private.yaml", was)
+    other, other_slot = primed(tmp_path, cache, "other.yaml", was)
+    left_behind = cache / f".{slot.stem}.crashed.tmp"  # an unfinished write of it, say
+    left_behind.write_bytes(slot.read_bytes())
+    kept = other_slot.read_bytes()
+    remark(path, now)
+    COMMANDS[command](path)
+    assert sorted(p.name for p in cache.iterdir()) == [other_slot.name]
+    assert other_slot.read_bytes() == kept
+    assert next_edit_is_right(path) == "parse" and not slot.exists()
+
+
+def test_a_study_whose_marking_cannot_be_read_loses_its_cached_parses(tmp_path, cache):
+    path, slot = primed(tmp_path, cache)
+    path.write_text(path.read_text().replace("marking: TLP:CLEAR", "marking: [TLP:RED"))
+    assert loader.check_studies([path]).problems
+    assert not slot.exists()
+
+
+def test_a_study_reached_by_a_link_has_one_slot_and_loses_it(tmp_path, cache):
+    path, slot = primed(tmp_path, cache)
+    link = tmp_path / "link.yaml"
+    link.symlink_to(path)
+    assert edit.add(link, "impact", "S2/IL", IMPACT).source == "cache"
+    assert [p.name for p in cache.iterdir()] == [slot.name]
+    remark(path, "TLP:RED")
+    _validate(link)
+    assert not list(cache.iterdir())
+
+
+def test_the_markings_the_cache_keeps_are_those_for_sharing():
+    assert vocab.CACHED_MARKINGS == ("TLP:CLEAR", "TLP:GREEN")
+    assert set(vocab.CACHED_MARKINGS) < set(vocab.TLP)
+    assert not parse_cache.cacheable("TLP:WHITE") and not parse_cache.cacheable(None)
