@@ -57,6 +57,7 @@ CODES: dict[str, str] = {
     "cib-encoding": "a CSV matrix read as Windows-1252, not UTF-8",
     "cib-layout": "not the two header rows and two label columns of a cross-impact matrix",
     "cib-ragged": "a row of a CSV matrix with more or fewer cells than the header",
+    "cib-budget": "a cross-impact model whose scenarios are too many to enumerate within the stated budget",
     "cib-square": "a matrix whose rows and columns do not name the same variants",
     "cib-label": "a row label (descriptor or variant) that does not match the columns' headers",
     "cib-descriptor": "a variant column with no descriptor name above it",
@@ -79,6 +80,8 @@ CODES: dict[str, str] = {
     "marker": "a workbook without a valid scenmatrix brief marker",
     "sheet": "a sheet the import needs that is missing from the brief",
     "cell": "a cell of a reviewed brief with a value that cannot be imported",
+    "changed": "the study changed between an edit's plan and its write (an import plans again)",
+    "import": "an import that could not be written",
 }
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
@@ -226,9 +227,14 @@ def judge(result: Result, args: list[str], path: Path, folder: Path, before: dic
             from result.exception
     output = result.stdout + result.stderr
     assert "Traceback" not in output, f"{label}: {output}"
-    assert result.exit_code in (0, 1), f"{label}: exit {result.exit_code}: {output}"
     after = snapshot(folder)
     sidecar = lock_sidecar(path)
+    if result.exit_code == 2 and args[0] in ("set", "add"):  # a value given by an option: the option is named
+        assert re.search(r"Invalid value for --[a-z-]+: ", result.stderr), f"{label}: {output}"
+        unchanged = ({k: v for k, v in after.items() if k != sidecar} == {k: v for k, v in before.items() if k != sidecar})
+        assert unchanged, f"{label}: a refusal changed files"
+        return "refused"
+    assert result.exit_code in (0, 1), f"{label}: exit {result.exit_code}: {output}"
     if result.exit_code == 1:
         assert_refusal(result.stderr, path, output_positions=writes == "brief")
         after.pop(sidecar, None)

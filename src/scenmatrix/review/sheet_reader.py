@@ -72,7 +72,7 @@ class _TableReader:
         self.header_row: int = where["header_row"]
         self.columns = self._find_columns(where["columns"], where["headers"])
 
-    def problem(self, row: int, col: int, message: str, hint: Optional[str] = None) -> None:
+    def refuse_cell(self, row: int, col: int, message: str, hint: Optional[str] = None) -> None:
         self.problems.append(Problem(str(self.brief), row, col, "cell",
                                      f"{self.ws.title}!{get_column_letter(col)}{row}: {message}", hint))
 
@@ -91,11 +91,11 @@ class _TableReader:
             if len(cols) == 1:
                 columns[name] = cols[0]
             elif cols:
-                self.problem(self.header_row, cols[1], f"column {header!r} appears {len(cols)} times "
+                self.refuse_cell(self.header_row, cols[1], f"column {header!r} appears {len(cols)} times "
                              f"({', '.join(get_column_letter(c) for c in cols)})", "keep one: import would not "
                              "know which to read")
             elif name not in NEW_IMPACT_FIELDS:
-                self.problem(self.header_row, 1, f"column {header!r} ({name}) is missing from the header row",
+                self.refuse_cell(self.header_row, 1, f"column {header!r} ({name}) is missing from the header row",
                              "put its header back as briefed: import finds each column it reads by its header")
         self.extra = sorted(self.ws.cell(self.header_row, cols[0]).value.strip() for cols in found.values())
         return columns
@@ -110,7 +110,7 @@ class _TableReader:
         seen: dict[str, int] = {}
         for key, values, row, cells in self._rows():
             if key in seen:
-                self.problem(row, self.columns[self.spec.keys[0]], f"{self.spec.kind} {key} is given twice (rows "
+                self.refuse_cell(row, self.columns[self.spec.keys[0]], f"{self.spec.kind} {key} is given twice (rows "
                              f"{seen[key]} and {row})", "keep one row an entry")
                 continue
             seen[key] = row
@@ -119,7 +119,7 @@ class _TableReader:
             elif self.spec.can_add:
                 reading.new_rows.append((key, self._new_entry(values, row, cells)))
             else:
-                self.problem(row, 1, f"new row {key!r}: only new impacts can be added from a brief",
+                self.refuse_cell(row, 1, f"new row {key!r}: only new impacts can be added from a brief",
                              f"add it with `scenmatrix add {self.spec.kind}`")
 
     def _rows(self) -> Iterator[tuple[str, dict[str, Any], int, dict[str, Any]]]:
@@ -127,15 +127,15 @@ class _TableReader:
         by_row: dict[int, dict[str, Any]] = defaultdict(dict)
         fields_at = {col: name for name, col in self.columns.items()}
         for (row, col), cell in self.ws._cells.items():
-            if row > self.header_row and col in fields_at and not _blank(cell.value):
+            if row > self.header_row and col in fields_at and cell.value is not None:
                 by_row[row][fields_at[col]] = cell
         for row in sorted(by_row):
             cells = by_row[row]
-            if not self._plain(cells):
+            if all(_blank(cell.value) for cell in cells.values()) or not self._plain(cells):
                 continue
             keys = [cells[k].value if k in cells else None for k in self.spec.keys]
             if any(not isinstance(k, str) or not k.strip() for k in keys):
-                self.problem(row, self.columns[self.spec.keys[0]], "a row without its id", "fill in the id columns")
+                self.refuse_cell(row, self.columns[self.spec.keys[0]], "a row without its id", "fill in the id columns")
                 continue
             key = "/".join(k.strip() for k in keys)
             before = self.briefed.get(key, {})
@@ -149,10 +149,10 @@ class _TableReader:
         for cell in cells.values():
             if cell.data_type == "f":
                 text = cell.value if isinstance(cell.value, str) else "an array formula"
-                self.problem(cell.row, cell.column, f"holds a formula ({text[:60]})", "type the value itself")
+                self.refuse_cell(cell.row, cell.column, f"holds a formula ({text[:60]})", "type the value itself")
                 plain = False
             elif cell.data_type == "e":
-                self.problem(cell.row, cell.column, f"holds the error {cell.value}", "type the value itself")
+                self.refuse_cell(cell.row, cell.column, f"holds the error {cell.value}", "type the value itself")
                 plain = False
         return plain
 
@@ -164,7 +164,7 @@ class _TableReader:
         if how == "effect":
             return self._effect(value, row, col)
         if isinstance(value, (dt.date, dt.time, dt.timedelta, bool)):
-            self.problem(row, col, f"holds {'a truth value' if isinstance(value, bool) else 'a date or time'} "
+            self.refuse_cell(row, col, f"holds {'a truth value' if isinstance(value, bool) else 'a date or time'} "
                          f"({value}), not text", "type it as text (start it with an apostrophe)")
             return None
         text = "" if value is None else value if isinstance(value, str) else str(value)
@@ -174,14 +174,14 @@ class _TableReader:
         if how.startswith("choice:"):
             allowed = choices(how.split(":", 1)[1], self.loaded.study)
             if text not in allowed:
-                self.problem(row, col, f"{text!r} is not an allowed {name}",
+                self.refuse_cell(row, col, f"{text!r} is not an allowed {name}",
                              did_you_mean(text, allowed) or "choose one of: " + ", ".join(allowed))
         elif how == "contested":
             for line in contested_pairs(text, self.loaded.study.actors)[1]:
-                self.problem(row, col, f"contested-by line {line!r} is not 'ACTOR: how it is contested' with a "
+                self.refuse_cell(row, col, f"contested-by line {line!r} is not 'ACTOR: how it is contested' with a "
                              "known actor id")
         elif not text.strip():
-            self.problem(row, col, f"{name} must not be empty")
+            self.refuse_cell(row, col, f"{name} must not be empty")
         return text
 
     def _effect(self, value: Any, row: int, col: int) -> Any:
@@ -190,7 +190,7 @@ class _TableReader:
         elif isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
             value = int(value.strip())
         if type(value) is not int or not vocab.EFFECT_MIN <= value <= vocab.EFFECT_MAX:
-            self.problem(row, col, f"effect {value!r} is not a whole number from {vocab.EFFECT_MIN} to "
+            self.refuse_cell(row, col, f"effect {value!r} is not a whole number from {vocab.EFFECT_MIN} to "
                          f"{vocab.EFFECT_MAX}", "type one of -3, -2, -1, 0, 1, 2, 3")
         return value
 
@@ -201,7 +201,7 @@ class _TableReader:
             entry[name] = [part.strip() for part in str(value).split(";") if part.strip()] if value else []
         missing = [n for n in ("effect", "confidence", "rationale", "domains") if not entry.get(n) and entry.get(n) != 0]
         if missing:
-            self.problem(row, 1, f"new impact is missing {', '.join(missing)}")
+            self.refuse_cell(row, 1, f"new impact is missing {', '.join(missing)}")
         return entry
 
 
