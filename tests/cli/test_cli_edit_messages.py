@@ -70,3 +70,24 @@ def test_a_word_of_the_other_scale_names_the_scale(study: Path) -> None:
     result = run("validate", str(study), cwd=study.parent)
     assert result.returncode == 1
     assert "'realistic possibility' is not an ICD 203 term (study.likelihood_scale is icd203" in result.stderr
+
+
+def test_new_makes_a_phia_study_that_takes_phia_words_and_refuses_icd_ones(tmp_path: Path) -> None:
+    path = tmp_path / "sahel.yaml"
+    assert run("new", str(path), "--title", "Wagner exits Mali", "--likelihood-scale", "phia", cwd=tmp_path
+               ).returncode == 0
+    assert "  marking: TLP:CLEAR\n  likelihood_scale: phia\n" in path.read_text(encoding="utf-8")
+    assert run("add", "scenario", "S1", "--title", "T", "--narrative", "N", "--likelihood", "Realistic Possibility",
+               "--confidence", "low", "-s", str(path), cwd=tmp_path).returncode == 0
+    assert "likelihood: realistic possibility" in path.read_text(encoding="utf-8")
+    refused = run("add", "scenario", "S2", "--title", "T", "--narrative", "N", "--likelihood", "roughly even chance",
+                  "--confidence", "low", "-s", str(path), cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "'roughly even chance' is not a PHIA yardstick term" in refused.stderr
+    assert "did you mean 'realistic possibility'?" in refused.stderr
+
+
+def test_new_refuses_an_unknown_scale(tmp_path: Path) -> None:
+    result = run("new", str(tmp_path / "x.yaml"), "--title", "T", "--likelihood-scale", "nato", cwd=tmp_path)
+    assert result.returncode == 2 and "'nato' is not one of 'icd203', 'phia'" in result.stderr
+    assert not (tmp_path / "x.yaml").exists()

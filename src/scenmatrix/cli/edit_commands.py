@@ -165,18 +165,23 @@ def _run(call: Callable[[], Any], dry_run: bool, done: str) -> None:
 @click.option("--as-of", help="Date the assessment is current to, YYYY-MM-DD (default: today).")
 @click.option("--marking", default="TLP:CLEAR", show_default=True, type=click.Choice(vocab.TLP),
               help="TLP 2.0 handling marking.")
+@click.option("--likelihood-scale", default="icd203", show_default=True, type=click.Choice(list(vocab.SCALES)),
+              help="The estimative words of its scenarios' likelihoods: icd203 (US ICD 203: "
+                   + ", ".join(vocab.ICD203) + ") or phia (UK PHIA yardstick: " + ", ".join(vocab.PHIA) + ").")
 @dry_run_option
-def new(path: Path, title: str, study_id: Optional[str], as_of: Optional[str], marking: str, dry_run: bool) -> None:
+def new(path: Path, title: str, study_id: Optional[str], as_of: Optional[str], marking: str,
+        likelihood_scale: str, dry_run: bool) -> None:
     """Create a valid, empty study at PATH (never overwrites a file).
 
     \b
-    Example:
+    Examples:
       scenmatrix new scenarios/gulf-2024.yaml --title "Gulf security, 2024" --marking TLP:AMBER
+      scenmatrix new scenarios/sahel-2024.yaml --title "Wagner exits Mali" --likelihood-scale phia
     """
     from scenmatrix.edit import api as edit
 
-    _run(lambda: edit.new_study(path, title, id=study_id, as_of=as_of, marking=marking, dry_run=dry_run),
-         dry_run, f"created {path}")
+    _run(lambda: edit.new_study(path, title, id=study_id, as_of=as_of, marking=marking,
+                                likelihood_scale=likelihood_scale, dry_run=dry_run), dry_run, f"created {path}")
 
 
 @cli.command()

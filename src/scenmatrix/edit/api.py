@@ -35,7 +35,7 @@ from scenmatrix.edit.session import PARSE_MAKERS, EditResult, FieldValueError, S
 from scenmatrix.edit.tree import Loc, dotted, dump, flow_map, indicator_scenario, show_id, walk_entries
 from scenmatrix.errors import Problem, StudyError, UsageError, a, did_you_mean
 from scenmatrix.store import document, files
-from scenmatrix.study import values
+from scenmatrix.study import values, vocab
 from scenmatrix.study.kinds import KINDS, Kind, kind_named
 from scenmatrix.study.references import references_to
 
@@ -48,16 +48,22 @@ __all__ = ["FieldValueError", "StudyChanged", "new_study", "add", "set_fields", 
 
 
 def new_study(path: Path | str, title: str, *, id: Optional[str] = None, as_of: dt.date | str | None = None,
-              marking: str = "TLP:CLEAR", dry_run: bool = False) -> EditResult:
-    """Create a valid, empty study at PATH (refusing to overwrite one); return its text as a diff."""
+              marking: str = "TLP:CLEAR", likelihood_scale: str = "icd203", dry_run: bool = False) -> EditResult:
+    """Create a valid, empty study at PATH (refusing to overwrite one); return its text as a diff.
+    `likelihood_scale` is one of vocab.SCALES (icd203, phia); the default one is not written."""
     path = Path(path)
     files.check_output(path, files.STUDY_SUFFIXES, "PATH", what="study")
+    if likelihood_scale not in vocab.SCALES:
+        raise UsageError(f"{likelihood_scale!r} is not a likelihood scale (choose one of {', '.join(vocab.SCALES)})",
+                         "--likelihood-scale")
     study_id = id or path.stem
     as_of = as_of or dt.date.today()
     if isinstance(as_of, str):
         as_of = coerce_date(as_of)
     study = CommentedMap([("id", study_id), ("title", styled_like(title, None)), ("as_of", as_of),
                           ("marking", marking), ("sources", flow_map()), ("key_judgments", flow_map())])
+    if likelihood_scale != "icd203":
+        study.insert(4, "likelihood_scale", likelihood_scale)
     text = document.SCHEMA_LINE + "\n" + dump(CommentedMap([("study", study)]))
     text += "".join(f"\n{section}: {{}}\n" for section in ("actors", "evidence", "drivers", "constraints", "scenarios"))
     return session.create(path, text, dry_run)
