@@ -55,8 +55,6 @@ FIELD_OPTIONS: list[tuple[str, str, bool, str]] = [
 assert {field for _, field, _, _ in FIELD_OPTIONS} == set(ALL_FIELDS)
 assert all(option_of(field) == f"--{option}" for option, field, _, _ in FIELD_OPTIONS)  # kinds.OPTION_NAMES
 
-_CHOICES = vocab.WORDS
-
 
 # ------------------------------------------------------------------------------------------
 # Shared options and helpers
@@ -81,7 +79,7 @@ def _complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -
 
 def _complete_choice(field: str) -> Callable:
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-        return [c for c in _CHOICES[field] if c.startswith(incomplete)]
+        return [c for c in vocab.WORDS[field] if c.startswith(incomplete)]
     return complete
 
 
@@ -117,7 +115,7 @@ def where_options(func: Callable) -> Callable:
 
 def field_options(func: Callable) -> Callable:
     for option, field, multiple, help_text in reversed(FIELD_OPTIONS):
-        complete = _complete_choice(field) if field in _CHOICES else None
+        complete = _complete_choice(field) if field in vocab.WORDS else None
         func = click.option(f"--{option}", f"f_{field}", multiple=multiple, metavar="TEXT" if field != "effect" else "N",
                             help=help_text, shell_complete=complete)(func)
     return func

@@ -39,8 +39,8 @@ from scenmatrix.study import values, vocab
 from scenmatrix.study.kinds import KINDS, Kind, kind_named
 from scenmatrix.study.references import references_to
 
-__all__ = ["FieldValueError", "StudyChanged", "new_study", "add", "set_fields", "apply", "remove", "rename", "references", "entries", "entry_path",
-           "kind_of", "EditResult", "KINDS", "PARSE_MAKERS"]
+__all__ = ["FieldValueError", "StudyChanged", "new_study", "add", "set_fields", "apply", "remove", "rename",
+           "references", "entries", "entry_path", "kind_of", "EditResult", "KINDS", "PARSE_MAKERS"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -93,10 +93,15 @@ def _adding(kind: str, id: Optional[str], fields: Optional[Mapping[str, Any]], s
         if s.has(loc):
             raise StudyError([s.problem(loc, "exists", f"{dotted(loc)} already exists",
                                         f"change it with `scenmatrix set {k.name} {show_id(k, loc)}`", key=True)])
-        s.given.update({dotted(loc) if k.scalar else dotted(loc + (field,)): field for field in values})
+        _given(s, k, loc, values)
         s.insert(loc, new_value(s.tree, k, values))
 
     return change
+
+
+def _given(s: Session, k: Kind, loc: Loc, values: Mapping[str, Any]) -> None:
+    """Record where each value the caller gave lands, so that a refusal of it can name its option."""
+    s.given.update({dotted(loc) if k.scalar else dotted(loc + (field,)): field for field in values})
 
 
 def set_fields(path: Path | str, kind: str, id: Optional[str] = None, fields: Optional[Mapping[str, Any]] = None, *,
@@ -136,7 +141,7 @@ def _setting(kind: str, id: Optional[str], fields: Optional[Mapping[str, Any]], 
     def change(s: Session) -> None:
         loc = entry_path(s.tree, k, id, scenario=scenario, actor=actor)
         s.require(loc, k)
-        s.given.update({dotted(loc) if k.scalar else dotted(loc + (field,)): field for field in values})
+        _given(s, k, loc, values)
         if k.scalar:
             if values.get("text") is None:
                 raise UsageError(f"{a(k.name)} is its text; remove it with `scenmatrix rm` instead")

@@ -18,6 +18,7 @@ from typing import Any, Callable, Sequence
 import ruamel.yaml
 
 from scenmatrix.bulk import gc_paused
+from scenmatrix.store.document import text_sha256
 from scenmatrix.study.vocab import CACHED_MARKINGS
 
 # The parse cache: ruamel's round-trip parse (pure Python) is the slowest part of an edit, so each
@@ -237,7 +238,7 @@ def _slot_keys(path: Path) -> list[str]:
 def _cache_header(text: str, made_by: Sequence[ModuleType]) -> bytes | None:
     """What a cached parse must match: the text's SHA-256 and the code that parsed it (None: unknown code)."""
     stamp = _code_stamp(made_by)
-    return None if stamp is None else f"{hashlib.sha256(text.encode('utf-8')).hexdigest()} {stamp}".encode()
+    return None if stamp is None else f"{text_sha256(text)} {stamp}".encode()
 
 
 def _code_stamp(made_by: Sequence[ModuleType]) -> str | None:

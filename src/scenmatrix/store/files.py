@@ -202,13 +202,11 @@ def _write_target(path: Path) -> tuple[Path, Optional[os.stat_result]]:
     status if it exists. Refuses what a replace would destroy or split: a device, FIFO or socket (as root,
     /dev/null would become a regular file), and a file with other hard links (they would keep the old text
     while this name got the new: two copies where the user had one file)."""
-    target = Path(os.path.realpath(path)) if os.path.islink(path) else path
+    target = _real(path)
     try:
         before = os.stat(target)
-    except FileNotFoundError:
+    except OSError:  # none yet; or a parent that is a file, a loop: the write itself names the problem
         return target, None
-    except OSError:
-        return target, None  # a parent that is a file, a loop: the write itself names the problem
     kind = not_regular(before.st_mode)
     if kind is not None:
         raise file_error(path, f"is {kind}, not a regular file; it is not replaced",
@@ -218,6 +216,12 @@ def _write_target(path: Path) -> tuple[Path, Optional[os.stat_result]]:
                          "replacing it would leave the other names on the old text: remove the other links "
                          "(or copy the file) and edit one file")
     return target, before
+
+
+def _real(path: Path) -> Path:
+    """The file a path names: a symbolic link's target, else the path as given (kept relative, as the user
+    wrote it, for messages)."""
+    return Path(os.path.realpath(path)) if os.path.islink(path) else path
 
 
 def _take_over(fd: int, before: Optional[os.stat_result]) -> None:
@@ -348,7 +352,7 @@ def locked(path: Path | str) -> Iterator[None]:
     real file (through a symbolic link, every name of the study takes the same lock). A lock file that is
     a symbolic link, or not a regular file, is refused, never followed: it could point anywhere."""
     path = Path(path)
-    real = Path(os.path.realpath(path)) if os.path.islink(path) else path
+    real = _real(path)
     lock_path = real.with_name(f".{real.name}.lock")
     flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     try:
