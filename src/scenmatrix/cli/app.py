@@ -8,6 +8,7 @@ that `--help` and edits start fast.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 import time
@@ -112,7 +113,19 @@ def default_study(study: Optional[Path]) -> Path:
                            f"(or as STUDY), or set SCENMATRIX_STUDY")
 
 
-STUDY_ARG = click.argument("study", required=False, type=click.Path(path_type=Path, dir_okay=False))
+def STUDY_ARG(func: Any) -> Any:
+    """A command's STUDY, given as an argument or, as the editing commands take it, with -s/--study."""
+    @functools.wraps(func)
+    def command(*args: Any, study_option: Optional[Path] = None, **kwargs: Any) -> Any:
+        if study_option is not None and kwargs.get("study") not in (None, study_option):
+            raise click.UsageError("give the study once: as STUDY or with -s/--study")
+        kwargs["study"] = kwargs.get("study") or study_option
+        return func(*args, **kwargs)
+
+    command = click.option("-s", "--study", "study_option", type=click.Path(path_type=Path, dir_okay=False),
+                           help="The study, if not given as STUDY (default: $SCENMATRIX_STUDY, else the only "
+                                "study under scenarios/).")(command)
+    return click.argument("study", required=False, type=click.Path(path_type=Path, dir_okay=False))(command)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional
 import click
 
 from scenmatrix.study import vocab
-from scenmatrix.cli.app import cli, default_study
+from scenmatrix.cli.app import STUDY_ARG, cli, default_study
 from scenmatrix.errors import a
 from scenmatrix.study.kinds import ALL_FIELDS, KINDS, kind_named, option_of
 
@@ -25,7 +25,11 @@ FIELD_OPTIONS: list[tuple[str, str, bool, str]] = [
     ("name", "name", False, "actor: display name"),
     ("kind", "kind", False, "actor: " + ", ".join(vocab.ACTOR_KINDS)),
     ("alias", "aliases", True, "actor: another name (repeat for several)"),
-    ("title", "title", False, "scenario, driver, constraint, source: title"),
+    ("title", "title", False, "scenario, driver, constraint, source, study: title"),
+    ("as-of", "as_of", False, "study: date the assessment is current to, YYYY-MM-DD"),
+    ("marking", "marking", False, "study: TLP 2.0 marking, " + ", ".join(vocab.TLP)),
+    ("likelihood-scale", "likelihood_scale", False, "study: the scale of its likelihood words, "
+     + " or ".join(f"{name} ({vocab.SCALE_NAMES[name]})" for name in vocab.SCALES)),
     ("narrative", "narrative", False, "scenario: what happens"),
     ("likelihood", "likelihood", False, "scenario: ICD 203 term (" + ", ".join(vocab.ICD203) + "), or in a study "
      "with likelihood_scale: phia, a PHIA yardstick term (" + ", ".join(vocab.PHIA) + "); any case"),
@@ -34,7 +38,8 @@ FIELD_OPTIONS: list[tuple[str, str, bool, str]] = [
     ("driver", "drivers", True, "scenario: driver id (repeat, or comma-separate)"),
     ("constraint", "constraints", True, "scenario: constraint id (repeat, or comma-separate)"),
     ("effect", "effect", False, "impact: -3 severe harm .. 0 none .. 3 major gain"),
-    ("domain", "domains", True, "impact: " + ", ".join(vocab.DOMAINS) + " (repeat for several)"),
+    ("domain", "domains", True, "impact: " + ", ".join(vocab.DOMAINS) + ", or one of the study's own "
+     "(repeat for several); study: the domains it adds, e.g. humanitarian (the whole list)"),
     ("rationale", "rationale", False, "impact: why"),
     ("evidence", "evidence", True, "impact, driver, constraint: evidence id (repeat, or comma-separate)"),
     ("text", "text", False, "indicator, key-judgment: the text"),
@@ -229,24 +234,26 @@ def set_(kind: str, id: Optional[str], unset: tuple[str, ...], scenario: Optiona
     """Change fields of the KIND entry ID.
 
     KIND is actor, scenario, impact, indicator, evidence, driver, constraint, key-judgment or
-    source; ID as for `scenmatrix add`. A list option (--domain, --evidence, --alias, ...) replaces
-    the whole list; --unset removes an optional field. Validated like `add`.
+    source; ID as for `scenmatrix add`. KIND `study` (no ID) changes the study's own fields:
+    --title, --as-of, --marking, --likelihood-scale and --domain (the domains it adds to the
+    built-in ones). A list option (--domain, --evidence, --alias, ...) replaces the whole list;
+    --unset removes an optional field. Validated like `add`.
 
     \b
     Examples:
       scenmatrix set impact S1/RU --effect 3 --confidence high
       scenmatrix set indicator I2 --status observed
       scenmatrix set evidence E4 --grade B2 --unset quote
+      scenmatrix set study --marking TLP:AMBER --domain humanitarian
       scenmatrix set impact S1/RU --effect 1 --dry-run      (print the diff only)
     """
     from scenmatrix.edit import api as edit
 
     fields = _fields(kind, params, unset)
-    if not fields:
-        raise click.UsageError("nothing to change: give a field option such as --title, or --unset FIELD")
     path = default_study(study)
+    named = kind if KINDS[kind].single else f"{kind} {id or f'{scenario}/{actor}'}"
     _run(lambda: edit.set_fields(path, kind, id, fields, scenario=scenario, actor=actor, dry_run=dry_run),
-         dry_run, f"changed {kind} {id or f'{scenario}/{actor}'} in {path}")
+         dry_run, f"changed {named} in {path}")
 
 
 @cli.command("rm")
@@ -329,10 +336,9 @@ def list_(kind: str, study: Optional[Path], as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("study_arg", metavar="[STUDY]", required=False, type=click.Path(path_type=Path, dir_okay=False))
-@study_option
+@STUDY_ARG
 @click.option("--json", "as_json", is_flag=True, help="Print the matrix as JSON.")
-def show(study_arg: Optional[Path], study: Optional[Path], as_json: bool) -> None:
+def show(study: Optional[Path], as_json: bool) -> None:
     """Show the scenarios x actors matrix of effects (-3..+3).
 
     One row a scenario, with its likelihood, and one column an actor; '.' where a scenario has no
@@ -349,7 +355,7 @@ def show(study_arg: Optional[Path], study: Optional[Path], as_json: bool) -> Non
     from scenmatrix.store.loader import load
     from scenmatrix.study.effects import EffectMatrix
 
-    matrix = EffectMatrix(load(default_study(study_arg or study)).study)
+    matrix = EffectMatrix(load(default_study(study)).study)
     if as_json:
         click.echo(json.dumps(matrix.to_json(), indent=2, ensure_ascii=False))
         return

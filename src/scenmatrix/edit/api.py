@@ -36,7 +36,7 @@ from scenmatrix.edit.tree import Loc, dotted, dump, flow_map, indicator_scenario
 from scenmatrix.errors import Problem, StudyError, UsageError, a, did_you_mean
 from scenmatrix.store import document, files
 from scenmatrix.study import values, vocab
-from scenmatrix.study.kinds import KINDS, Kind, kind_named
+from scenmatrix.study.kinds import KINDS, Kind, kind_named, option_of
 from scenmatrix.study.references import references_to
 
 __all__ = ["FieldValueError", "StudyChanged", "new_study", "add", "set_fields", "apply", "remove", "rename",
@@ -135,7 +135,9 @@ def _setting(kind: str, id: Optional[str], fields: Optional[Mapping[str, Any]], 
     k = kind_of(kind)
     values = coerce_fields(k, fields or {})
     if not values:
-        raise UsageError("nothing to change: give at least one field")
+        options = ", ".join(option_of(field) for field in k.fields)
+        raise UsageError(f"nothing to change: give at least one of {options} (the fields of {a(k.name)}), "
+                         "or --unset FIELD")
     _check_names(k, id, scenario, actor)
 
     def change(s: Session) -> None:
@@ -166,6 +168,8 @@ def remove(path: Path | str, kind: str, id: Optional[str] = None, *, scenario: O
     """Remove an entry. If other entries refer to it, refuse with their positions unless cascade=True,
     which removes those references too (an actor's impacts, an evidence id from lists, ...)."""
     k = kind_of(kind)
+    if k.single:
+        raise UsageError(f"the {k.name} fields cannot be removed; change them with `scenmatrix set {k.name}`")
     _check_names(k, id, scenario, actor)
 
     def change(s: Session) -> None:
@@ -192,6 +196,8 @@ def rename(path: Path | str, kind: str, old: str, new: str, *, scenario: Optiona
     k = kind_of(kind)
     if k.name == "impact":
         raise UsageError("an impact is named by its scenario and actor: rename the scenario or the actor")
+    if k.single:
+        raise UsageError(f"the {k.name} has no id to rename")
     _check_names(k, old, scenario, None)
     if not new:
         raise UsageError("give the new id")
@@ -257,7 +263,12 @@ def kind_of(name: str) -> Kind:
 def _check_names(kind: Kind, id: Optional[str], scenario: Optional[str], actor: Optional[str],
                  new: bool = False) -> None:
     """Mistakes in how an entry is named, caught before the study is read."""
-    if kind.name == "impact":
+    if kind.single:
+        if id:
+            raise UsageError(f"the {kind.name} has no id to give: `scenmatrix set {kind.name} --title ...`")
+        if new:
+            raise UsageError(f"a study's own fields are always there: change them with `scenmatrix set {kind.name}`")
+    elif kind.name == "impact":
         parts = [p for p in ((id or "").split("/", 1) if id and "/" in id else [id, scenario, actor]) if p]
         if len(parts) < 2:
             raise UsageError("an impact is named SCENARIO/ACTOR (or give --scenario and --actor)")
@@ -270,6 +281,8 @@ def _check_names(kind: Kind, id: Optional[str], scenario: Optional[str], actor: 
 def entry_path(tree: Any, kind: Kind, id: Optional[str], *, scenario: Optional[str] = None,
                actor: Optional[str] = None, existing: bool = True) -> Loc:
     """Where an entry of this kind and id lives in the tree, as a tuple of keys."""
+    if kind.single:
+        return kind.section
     if kind.name == "impact":
         if id and "/" in id:
             scenario, actor = id.split("/", 1)

@@ -81,6 +81,10 @@ def walk_entries(tree: Any, kind: Kind) -> Iterable[tuple[Loc, Any]]:
             for eid, value in mapping(mapping(scenario).get(kind.section[2])).items():
                 yield ("scenarios", sid, kind.section[2], eid), value
         return
+    if kind.single:
+        if isinstance(tree.get(kind.section[0]), dict):
+            yield kind.section, tree[kind.section[0]]
+        return
     node: Any = tree
     for part in kind.section:
         node = mapping(node).get(part)

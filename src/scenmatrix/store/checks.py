@@ -132,6 +132,7 @@ def check_references(tree: dict, locate: Locator) -> Iterator[Problem]:
             yield from _repeated(node, loc, locate)
     yield from _indicator_ids(tree, locate)
     yield from _likelihood_scale(tree, locate)
+    yield from _domains(tree, locate)
     yield from _cib_references(tree, locate)
 
 
@@ -209,6 +210,20 @@ def _likelihood_scale(tree: dict, locate: Locator) -> Iterator[Problem]:
                                  f"term (study.likelihood_scale is {scale_name}; a study never mixes scales)", hint)
 
 
+def _domains(tree: dict, locate: Locator) -> Iterator[Problem]:
+    """An impact's domain is built in (vocab.DOMAINS) or declared in study.domains."""
+    declared = mapping_at(tree, "study").get("domains")
+    yield from _repeated(declared, ("study", "domains"), locate)
+    known = vocab.DOMAINS + tuple(d for d in declared if isinstance(d, str)) if isinstance(declared, list) else vocab.DOMAINS
+    pattern = re.compile(vocab.DOMAIN_PATTERN)
+    for loc, domain in ((loc + (i,), d) for loc, node in nodes_at(tree, ("scenarios", "*", "impacts", "*", "domains"))
+                        for i, d in enumerate(_ids(node))):
+        if isinstance(domain, str) and pattern.fullmatch(domain) and domain not in known:  # else the schema's
+            hint = did_you_mean(domain, known) or (f"declare it under study.domains (`domains: [{domain}]`) "
+                                                   "to add it to the built-in ones: " + ", ".join(known))
+            yield locate.problem(loc, "vocabulary", f"{key_path(loc)}: {domain!r} is not a valid domain", hint)
+
+
 def _scale_synonyms(scale_name: str) -> dict[str, str]:
     """Words of the other scale mapped to the nearest band of this one (by midpoint)."""
     scale = vocab.SCALES[scale_name]
@@ -266,8 +281,20 @@ def _cib_references(tree: dict, locate: Locator) -> Iterator[Problem]:
 
 
 def study_warnings(document: Document, study: Study) -> list[Problem]:
-    """What is worth a look in a valid study without making it invalid: cross-impact judgment groups
-    (one variant's judgments on another descriptor) that do not sum to zero."""
+    """What is worth a look in a valid study without making it invalid: a declared domain that is built in
+    anyway, and cross-impact judgment groups (one variant's judgments on another descriptor) that do not
+    sum to zero."""
+    return sorted(_builtin_domains(document, study) + _unbalanced_judgments(document, study))
+
+
+def _builtin_domains(document: Document, study: Study) -> list[Problem]:
+    locate = Locator(document)
+    return [locate.problem(("study", "domains", index), "vocabulary", f"study.domains[{index}]: {domain!r} is "
+                           "built in already", "remove it from study.domains", severity="warning")
+            for index, domain in enumerate(study.study.domains) if domain in vocab.DOMAINS]
+
+
+def _unbalanced_judgments(document: Document, study: Study) -> list[Problem]:
     if study.cib is None:
         return []
     from scenmatrix.analysis import cib
@@ -287,4 +314,4 @@ def study_warnings(document: Document, study: Study) -> list[Problem]:
                                   f"{group.total:+d}, not 0",
                                   "CIB judgment groups are usually balanced so that each sums to 0", key=True,
                                   severity="warning"))
-    return sorted(out)
+    return out

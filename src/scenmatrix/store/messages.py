@@ -76,6 +76,11 @@ class Locator:
             hint = did_you_mean(str(value), choices, _LITERAL_ALIASES.get(str(field))) or (
                 "expected one of: " + ", ".join(choices))
             return self.problem(loc, "vocabulary", f"{key_path(loc)}: {_show(value)} is not a valid {_noun(field, loc)}", hint)
+        if kind == "string_pattern_mismatch" and len(loc) >= 2 and loc[-2] == "domains":
+            lower = value.strip().lower() if isinstance(value, str) else None
+            hint = (f"domains are written in lower case: {lower!r}" if lower and re.fullmatch(vocab.DOMAIN_PATTERN, lower)
+                    else "a domain is lower-case letters, digits, spaces and '-', e.g. 'food security'")
+            return self.problem(loc, "vocabulary", f"{key_path(loc)}: {_show(value)} is not a valid domain", hint)
         message, hint = _describe(kind, field, value, error)
         return self.problem(loc, _code(kind), f"{key_path(loc)}: {message}", hint)
 

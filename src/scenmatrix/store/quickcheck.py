@@ -106,13 +106,15 @@ def _pattern(pattern: str) -> re.Pattern[str]:
 def _references_resolve(tree: dict) -> bool:
     """checks.check_references finds nothing, in a tree that fits the schema."""
     study = tree["study"]
-    return (not any(unresolved(tree, reference) for reference in REFERENCES)
-            and _scenarios_resolve(tree.get("scenarios", {}), vocab.SCALES[study.get("likelihood_scale", "icd203")])
+    declared = study.get("domains", [])
+    return (len(set(declared)) == len(declared) and not any(unresolved(tree, reference) for reference in REFERENCES)
+            and _scenarios_resolve(tree.get("scenarios", {}), vocab.SCALES[study.get("likelihood_scale", "icd203")],
+                                   set(vocab.DOMAINS).union(study.get("domains", ())))
             and (tree.get("cib") is None or _judgments_resolve(tree["cib"])))
 
 
-def _scenarios_resolve(scenarios: dict, scale: dict) -> bool:
-    """Likelihoods of the study's scale, domains listed once, and indicator ids unique across the study."""
+def _scenarios_resolve(scenarios: dict, scale: dict, domains: set[str]) -> bool:
+    """Likelihoods of the study's scale, known domains listed once, and indicator ids unique across the study."""
     indicators: set[str] = set()
     for scenario in scenarios.values():
         if scenario["likelihood"] not in scale:
@@ -122,7 +124,8 @@ def _scenarios_resolve(scenarios: dict, scale: dict) -> bool:
             return False
         indicators.update(ids)
         impacts = scenario.get("impacts", {}).values()
-        if not all(len(set(impact["domains"])) == len(impact["domains"]) for impact in impacts):
+        if not all(len(set(impact["domains"])) == len(impact["domains"]) and domains.issuperset(impact["domains"])
+                   for impact in impacts):
             return False
     return True
 

@@ -16,6 +16,7 @@ class Kind(NamedTuple):
     required: tuple[str, ...]
     label: str                     # the field shown beside the id in `scenmatrix list`
     scalar: bool = False           # the entry is its text (key judgments), not a mapping of fields
+    single: bool = False           # one entry at `section` itself, with no id (the study's own fields)
 
 
 _FACTOR = {"title": "text", "description": "text", "evidence": "list"}
@@ -40,6 +41,9 @@ KINDS: dict[str, Kind] = {
         Kind("driver", ("drivers",), _FACTOR, ("title", "description"), "title"),
         Kind("constraint", ("constraints",), _FACTOR, ("title", "description"), "title"),
         Kind("key-judgment", ("study", "key_judgments"), {"text": "text"}, ("text",), "text", scalar=True),
+        Kind("study", ("study",),
+             {"title": "text", "as_of": "date", "marking": "choice", "likelihood_scale": "choice", "domains": "list"},
+             ("title", "as_of", "marking"), "title", single=True),
         Kind("source", ("study", "sources"),
              {"title": "text", "author": "text", "publisher": "text", "date": "date", "url": "text", "path": "text"},
              ("title",), "title"),

@@ -25,7 +25,9 @@ Scale = Literal[tuple(vocab.SCALES)]  # type: ignore[valid-type]
 Confidence = Literal[vocab.CONFIDENCE]  # type: ignore[valid-type]
 Status = Literal[vocab.INDICATOR_STATUS]  # type: ignore[valid-type]
 ActorKind = Literal[vocab.ACTOR_KINDS]  # type: ignore[valid-type]
-Domain = Literal[vocab.DOMAINS]  # type: ignore[valid-type]
+# Any domain name here; store.checks refuses one that is neither built in (vocab.DOMAINS) nor declared in
+# study.domains, with its position and the hint to declare it.
+Domain = Annotated[str, StringConstraints(pattern=vocab.DOMAIN_PATTERN)]
 Marking = Literal[vocab.TLP]  # type: ignore[valid-type]
 Grade = Annotated[str, StringConstraints(pattern=r"^[A-F][1-6]$")]
 Effect = Annotated[int, Field(ge=vocab.EFFECT_MIN, le=vocab.EFFECT_MAX)]
@@ -62,6 +64,8 @@ class StudyInfo(Entity):
     likelihood_scale: Scale = Field("icd203", description="Estimative words: icd203 (US ICD 203) or phia (UK PHIA).")
     sources: dict[Id, Source] = Field(default_factory=dict)
     key_judgments: dict[Id, Text] = Field(default_factory=dict, description="Bottom-line statements.")
+    domains: list[Domain] = Field(default_factory=list, description=(
+        "Domains this study adds to the built-in ones (" + ", ".join(vocab.DOMAINS) + "), e.g. humanitarian."))
 
 
 class Actor(Entity):
@@ -96,7 +100,8 @@ class Indicator(Entity):
 
 class Impact(Entity):
     effect: Effect = Field(description="-3 severe harm ... 0 none ... +3 major gain to the actor's interests.")
-    domains: list[Domain] = Field(min_length=1)
+    domains: list[Domain] = Field(min_length=1, description=(
+        "Built in: " + ", ".join(vocab.DOMAINS) + "; or one the study declares in study.domains."))
     confidence: Confidence
     rationale: Text
     evidence: list[Id] = Field(default_factory=list)
@@ -146,6 +151,11 @@ class Study(Entity):
 
     def band(self, term: str) -> vocab.Band:
         return self.scale[term]
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        """The domains an impact of this study may name: the built-in ones, then the study's own."""
+        return vocab.DOMAINS + tuple(d for d in self.study.domains if d not in vocab.DOMAINS)
 
     actors: dict[Id, Actor] = Field(default_factory=dict)
     evidence: dict[Id, Evidence] = Field(default_factory=dict)

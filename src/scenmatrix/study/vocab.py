@@ -69,6 +69,9 @@ INDICATOR_STATUS = ("not observed", "emerging", "observed")
 ACTOR_KINDS = ("state", "international organization", "non-state armed group", "bloc", "other")
 
 DOMAINS = ("military", "security", "political", "diplomatic", "economic", "energy", "nuclear", "space")
+# A domain a study declares in study.domains, beside the built-in ones: lower case, so that a word means
+# one domain however it is typed (`--domain Humanitarian` is stored as `humanitarian`).
+DOMAIN_PATTERN = r"^[a-z](?:[a-z0-9 \-]{0,38}[a-z0-9])?$"
 
 EFFECT_MIN, EFFECT_MAX = -3, 3
 EFFECT_WORDS = {
@@ -118,15 +121,19 @@ GRADES = tuple(r + c for r in RELIABILITY for c in CREDIBILITY)
 WORDS: dict[str, tuple[str, ...]] = {
     "kind": ACTOR_KINDS, "likelihood": tuple(dict.fromkeys(w for scale in SCALES.values() for w in scale)),
     "confidence": CONFIDENCE, "status": INDICATOR_STATUS, "domains": DOMAINS, "grade": GRADES, "marking": TLP,
+    "likelihood_scale": tuple(SCALES),
 }
 
 
 def canonical(field: str, word: str) -> str:
-    """A vocabulary word as typed in any case (`Likely`, `b2`, `tlp:amber`) spelled as the study stores it;
-    anything else unchanged, for validation to refuse with its hints."""
+    """A vocabulary word as typed in any case (`Likely`, `b2`, `tlp:amber`) spelled as the study stores it
+    (a domain, built in or the study's own, in lower case); anything else unchanged, for validation to
+    refuse with its hints."""
     for known in WORDS.get(field, ()):
         if known.casefold() == word.strip().casefold():
             return known
+    if field == "domains" and word.strip().lower() != word:
+        return word.strip().lower()
     return word
 
 

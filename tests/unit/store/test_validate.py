@@ -285,7 +285,7 @@ MUTATIONS = [
                  [(59, 29, "duplicate", "domains: 'military' is listed twice", None)],
                  id="domain-listed-twice"),
     pytest.param("domains: [military]", "domains: [[military]]",
-                 [(59, 19, "vocabulary", "domains[0]: ['military'] is not a valid domain", "did you mean 'military'?")],
+                 [(59, 19, "string_type", "domains[0]: expected text, got a list", None)],
                  id="list-inside-a-list"),
 ]
 

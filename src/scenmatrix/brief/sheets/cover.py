@@ -54,6 +54,12 @@ def _label_rows(ws: Worksheet, row: int, pairs: list[tuple[str, str]]) -> int:
     return row
 
 
+def _domains_text(study) -> str:
+    text = "The fields of interest an impact touches: " + ", ".join(vocab.DOMAINS)
+    own = [d for d in study.domains if d not in vocab.DOMAINS]
+    return text + (f"; and this study's own: {', '.join(own)}." if own else ".")
+
+
 def _reading_guide(study) -> list[tuple[str, str]]:
     effects = ", ".join(f"{k:+d} {v}" for k, v in vocab.EFFECT_WORDS.items())
     likelihood = "; ".join(f"{term} {band.label()}" for term, band in study.scale.items())
@@ -65,6 +71,7 @@ def _reading_guide(study) -> list[tuple[str, str]]:
         (f"Likelihood ({scale})", f"{likelihood}."),
         ("Expected impact", "Sum over scenarios of probability x effect at the band midpoint; the range uses "
                             "the band edges. Unrated pairs count as 0."),
+        ("Domains", _domains_text(study)),
         ("Confidence", "low / moderate / high: how well the judgment is supported by evidence and reasoning."),
         ("Evidence grades", f"NATO Admiralty Code, e.g. B2. Source reliability: {reliability}. "
                             f"Information credibility: {credibility}."),
