@@ -369,9 +369,13 @@ def show(study: Optional[Path], as_json: bool) -> None:
 def diff(paths: tuple[Path, ...], since: Optional[str], as_json: bool) -> None:
     """Show what changed between two versions of a study.
 
-    Entry by entry and field by field: entries added and removed, and each changed field with its
-    old and new value. Give OLD NEW, or --since REV [STUDY] to compare with a git revision. Exit
-    code 0 either way.
+    Entry by entry and field by field: entries added and removed, each changed field with its old
+    and new value, and an entry whose id changed as one rename (`~ actor IL → ISR: renamed, and 2
+    references to it`), its references followed rather than listed as removed and added. Give OLD
+    NEW, or --since REV [STUDY] to compare with a git revision.
+
+    Exit code 0 whether or not anything changed; 1 if a version cannot be read (no such file, not
+    a study, an unknown revision); 2 for a usage mistake.
 
     \b
     Examples:

@@ -2,7 +2,9 @@
 
 Works on the parsed YAML, not the validated model, so that an older revision that no longer
 validates can still be compared. Ids name entries: an impact is SCENARIO/ACTOR, an indicator
-SCENARIO/ID.
+SCENARIO/ID. An entry whose id changed (`scenmatrix rename`, or by hand) is one rename, not a removal
+and an addition: its references are followed (kinds.REFERENCES), so an actor's impacts are not listed
+as removed and added again.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from scenmatrix.study.kinds import KINDS
+from scenmatrix.study.references import entries_of, references_to
 from scenmatrix.study.values import plain
 
 # Kinds in the order a reader meets them in the file.
@@ -23,17 +27,84 @@ class Change:
 
     kind: str
     id: str
-    action: str  # "added" | "removed" | "changed"
+    action: str  # "added" | "removed" | "changed" | "renamed" (fields: {"id": (old id, new id)})
     fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    references: int = 0  # of a rename: how many references to the entry were renamed with it
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "id": self.id, "action": self.action,
-                "fields": {name: {"old": old, "new": new} for name, (old, new) in self.fields.items()}}
+        out = {"kind": self.kind, "id": self.id, "action": self.action,
+               "fields": {name: {"old": old, "new": new} for name, (old, new) in self.fields.items()}}
+        return {**out, "references": self.references} if self.action == "renamed" else out
+
+
+# The kinds a rename is found for: those with ids of their own that others may refer to.
+RENAMED_KINDS = ("key-judgment", "source", "actor", "evidence", "driver", "constraint", "scenario")
 
 
 def diff_trees(old: Any, new: Any) -> list[Change]:
-    """Changes from the old tree to the new one, kind by kind, in the order of the files."""
-    before, after = _entries(old), _entries(new)
+    """Changes from the old tree to the new one, kind by kind, in the order of the files: renames first,
+    then what was added, changed and removed once the renames are taken into account."""
+    old, new = plain(old), plain(new)
+    renames = _renames(old, new)
+    return renames + _changes(_entries(old), _entries(new))
+
+
+def _renames(old: dict, new: Any) -> list[Change]:
+    """Entries removed under one id and added under another with the same fields (or, failing that, the
+    same title or name, or the same fields but that), one to one; `old` is changed to use the new ids,
+    references included."""
+    out = []
+    after = _entries(new)
+    for kind in RENAMED_KINDS:
+        before = _entries(old)
+        gone = {eid: v for (k, eid), v in before.items() if k == kind and (k, eid) not in after}
+        came = {eid: v for (k, eid), v in after.items() if k == kind and (k, eid) not in before}
+        for old_id, new_id in _pairs(gone, came, KINDS[kind].label):
+            out.append(Change(kind, new_id, "renamed", {"id": (old_id, new_id)}, _rename(old, kind, old_id, new_id)))
+    return out
+
+
+def _pairs(gone: dict[str, dict], came: dict[str, dict], label: str) -> list[tuple[str, str]]:
+    def but_label(entry: dict) -> dict:
+        return {f: v for f, v in entry.items() if f != label}
+
+    for same in (lambda a, b: a == b, lambda a, b: a.get(label) is not None and a.get(label) == b.get(label),
+                 lambda a, b: len(but_label(a)) > 0 and but_label(a) == but_label(b)):
+        pairs = [(o, n) for o, a in gone.items() for n, b in came.items() if same(a, b)]
+        olds, news = [o for o, _ in pairs], [n for _, n in pairs]
+        unique = [(o, n) for o, n in pairs if olds.count(o) == 1 and news.count(n) == 1]
+        if unique:
+            return unique + _pairs({o: v for o, v in gone.items() if o not in dict(unique)},
+                                   {n: v for n, v in came.items() if n not in set(dict(unique).values())}, label)
+    return []
+
+
+def _rename(tree: dict, kind: str, old_id: str, new_id: str) -> int:
+    """Rename an entry of a plain tree and every reference to it, keeping the order of keys."""
+    refs = references_to(tree, kind, old_id)
+    for loc, how in refs:
+        parent = _at(tree, loc[:-1])
+        if how == "key":
+            _rename_key(parent, loc[-1], new_id)
+        else:
+            parent[loc[-1]] = new_id
+    _rename_key(entries_of(tree, kind), old_id, new_id)
+    return len(refs)
+
+
+def _at(tree: Any, loc: tuple) -> Any:
+    for key in loc:
+        tree = tree[key]
+    return tree
+
+
+def _rename_key(mapping: dict, old: Any, new: Any) -> None:
+    items = [(new if k == old else k, v) for k, v in mapping.items()]
+    mapping.clear()
+    mapping.update(items)
+
+
+def _changes(before: dict, after: dict) -> list[Change]:
     changes: list[Change] = []
     for kind in ORDER:
         old_entries = {eid: value for (k, eid), value in before.items() if k == kind}
@@ -53,7 +124,7 @@ def diff_trees(old: Any, new: Any) -> list[Change]:
 
 
 def to_json(changes: list[Change]) -> dict[str, Any]:
-    counts = {action: sum(c.action == action for c in changes) for action in ("added", "removed", "changed")}
+    counts = {action: sum(c.action == action for c in changes) for action in ("added", "removed", "changed", "renamed")}
     return {**counts, "changes": [c.to_json() for c in changes]}
 
 
@@ -61,8 +132,12 @@ def to_text(changes: list[Change]) -> str:
     """One line an entry: `+ actor IL: name Israel`, `- evidence E9`, `~ impact S1/RU: effect +2 → +3`."""
     lines = []
     for c in changes:
-        mark = {"added": "+", "removed": "-", "changed": "~"}[c.action]
+        mark = {"added": "+", "removed": "-", "changed": "~", "renamed": "~"}[c.action]
         head = f"{mark} {c.kind} {c.id}" if c.kind != "study" else f"{mark} study"
+        if c.action == "renamed":
+            followed = f", and {c.references} reference{'s' if c.references != 1 else ''} to it" if c.references else ""
+            lines.append(f"{mark} {c.kind} {c.fields['id'][0]} → {c.id}: renamed{followed}")
+            continue
         if c.action == "changed":
             details = "; ".join(f"{f}: {_show(old, f)} → {_show(new, f)}" for f, (old, new) in c.fields.items())
         elif c.action == "added":

@@ -67,7 +67,7 @@ def test_cli_diff_text_and_json(tmp_path):
     assert result.exit_code == 0
     assert result.stdout == "~ scenario S2: likelihood: unlikely → 'roughly even chance'\n"
     data = json.loads(runner.invoke(cli, ["diff", str(old), str(new), "--json"]).stdout)
-    assert data == {"added": 0, "removed": 0, "changed": 1, "changes": [
+    assert data == {"added": 0, "removed": 0, "changed": 1, "renamed": 0, "changes": [
         {"kind": "scenario", "id": "S2", "action": "changed",
          "fields": {"likelihood": {"old": "unlikely", "new": "roughly even chance"}}}]}
     same = runner.invoke(cli, ["diff", str(old), str(old)])
@@ -99,3 +99,44 @@ def test_cli_diff_since_a_git_revision(tmp_path, monkeypatch):
     missing = runner.invoke(cli, ["diff", "--since", "no-such-rev", str(path)])
     assert missing.exit_code == 1
     assert missing.stderr.startswith(f"{path}:1:1: cannot read the study at revision 'no-such-rev'")
+
+
+# --- renames (issue 14) ------------------------------------------------------------------------------------
+
+from conftest import SMALL  # noqa: E402
+
+
+@pytest.mark.parametrize("kind, old_id, references", [
+    ("key-judgment", "KJ1", 0), ("source", "src", 1), ("actor", "A", 2), ("evidence", "E1", 3),
+    ("driver", "d1", 1), ("constraint", "c1", 1), ("scenario", "S1", 0),
+])
+def test_a_rename_is_one_change_with_its_references_followed(tmp_path, kind, old_id, references):
+    old, new = write(tmp_path, SMALL, "old.yaml"), write(tmp_path, SMALL, "new.yaml")
+    edit.rename(new, kind, old_id, "Renamed")
+    changes = revisions.diff_files(old, new)
+    assert [c.to_json() for c in changes] == [{"kind": kind, "id": "Renamed", "action": "renamed",
+                                               "fields": {"id": {"old": old_id, "new": "Renamed"}},
+                                               "references": references}]
+    assert diff.to_text(changes).startswith(f"~ {kind} {old_id} → Renamed: renamed")
+
+
+def test_a_rename_with_a_changed_name_is_a_rename_then_a_change(tmp_path):
+    old, new = write(tmp_path, SMALL, "old.yaml"), write(tmp_path, SMALL, "new.yaml")
+    edit.rename(new, "actor", "B", "BLOC")
+    edit.set_fields(new, "actor", "BLOC", {"name": "The Bloc"})
+    text = diff.to_text(revisions.diff_files(old, new))
+    assert text == "~ actor B → BLOC: renamed, and 2 references to it\n~ actor BLOC: name: Beta → 'The Bloc'\n"
+
+
+def test_entries_that_could_be_either_are_not_guessed_as_renames():
+    twins = SMALL.replace("  C: {name: Gamma, kind: other}", "  C: {name: Gamma, kind: other}\n  D: {name: Gamma, kind: other}")
+    renamed = twins.replace("  C: {name", "  X: {name").replace("  D: {name", "  Y: {name")
+    summary = [(c.action, c.id) for c in changes_between(twins, renamed)]
+    assert sorted(summary) == [("added", "X"), ("added", "Y"), ("removed", "C"), ("removed", "D")]
+
+
+def test_a_removal_and_an_unrelated_addition_stay_what_they_are(tmp_path):
+    old, new = write(tmp_path, SMALL, "old.yaml"), write(tmp_path, SMALL, "new.yaml")
+    edit.remove(new, "actor", "C")
+    edit.add(new, "actor", "D", {"name": "Delta", "kind": "state"})
+    assert [(c.action, c.id) for c in revisions.diff_files(old, new)] == [("added", "D"), ("removed", "C")]
