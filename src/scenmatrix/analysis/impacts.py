@@ -204,35 +204,52 @@ def _convergence(matrix: pd.DataFrame):
     return (same + same.T) / 2, (opposite + opposite.T) / 2
 
 
+# An alignment resting on fewer shared rated scenarios is no finding: from one scenario it is always ±1.
+MIN_SHARED_SCENARIOS = 2
+
+
+def shared_scenarios(matrix: pd.DataFrame):
+    """Actor x actor: in how many scenarios both actors are rated (a numpy array of whole numbers)."""
+    rated = matrix.notna().to_numpy(dtype=float)
+    return (rated.T @ rated).astype(int)
+
+
+def _index(matrix: pd.DataFrame):
+    """Alignment and intensity of every pair, NaN where they share fewer than MIN_SHARED_SCENARIOS."""
+    import numpy as np
+
+    conv, div = _convergence(matrix)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        index = (conv - div) / (conv + div)
+    index[shared_scenarios(matrix) < MIN_SHARED_SCENARIOS] = np.nan
+    return index, conv + div
+
+
 def alignment(matrix: pd.DataFrame) -> pd.DataFrame:
     """Actor x actor alignment in [-1, 1], in the spirit of MACTOR's convergence and divergence.
 
     For each scenario both actors are rated in, with effects of the same sign the pair converges
     by (|a| + |b|) / 2, with opposite signs it diverges by as much. Alignment is
-    (convergence - divergence) / (convergence + divergence); NaN where they never meet.
+    (convergence - divergence) / (convergence + divergence); NaN where they share fewer than
+    MIN_SHARED_SCENARIOS rated scenarios (or only scenarios where one of them is rated 0).
     """
-    import numpy as np
-
-    conv, div = _convergence(matrix)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        index = (conv - div) / (conv + div)
-    return pd.DataFrame(index, index=matrix.columns, columns=matrix.columns)
+    return pd.DataFrame(_index(matrix)[0], index=matrix.columns, columns=matrix.columns)
 
 
 def strongest_pairs(matrix: pd.DataFrame, n: int = 5) -> pd.DataFrame:
-    """The n most aligned and the n most opposed pairs: actor_a, actor_b, alignment, intensity, relation.
+    """The n most aligned and the n most opposed pairs: actor_a, actor_b, alignment, intensity, shared
+    (scenarios both are rated in), relation; pairs sharing fewer than MIN_SHARED_SCENARIOS are left out.
 
     Intensity (convergence + divergence) breaks ties: two actors that gain together in three
-    scenarios are more aligned than two that meet once.
+    scenarios are more aligned than two that meet twice.
     """
     import numpy as np
 
-    conv, div = _convergence(matrix)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        index = (conv - div) / (conv + div)
+    index, intensity = _index(matrix)
     a, b = np.triu_indices(len(matrix.columns), k=1)
     pairs = pd.DataFrame({"actor_a": matrix.columns[a], "actor_b": matrix.columns[b],
-                          "alignment": index[a, b], "intensity": (conv + div)[a, b]}).dropna()
+                          "alignment": index[a, b], "intensity": intensity[a, b],
+                          "shared": shared_scenarios(matrix)[a, b]}).dropna()
     top = pairs[pairs["alignment"] > 0].sort_values(["alignment", "intensity"], ascending=False, kind="stable")
     bottom = pairs[pairs["alignment"] < 0].sort_values(["alignment", "intensity"], ascending=[True, False],
                                                        kind="stable")

@@ -49,14 +49,14 @@ def actor_report(analysis) -> str:
     """The per-actor analysis (an analysis.report.StudyAnalysis) as a terminal table."""
     from scenmatrix.analysis.report import ACTOR_HEADERS
 
-    return table(ACTOR_HEADERS, analysis.actor_rows(), [11, 24, 8, 12, 5, 8, 5, 12, 26])
+    return table(ACTOR_HEADERS, analysis.actor_rows(), [11, 24, 8, 12, 8, 5, 8, 5, 12, 26], right={2, 4, 5, 7})
 
 
 def pairs(analysis) -> str:
     """The strongest alignments and oppositions of a StudyAnalysis."""
     from scenmatrix.analysis.report import PAIR_HEADERS
 
-    return table(PAIR_HEADERS, analysis.pair_rows(), [8, 28, 28, 6, 6])
+    return table(PAIR_HEADERS, analysis.pair_rows(), [8, 28, 28, 6, 6, 6], right={3, 4, 5})
 
 
 def cib_scenarios(report) -> str:

@@ -142,10 +142,13 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int, max_s
     """Rank actors by exposure; show what moves them and who aligns.
 
     \b
-    Per actor: expected net impact (band midpoints) and its range (band edges), expected harm,
-    worst case, spread, Monte Carlo percentiles of net impact with likelihoods drawn within their
-    bands and the chance it is negative, and the one judgment that moves it most.
-    Then the strongest alignments and oppositions between actors (MACTOR-style), and, when the
+    Per actor: expected net impact (band midpoints) and its range (band edges), expected harm
+    (exp.harm: the harms alone) and the rank it gives (harm#, the list's order), worst case,
+    spread, Monte Carlo percentiles of net impact with likelihoods drawn within their bands and
+    the chance it is negative, and the one judgment that moves it most.
+    Then the strongest alignments and oppositions between actors (MACTOR-style), each with the
+    number of scenarios both are rated in (shared); a pair sharing fewer than 2 is left out, as
+    its ±1 would rest on one scenario. When the
     study has a cross-impact model (`cib:`), its consistent scenarios: the variant of each
     descriptor, the inconsistency and the total impact score. A cross-impact model with more
     scenarios than --max-scenarios is not enumerated: the output says so, with its size, and the

@@ -119,9 +119,10 @@ def test_alignment_convergence_and_divergence() -> None:
     out = alignment(m)
     # A-B: S1 converge (2+1)/2 = 1.5; S2 diverge (1+3)/2 = 2 -> (1.5 - 2)/(3.5)
     assert out.at["A", "B"] == pytest.approx(-0.5 / 3.5) and out.at["B", "A"] == out.at["A", "B"]
-    assert out.at["B", "C"] == -1.0 and np.isnan(out.at["A", "C"])
+    # B-C meet in S3 alone: -1 from one scenario is no finding, so it is left blank; A-C never meet
+    assert np.isnan(out.at["B", "C"]) and np.isnan(out.at["A", "C"])
     pairs = strongest_pairs(m, n=2)
-    assert pairs[["actor_a", "actor_b", "relation"]].values.tolist() == [["B", "C", "opposed"], ["A", "B", "opposed"]]
+    assert pairs[["actor_a", "actor_b", "relation", "shared"]].values.tolist() == [["A", "B", "opposed", 2]]
 
 
 @settings(max_examples=60, deadline=None)
@@ -160,14 +161,19 @@ def frame(rows: list[list]) -> pd.DataFrame:
 def test_alignment_equals_its_definition_pair_by_pair(rows) -> None:
     m = frame(rows)
     out = alignment(m)
+    pairs = strongest_pairs(m, n=100).set_index(["actor_a", "actor_b"])
     for a in m.columns:
         for b in m.columns:
             conv = div = 0.0
+            shared = 0
             for x, y in zip(m[a], m[b]):  # the definition, one scenario at a time
+                shared += not (np.isnan(x) or np.isnan(y))
                 if not (np.isnan(x) or np.isnan(y)) and x * y != 0:
                     conv, div = (conv + (abs(x) + abs(y)) / 2, div) if x * y > 0 else (conv, div + (abs(x) + abs(y)) / 2)
-            expected = (conv - div) / (conv + div) if conv + div else np.nan
+            expected = (conv - div) / (conv + div) if conv + div and shared >= 2 else np.nan
             assert (np.isnan(expected) and np.isnan(out.at[a, b])) or out.at[a, b] == expected
+            if (a, b) in pairs.index:
+                assert pairs.at[(a, b), "shared"] == shared >= 2
 
 
 @settings(max_examples=80, deadline=None)

@@ -211,8 +211,10 @@ def test_exposure_sensitivity_and_alignment_sheets(small: Path, tmp_path: Path) 
     assert by_actor["Beta"][1] == "likelihood of S1" and by_actor["Beta"][5] == pytest.approx(0.75)
     aligned = rows_of(wb["Alignment"])
     assert aligned[2][:4] == ("Actor", "Alpha", "Beta", "Gamma")
-    assert aligned[3][:4] == ("Alpha", None, -1.0, None) and aligned[4][1] == -1.0
-    assert any(r[0] == "opposed: Alpha – Beta" for r in aligned)
+    # Alpha and Beta meet in S1 alone: their -1 would rest on one scenario, so it is blank and no pair
+    assert aligned[3][:4] == ("Alpha", None, None, None) and aligned[4][1] is None
+    assert not any(str(r[0]).startswith(("opposed:", "aligned:")) for r in aligned)
+    assert any("fewer than 2 rated scenarios" in str(r[0]) for r in aligned)
 
 
 # ---------------------------------------------------------------- templates

@@ -44,8 +44,8 @@ def write_alignment(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
     ws.freeze_panes = "B4"
     row = last + 2
     put(ws, row, 1, "+1: the two always gain or lose together; -1: one gains where the other loses; "
-                    "blank: they never meet in a scenario.", "sm_subtitle")
+                    "blank: they share fewer than 2 rated scenarios, too few to tell.", "sm_subtitle")
     pairs = ctx.table("alignment_pairs")
-    rows = [(f"{r.relation}: {r.name_a} – {r.name_b}", float(r.alignment), float(r.intensity))
+    rows = [(f"{r.relation}: {r.name_a} – {r.name_b}", float(r.alignment), float(r.intensity), int(r.shared))
             for r in pairs.itertuples()]
-    data_block(ws, row + 2, ("Strongest pairs", "Align- ment", "Inten- sity"), rows, "+0.0;-0.0;0.0")
+    data_block(ws, row + 2, ("Strongest pairs", "Align- ment", "Inten- sity", "Sce- narios"), rows, "+0.0;-0.0;0.0")
