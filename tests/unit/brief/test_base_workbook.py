@@ -137,6 +137,6 @@ def test_a_clean_base_gives_its_style_and_the_brief_imports_back(study: Path, tm
     assert plan_import(out, study).empty
     impacts = wb["Impacts"]
     headers = [c.value for c in impacts[3]]
-    impacts.cell(4, headers.index("effect") + 1).value = -1  # a reviewer's edit of the first impact
+    impacts.cell(4, headers.index("Effect") + 1).value = -1  # a reviewer's edit of the first impact
     wb.save(out)
     assert [(c.field, c.new) for c in plan_import(out, study).changes] == [("effect", -1)]
