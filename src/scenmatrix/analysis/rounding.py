@@ -10,16 +10,18 @@ through `rounded`, which rounds the same tidy value the same way: every reader s
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 
-# Significant digits kept: the analysis multiplies probabilities of a few decimals by small integers
-# and sums them, so its figures are exact to far fewer digits; the noise is in the 16th.
-SIGNIFICANT = 12
+# Decimals kept: the analysis multiplies probabilities of a few decimals by small integers and sums them,
+# so its figures are exact to far fewer; the noise is some 1e-16 of their size (and a sum that should be
+# 0 can come out as -6.9e-18, which a cell would show as -0.00). A brief shows at most two decimals.
+DECIMALS = 9
 
 
 def tidy(value: float) -> float:
-    """`value` without arithmetic noise: 5.125 - 4.6 (0.5250000000000004) becomes 0.525."""
-    return float(f"{value:.{SIGNIFICANT}g}")
+    """`value` without arithmetic noise: 5.125 - 4.6 (0.5250000000000004) becomes 0.525, -6.9e-18 becomes 0."""
+    return float(round(value, DECIMALS)) + 0.0  # a Python float (not numpy's); + 0.0: no -0.0
 
 
 def rounded(value: float, places: int) -> Decimal:
@@ -30,6 +32,8 @@ def rounded(value: float, places: int) -> Decimal:
 
 def signed(value: float, places: int = 2) -> str:
     """'+0.53', '-2.83', '0.00': what number format +0.00;-0.00;0.00 shows of the tidy value."""
+    if not math.isfinite(value):
+        return str(value)
     number = rounded(value, places)
     return f"{number}" if number == 0 else f"{number:+}"
 
