@@ -275,12 +275,14 @@ def analyze(impacts: pd.DataFrame, scenarios: pd.DataFrame, actors: pd.DataFrame
 
 def actor_report(results: dict[str, pd.DataFrame], names: dict[str, str]) -> pd.DataFrame:
     """One row per actor joining the analyses, most exposed first: the table `scenmatrix analyze` prints."""
+    from scenmatrix.analysis.rounding import plain
+
     mc, top = results["monte_carlo"], results["top_factor"]
     out = results["expected"].join(results["exposure"]).join(mc[["p5", "p50", "p95", "p_negative"]])
     out.insert(0, "name", [names.get(a, a) for a in out.index])
     out["moves_it_most"] = [
         "" if a not in top.index else
         (f"likelihood of {top.at[a, 'scenario']}" if top.at[a, "factor"] == "likelihood"
-         else f"rating {top.at[a, 'scenario']} ({top.at[a, 'rating']})") + f" ±{top.at[a, 'swing'] / 2:.2f}"
+         else f"rating {top.at[a, 'scenario']} ({top.at[a, 'rating']})") + f" ±{plain(top.at[a, 'swing'] / 2)}"
         for a in out.index]
     return out.sort_values(["rank_harm", "rank_worst", "expected"], kind="stable")

@@ -13,15 +13,12 @@ import pandas as pd
 from scenmatrix.analysis import impacts
 from scenmatrix.analysis.budgets import MAX_CIB_SCENARIOS
 from scenmatrix.analysis.cib_model import CIBReport
+from scenmatrix.analysis.rounding import percent, plain, signed
 from scenmatrix.study.model import Study
 
 ACTOR_HEADERS = ["actor", "name", "expected", "range", "exp.harm", "harm#", "worst", "P(<0)", "p5..p95",
                  "moves it most"]
 PAIR_HEADERS = ["relation", "actor", "actor", "align", "weight", "shared"]
-
-
-def signed(value: float) -> str:
-    return f"{value:+.2f}"
 
 
 @dataclass(frozen=True)
@@ -56,14 +53,14 @@ class StudyAnalysis:
             [actor, r["name"], signed(r["expected"]), f"{signed(r['low'])}..{signed(r['high'])}",
              signed(r["expected_harm"]), int(r["rank_harm"]),
              f"{int(r['worst_case']):+d} {r['worst_scenario']}" if r["worst_case"] < 0 else "-",
-             f"{r['p_negative']:.0%}", f"{signed(r['p5'])}..{signed(r['p95'])}", r["moves_it_most"]]
+             percent(r["p_negative"]), f"{signed(r['p5'])}..{signed(r['p95'])}", r["moves_it_most"]]
             for actor, r in self.actors.iterrows()
         ]
 
     def pair_rows(self) -> list[list[Any]]:
         names = self.names
         return [[r.relation, names.get(r.actor_a, r.actor_a), names.get(r.actor_b, r.actor_b), signed(r.alignment),
-                 f"{r.intensity:.1f}", int(r.shared)] for r in self.pairs.itertuples()]
+                 plain(r.intensity, 1), int(r.shared)] for r in self.pairs.itertuples()]
 
 
 def analyze_study(study: Study, samples: int = 10_000, seed: int = 2022,

@@ -14,8 +14,8 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scenmatrix.version import __version__
+from scenmatrix.analysis.rounding import SIGNED
 from scenmatrix.store import files
-from scenmatrix.study import vocab
 from scenmatrix.bulk import gc_paused
 from scenmatrix.brief.base_workbook import load_base
 from scenmatrix.brief.context import Context, Progress, build_context, quiet
@@ -27,6 +27,7 @@ from scenmatrix.brief.xlsx.rows import SheetBodies, SplicingArchive
 from scenmatrix.brief.template import LoadedTemplate, Sheet, load_template
 from scenmatrix.store.loader import LoadedStudy, load
 
+HEADER_FOOTER_MARKING = "000000"
 STEPS_BEFORE_SHEETS = 2  # loading the study; tables and analysis
 STEPS_BESIDE_SHEETS = 3  # those two, and saving
 
@@ -63,6 +64,10 @@ def _fill(wb: Workbook, ctx: Context, bodies: Optional[SheetBodies]) -> None:
     sheets_in_all = len(ctx.template.template.sheets)
     for done, spec in enumerate(ctx.template.template.sheets):
         ctx.progress(STEPS_BEFORE_SHEETS + done, sheets_in_all + STEPS_BESIDE_SHEETS, f"sheet {spec.title}")
+        if not ctx.shows(spec):  # left out, with a base's empty sheet of its title
+            if spec.title in wb.sheetnames:
+                wb.remove(wb[spec.title])
+            continue
         ws = wb[spec.title] if spec.title in wb.sheetnames else wb.create_sheet(spec.title)
         grid = Grid(ws)
         page_setup(grid, ctx)  # before the writer, which may tailor it (the executive page fits one page)
@@ -87,13 +92,20 @@ def _base_workbook(ctx: Context) -> Workbook:
 def _register_styles(wb: Workbook, ctx: Context) -> None:
     s = ctx.style
     thin = Side(style="thin", color="BFBFBF")
+
+    def header(name: str, horizontal: Optional[str] = None) -> NamedStyle:
+        return NamedStyle(name, font=Font(name=s.font, size=s.size, bold=True, color=s.header_font),
+                          fill=PatternFill("solid", fgColor=s.header_fill), border=Border(bottom=thin),
+                          alignment=Alignment(wrap_text=True, vertical="center", horizontal=horizontal))
+
     styles = {
         "sm_title": NamedStyle("sm_title", font=Font(name=s.font, size=s.title_size, bold=True, color="1F3864")),
         "sm_subtitle": NamedStyle("sm_subtitle", font=Font(name=s.font, size=s.size, italic=True, color="595959")),
-        "sm_header": NamedStyle(
-            "sm_header", font=Font(name=s.font, size=s.size, bold=True, color=s.header_font),
-            fill=PatternFill("solid", fgColor=s.header_fill),
-            alignment=Alignment(wrap_text=True, vertical="center"), border=Border(bottom=thin)),
+        "sm_header": header("sm_header"),
+        # Headers over numbers align as the numbers do (right; centred over scores), so that each value
+        # reads as belonging to the header above it.
+        "sm_header_number": header("sm_header_number", "right"),
+        "sm_header_centred": header("sm_header_centred", "center"),
         "sm_body": NamedStyle("sm_body", font=Font(name=s.font, size=s.size),
                               alignment=Alignment(wrap_text=True, vertical="top"),
                               border=Border(bottom=thin)),
@@ -109,7 +121,7 @@ def _register_styles(wb: Workbook, ctx: Context) -> None:
                              alignment=Alignment(horizontal="center", vertical="top"), border=Border(bottom=thin)),
         "sm_number": NamedStyle("sm_number", font=Font(name=s.font, size=s.size),
                                 alignment=Alignment(horizontal="right", vertical="top"),
-                                number_format="+0.00;-0.00;0.00", border=Border(bottom=thin)),
+                                number_format=SIGNED, border=Border(bottom=thin)),
     }
     existing = {style.name if hasattr(style, "name") else style for style in wb.named_styles}
     for name, style in styles.items():
@@ -118,9 +130,12 @@ def _register_styles(wb: Workbook, ctx: Context) -> None:
 
 
 def page_setup(ws: Worksheet, ctx: Context) -> None:
-    """Landscape, one page wide, TLP marking right in header and footer in its colour, 'Page N of M'."""
+    """Landscape, one page wide, TLP marking right in header and footer in black bold, 'Page N of M'.
+
+    TLP 2.0 shows a label in its colour on black; a header or footer has no fill (its codes set only the
+    font's colour), and the label's colours on white paper are barely legible (green, amber) or invisible
+    (white). So the label is black there; the cover shows it in its colour on black (cover.write_cover)."""
     marking = ctx.study.study.marking
-    colour = vocab.TLP_COLOURS[marking] if marking != "TLP:CLEAR" else "000000"  # white text is invisible on paper
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
@@ -130,7 +145,7 @@ def page_setup(ws: Worksheet, ctx: Context) -> None:
     ws.page_margins.top = ws.page_margins.bottom = 0.75
     for part in (ws.oddHeader.right, ws.oddFooter.right):
         part.text = header_footer_text(marking)
-        part.color = colour
+        part.color = HEADER_FOOTER_MARKING
         part.font = f"{ctx.style.font},Bold"
         part.size = 11
     ws.oddHeader.left.text = header_footer_text(ctx.study.study.title[:120])
@@ -158,7 +173,7 @@ def build_brief(loaded: LoadedStudy, template: Union[str, Path, LoadedTemplate] 
                 changes: Optional[tuple[str, list]] = None, progress: Progress = quiet) -> Path:
     """Build the brief and write it atomically; a failure leaves any earlier file at `output` untouched.
 
-    `changes` = (revision, diff.Change list) adds a "Changes" sheet after the cover. `progress` is told
+    `changes` = (revision as a reader knows it, diff.Change list) adds a "Changes since …" sheet after the cover. `progress` is told
     each step (see `Progress`), for a progress bar.
     """
     with gc_paused():
@@ -207,9 +222,10 @@ def build_brief_file(study: Union[str, Path], template: Union[str, Path] = "stan
     tpl = load_template(template)
     changes = None
     if since is not None:
-        from scenmatrix.store.revisions import diff_since
+        from scenmatrix.store.revisions import describe_revision, diff_since
 
-        changes = (since, diff_since(since, study))
+        entries = diff_since(since, study)  # first: it says best why a revision cannot be read
+        changes = (describe_revision(since, study), entries)
     with gc_paused():
         progress(0, len(tpl.template.sheets) + STEPS_BESIDE_SHEETS + (since is not None), "loading the study")
         loaded = load(study)

@@ -13,8 +13,8 @@ from typing import Callable, Optional
 import pandas as pd
 
 from scenmatrix.analysis.impacts import actor_summary, expected_impact, impact_matrix
-from scenmatrix.brief.tables import ANALYSIS_TABLES, TABLE_KEYS, analysis_tables, brief_tables
-from scenmatrix.brief.template import LoadedTemplate
+from scenmatrix.brief.tables import ANALYSIS_TABLES, TABLE_KEYS, analysis_tables, brief_tables, tidy_floats
+from scenmatrix.brief.template import LoadedTemplate, Sheet
 from scenmatrix.brief.xlsx.cells import sheet_ref
 from scenmatrix.store.loader import LoadedStudy
 
@@ -54,6 +54,13 @@ class Context:
     def style(self):
         return self.template.template.style
 
+    def shows(self, sheet: Sheet) -> bool:
+        """Whether the brief has the sheet: not a cross-impact sheet of a study without a model, which
+        would only say so (unless the brief had no other sheet)."""
+        if sheet.kind != "cib" or self.study.cib is not None:
+            return True
+        return all(other.kind == "cib" for other in self.template.template.sheets)
+
     def table(self, name: str) -> pd.DataFrame:
         """A brief table by name; the analysis tables are computed the first time a sheet asks."""
         if name not in self.tables and name in ANALYSIS_TABLES:
@@ -87,8 +94,8 @@ def build_context(loaded: LoadedStudy, template: LoadedTemplate, generated: dt.d
 
     raw = frames(loaded.study)
     ctx.matrix = impact_matrix(raw["impacts"], raw["scenarios"], raw["actors"])
-    ctx.expected = expected_impact(ctx.matrix, raw["scenarios"])
-    ctx.summary = actor_summary(raw["impacts"], raw["scenarios"], raw["actors"])
+    ctx.expected = tidy_floats(expected_impact(ctx.matrix, raw["scenarios"]))
+    ctx.summary = tidy_floats(actor_summary(raw["impacts"], raw["scenarios"], raw["actors"]))
     ctx.tables = brief_tables(loaded.study, raw, ctx.summary)
     ctx.raw_scenarios = raw["scenarios"]
     for sheet in template.template.sheets:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from scenmatrix.analysis.rounding import PERCENT, tidy
 from scenmatrix.study import vocab
 from scenmatrix.brief.marker import contested_text
 from scenmatrix.study.model import Study
@@ -23,6 +24,52 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "drivers": ("id",),
     "actors": ("actor",),
 }
+
+
+# Every column's header where a template names none (the annex; a template's `columns` may rename them).
+# A test keeps one here for every column of every table, so that no field name reaches a reader.
+LABELS: dict[str, str] = {
+    "id": "Id", "title": "Title", "name": "Name", "kind": "Kind", "aliases": "Also known as",
+    "actor": "Actor", "actor_name": "Actor name", "actor_a": "Actor", "name_a": "Actor name",
+    "actor_b": "Other actor", "name_b": "Other actor name", "scenario": "Scenario",
+    "scenario_title": "Scenario title", "expected": "Expected impact", "low": "Range low", "high": "Range high",
+    "scenarios": "Scenarios touching", "most_favourable": "Most favourable scenario",
+    "most_harmful": "Most harmful scenario", "exposure_rank": "Exposure rank", "likelihood": "Likelihood",
+    "band": "Band", "probability_low": "Probability low", "probability_high": "Probability high",
+    "confidence": "Confidence", "horizon": "Horizon", "narrative": "Narrative", "drivers": "Drivers",
+    "constraints": "Constraints", "indicators": "Indicators (status)", "text": "Text", "status": "Status",
+    "effect": "Effect", "effect_meaning": "Meaning", "domains": "Domains", "rationale": "Rationale",
+    "evidence": "Evidence", "claim": "Claim", "source": "Source", "cited_in": "Cited in", "grade": "Grade",
+    "grade_meaning": "Grade meaning", "quote": "Quote", "contested": "Contested by (actor: note)",
+    "type": "Type", "description": "Description", "author": "Author", "publisher": "Publisher", "date": "Date",
+    "url": "Address", "path": "File", "expected_harm": "Expected harm", "worst_case": "Worst case",
+    "worst_scenario": "Worst scenario", "spread": "Spread", "rank_harm": "Rank by expected harm",
+    "rank_worst": "Rank by worst case", "rank_spread": "Rank by spread", "mean": "Monte Carlo mean",
+    "p5": "P5", "p25": "P25", "p50": "Median", "p75": "P75", "p95": "P95", "p_negative": "P(net < 0)",
+    "factor": "Factor", "rating": "Rating", "swing": "Swing", "label": "What moves it",
+    "alignment": "Alignment", "intensity": "Intensity", "shared": "Shared scenarios", "relation": "Relation",
+}
+
+# Columns whose numbers are not signed impacts (the style's +0.00): probabilities show as percentages.
+NUMBER_FORMATS: dict[str, str] = {"p_negative": PERCENT, "probability_low": PERCENT, "probability_high": PERCENT}
+
+# Evidence's contest as one column ("contested": actor: note lines, what review edits), not three.
+EVIDENCE_HIDDEN = ("contested_by", "contest_notes")
+
+
+def label(field: str) -> str:
+    """A column's header for a reader: its declared label (the field's own name only for an actor id
+    heading a column of the alignment table)."""
+    return LABELS.get(field, field)
+
+
+def tidy_floats(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every float column `tidy`: what its cells hold is what any text of them rounds."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype.kind == "f":
+            out[column] = [tidy(v) if v == v else v for v in out[column].tolist()]
+    return out
 
 
 def brief_tables(study: Study, raw: dict[str, pd.DataFrame], summary: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -48,6 +95,7 @@ def brief_tables(study: Study, raw: dict[str, pd.DataFrame], summary: pd.DataFra
     evidence = out["evidence"]
     evidence["grade_meaning"] = [vocab.describe_grade(g) for g in evidence["grade"].tolist()]
     evidence["contested"] = [contested_text(study.evidence[eid].contested_by) for eid in evidence["id"].tolist()]
+    out["evidence"] = evidence.drop(columns=list(EVIDENCE_HIDDEN))
     aliases = raw["actors"].set_index("id")["aliases"]
     out["actors"] = summary.assign(aliases=summary["actor"].map(aliases)).sort_values("exposure_rank")
     for frame in out.values():
@@ -84,8 +132,9 @@ def analysis_tables(study: Study, matrix: pd.DataFrame, scenarios: pd.DataFrame,
     pairs = analysis.strongest_pairs(matrix, n=10)
     for side in ("actor_a", "actor_b"):
         pairs.insert(pairs.columns.get_loc(side) + 1, side.replace("actor", "name"), pairs[side].map(names))
-    return {"exposure": exposure, "sensitivity": sensitivity, "alignment_pairs": pairs,
-            "alignment": analysis.alignment(matrix)}
+    tables = {"exposure": exposure, "sensitivity": sensitivity, "alignment_pairs": pairs,
+              "alignment": analysis.alignment(matrix)}
+    return {name: tidy_floats(frame) for name, frame in tables.items()}
 
 
 def factor_label(factor: str, scenario: str, rating: str) -> str:

@@ -32,6 +32,23 @@ def diff_since(rev: str, path: Path | str) -> list[Change]:
     return diff_trees(old, current)
 
 
+SUBJECT_CHARS = 80  # of a commit's subject in a title
+
+
+def describe_revision(rev: str, path: Path | str) -> str:
+    """REV as a reader knows it: its commit's date and subject, '2026-11-30 “Add Wagner study”' (not 'HEAD')."""
+    path = Path(path)
+    folder = path.resolve().parent
+    commit = _commit(rev, path, folder)
+    done = _git(path, folder, "log", "-1", "--date=short", "--format=%cd%x1f%s", commit)
+    if done.returncode != 0:
+        raise StudyError([Problem(str(path), 1, 1, "git", f"cannot read revision {rev!r}: {_reason(done)}")])
+    date, _, subject = done.stdout.decode("utf-8", "replace").strip().partition("\x1f")
+    if len(subject) > SUBJECT_CHARS:
+        subject = subject[:SUBJECT_CHARS - 1].rstrip() + "…"
+    return f"{date} “{subject}”" if subject else date
+
+
 def _commit(rev: str, path: Path, folder: Path) -> str:
     """REV as a commit id, checked by git as a revision and nothing else: a REV that looks like an option
     (`--output=FILE`) must never reach git as one."""

@@ -359,10 +359,7 @@ def test_brief_of_the_default_study_has_its_cib_sheet(tmp_path: Path) -> None:
     assert ws.protection.sheet
 
 
-def test_brief_of_a_study_without_cib_explains_the_empty_sheet(write_study, tmp_path: Path) -> None:
+def test_brief_of_a_study_without_cib_leaves_the_sheet_out(write_study, tmp_path: Path) -> None:
     out = build_brief(load(write_study()), "standard", tmp_path / "b.xlsx", generated=GENERATED)
     wb = openpyxl.load_workbook(out)
-    rows = rows_of(wb["Cross-impact"])
-    assert rows[0][0] == "Cross-impact"
-    assert rows[2][0].startswith("This study has no cross-impact model (no `cib:` section)")
-    assert len(rows) == 4 and not list(wb["Cross-impact"].conditional_formatting)
+    assert "Cross-impact" not in wb.sheetnames and wb.sheetnames[-2:] == ["Charts", "_scenmatrix"]

@@ -137,6 +137,13 @@ def test_a_clean_base_gives_its_style_and_the_brief_imports_back(study: Path, tm
     assert plan_import(out, study).empty
     impacts = wb["Impacts"]
     headers = [c.value for c in impacts[3]]
-    impacts.cell(4, headers.index("effect") + 1).value = -1  # a reviewer's edit of the first impact
+    impacts.cell(4, headers.index("Effect") + 1).value = -1  # a reviewer's edit of the first impact
     wb.save(out)
     assert [(c.field, c.new) for c in plan_import(out, study).changes] == [("effect", -1)]
+
+
+def test_a_bases_empty_cross_impact_sheet_goes_with_a_study_without_a_model(study: Path, tmp_path: Path) -> None:
+    template = house(tmp_path, lambda wb: wb.create_sheet("Cross-impact"))
+    template.write_text(TEMPLATE + "  - {kind: cib, title: Cross-impact}\n", encoding="utf-8")
+    wb = openpyxl.load_workbook(build_brief(load(study), template, tmp_path / "b.xlsx"))
+    assert wb.sheetnames == ["House", "Matrix", "Impacts", "_scenmatrix"]

@@ -7,6 +7,7 @@ from openpyxl.chart.data_source import NumDataSource, NumRef
 from openpyxl.chart.error_bar import ErrorBars
 from openpyxl.worksheet.worksheet import Worksheet
 
+from scenmatrix.analysis.rounding import PLAIN, SIGNED, tidy
 from scenmatrix.brief.context import Context
 from scenmatrix.brief.sheets.layout import data_block, heading
 from scenmatrix.brief.template import Sheet
@@ -21,20 +22,23 @@ def write_charts(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
         ws.column_dimensions[col].width = 12
     # Most exposed last, so that it is drawn at the top of a horizontal bar chart.
     actors = ctx.summary.sort_values("exposure_rank", ascending=False)
-    impact_rows = [(r.name, float(r.expected), float(r.expected - r.low), float(r.high - r.expected))
+    # The whiskers' lengths are distances, unsigned; tidy, so that equal ones show equal (0.525, not 0.52/0.53).
+    impact_rows = [(r.name, float(r.expected), tidy(r.expected - r.low), tidy(r.high - r.expected))
                    for r in actors.itertuples()]
     top = 4
-    data_block(ws, top, ("Actor", "Expected impact", "minus", "plus"), impact_rows, "+0.00;-0.00;0.00")
+    data_block(ws, top, ("Actor", "Expected impact", "Below, to range low", "Above, to range high"), impact_rows,
+               (None, SIGNED, PLAIN, PLAIN))
     chart = _bar_chart(ws, top, len(impact_rows), "Expected net impact per actor",
                        "probability x effect (bar: band midpoints; whiskers: band edges)")
     ws.add_chart(chart, "F4")
 
     scenarios = ctx.tables["scenarios"].iloc[::-1]
-    band_rows = [(f"{r.id} {r.title}", 100 * (r.probability_low + r.probability_high) / 2,
-                  100 * (r.probability_high - r.probability_low) / 2,
-                  100 * (r.probability_high - r.probability_low) / 2) for r in scenarios.itertuples()]
+    band_rows = [(f"{r.id} {r.title}", tidy(100 * (r.probability_low + r.probability_high) / 2),
+                  tidy(100 * (r.probability_high - r.probability_low) / 2),
+                  tidy(100 * (r.probability_high - r.probability_low) / 2)) for r in scenarios.itertuples()]
     top2 = top + len(impact_rows) + 2
-    data_block(ws, top2, ("Scenario", "Likelihood %", "minus", "plus"), band_rows, "0.0")
+    data_block(ws, top2, ("Scenario", "Likelihood %", "Below, to band low", "Above, to band high"), band_rows,
+               "0.0")
     chart2 = _bar_chart(ws, top2, len(band_rows), "Likelihood per scenario",
                         "probability % (bar: band midpoint; whiskers: band edges)")
     chart2.y_axis.scaling.min, chart2.y_axis.scaling.max = 0, 100

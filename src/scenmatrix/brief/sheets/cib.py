@@ -2,7 +2,8 @@
 scenarios they hold together (Weimer-Jehle's cross-impact balance), marked as analyst judgment.
 
 Rows are written once each, top to bottom, left to right; column widths are set before the first
-row. A study without a `cib:` section gets a sheet that says so.
+row. A study without a `cib:` section has no such sheet (Context.shows), unless the brief had no other:
+then it says so.
 """
 
 from __future__ import annotations
@@ -141,7 +142,8 @@ def _scenarios(ws: Worksheet, report: "CIBReport", widths: dict[int, float], row
     row += 1
     headers = ["Scenario (code)", "Total impact score", "Inconsistency", *(model.descriptors[d].title
                                                                             for d in m.descriptors)]
-    _row(ws, row, headers, ["sm_header"] * len(headers), widths)
+    _row(ws, row, headers, ["sm_header", "sm_header_centred", "sm_header_centred"] + ["sm_header"] * (len(headers) - 3),
+         widths)
     for number, s in enumerate(report.scenarios, 1):
         row += 1
         variants = [model.descriptors[d].variants[s.variants[d]] for d in m.descriptors]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional, Sequence, Union
+
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scenmatrix.brief.context import Context
@@ -36,14 +38,25 @@ def section(ws: Worksheet, row: int, title: str) -> int:
     return row + 1
 
 
-def data_block(ws: Worksheet, top: int, headers: tuple, rows: list[tuple], number_format: str) -> None:
-    """A small table: headers at `top`, the rows below (floats in `number_format`), tall enough for column A."""
+# The header over a column of cells in a named style, aligned as they are: numbers right, scores centred.
+HEADER_STYLES = {"sm_number": "sm_header_number", "sm_int": "sm_header_centred", "sm_effect": "sm_header_centred"}
+
+
+def header_style(value_style: Optional[str]) -> str:
+    return HEADER_STYLES.get(value_style or "", "sm_header")
+
+
+def data_block(ws: Worksheet, top: int, headers: tuple, rows: list[tuple],
+               number_format: Union[str, Sequence[Optional[str]]]) -> None:
+    """A small table: headers at `top` aligned as their values, the rows below (floats in `number_format`,
+    or in the format of their column), tall enough for column A."""
+    formats = [number_format] * len(headers) if isinstance(number_format, str) else list(number_format)
     for c, header in enumerate(headers, 1):
-        put(ws, top, c, header, "sm_header")
+        put(ws, top, c, header, header_style(type_style(rows[0][c - 1])) if rows else "sm_header")
     ws.row_dimensions[top].height = 2 * LINE_HEIGHT + 4
     for r, values in enumerate(rows, top + 1):
         for c, value in enumerate(values, 1):
             cell = put(ws, r, c, value, type_style(value))
-            if isinstance(value, float):
-                cell.number_format = number_format
+            if isinstance(value, float) and formats[c - 1]:
+                cell.number_format = formats[c - 1]
     fit_rows(ws, top + 1, top + len(rows), {1: 40})

@@ -9,7 +9,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scenmatrix.brief.context import Context
-from scenmatrix.brief.sheets.layout import LINE_HEIGHT, heading, section
+from scenmatrix.brief.sheets.layout import LINE_HEIGHT, header_style, heading, section
 from scenmatrix.brief.sheets.links import cell_link, links_fit
 from scenmatrix.brief.template import Sheet
 from scenmatrix.brief.xlsx.cells import lines_needed, put
@@ -89,8 +89,8 @@ def write_summary(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
     row = section(ws, row, f"The {spec.top} most exposed actors")
     top = ctx.summary.sort_values("exposure_rank").head(spec.top)
     headers = ["Rank", "Actor", "Expected", "Low", "High"]
-    for c, h in enumerate(headers, 1):
-        put(ws, row, c, h, "sm_header")
+    for c, (h, value_style) in enumerate(zip(headers, ("sm_int", None, "sm_number", "sm_number", "sm_number")), 1):
+        put(ws, row, c, h, header_style(value_style))
     for r, rec in enumerate(top.itertuples(index=False), row + 1):
         values = [int(rec.exposure_rank), rec.name, float(rec.expected), float(rec.low), float(rec.high)]
         for c, value in enumerate(values, 1):

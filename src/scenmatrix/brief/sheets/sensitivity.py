@@ -5,6 +5,7 @@ from __future__ import annotations
 from openpyxl.chart import BarChart, Reference
 from openpyxl.worksheet.worksheet import Worksheet
 
+from scenmatrix.analysis.rounding import SIGNED, signed, tidy
 from scenmatrix.brief.context import Context
 from scenmatrix.brief.sheets.layout import data_block, heading
 from scenmatrix.brief.tables import FACTORS_SHOWN
@@ -19,7 +20,7 @@ def write_sensitivity(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
     top_rows = [(r.name, r.label, float(base[r.actor]), float(r.low), float(r.high), float(r.swing))
                 for r in table.groupby("actor", sort=False).head(1).itertuples()]
     headers = ("Actor", "Factor that moves it most", "Expected", "Low", "High", "Swing")
-    data_block(ws, 3, headers, top_rows, "+0.00;-0.00;0.00")
+    data_block(ws, 3, headers, top_rows, SIGNED)
     for col, width in zip("ABCDEF", (30, 34, 10, 10, 10, 10)):
         ws.column_dimensions[col].width = width
     row = 3 + len(top_rows) + 2
@@ -29,11 +30,11 @@ def write_sensitivity(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
         if factors.empty:
             continue
         name = ctx.study.actors[actor].name
-        rows = [(r.label, float(r.low - base[actor]), float(r.high - base[actor])) for r in factors.itertuples()]
-        data_block(ws, row, (f"{name}: factor", "to low end", "to high end"), rows, "+0.00;-0.00;0.00")
+        rows = [(r.label, tidy(r.low - base[actor]), tidy(r.high - base[actor])) for r in factors.itertuples()]
+        data_block(ws, row, (f"{name}: factor", "to low end", "to high end"), rows, SIGNED)
         chart = BarChart()
         chart.type, chart.grouping, chart.overlap = "bar", "clustered", 100
-        chart.title = f"{name} ({base[actor]:+.2f}): what moves it"
+        chart.title = f"{name} ({signed(base[actor])}): what moves it"  # as the table's Expected shows it
         chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=row, max_row=row + len(rows)),
                        titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=row + 1, max_row=row + len(rows)))

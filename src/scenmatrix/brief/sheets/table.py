@@ -15,9 +15,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from scenmatrix.brief.context import FIRST_DATA_ROW, Context
 from scenmatrix.brief.marker import EDITABLE, add_validations
-from scenmatrix.brief.sheets.layout import LINE_HEIGHT, heading
+from scenmatrix.brief.sheets.layout import LINE_HEIGHT, header_style, heading
 from scenmatrix.brief.sheets.links import cell_link, link_budget
-from scenmatrix.brief.tables import ANALYSIS_TABLES
+from scenmatrix.brief.tables import ANALYSIS_TABLES, NUMBER_FORMATS, label
 from scenmatrix.brief.template import Sheet
 from scenmatrix.brief.xlsx.cells import lines_needed, put
 from scenmatrix.brief.xlsx.rows import Block, text_lines
@@ -29,11 +29,11 @@ STATUS_FILLS = {"observed": "F4B183", "emerging": "FFE699", "not observed": "EDE
 def write_table(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
     """A data table as an Excel table with filters and a frozen header; its rows are streamed."""
     frame = _table_frame(spec, ctx)
-    headers = list(spec.columns.values()) if spec.columns else list(frame.columns)
+    headers = list(spec.columns.values()) if spec.columns else [label(field) for field in frame.columns]
     heading(ws, ctx, spec.title)
     widths = {}
     for c, (field, header) in enumerate(zip(frame.columns, headers), 1):
-        put(ws, 3, c, header, "sm_header")
+        put(ws, 3, c, header, header_style(_value_style(frame[field])))
         widths[c] = _auto_width(header, frame[field], spec.widths.get(field))
         ws.column_dimensions[get_column_letter(c)].width = widths[c]
     ws.row_dimensions[3].height = max(lines_needed(h, widths[c + 1]) for c, h in enumerate(headers)) * LINE_HEIGHT + 4
@@ -55,10 +55,19 @@ def write_table(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
 BLOCK_ROWS = 2_000  # rows serialised at a time: memory stays flat however long the table
 
 
+def _value_style(column: pd.Series) -> str | None:
+    """The named style of a column's cells: the effect scale's, or None (each cell's by its value's type)."""
+    if column.name == "effect":
+        return "sm_effect"
+    kind = column.dtype.kind
+    return "sm_number" if kind == "f" else "sm_int" if kind in "iu" else None
+
+
 def _table_blocks(spec: Sheet, frame: pd.DataFrame, widths: dict[int, float], ctx: Context) -> Iterator[Block]:
     """The data rows a block at a time, with links to the rows they name and the heights their text needs."""
     columns = list(frame.columns)
     styles = ["sm_effect" if field == "effect" else None for field in columns]
+    formats = [NUMBER_FORMATS.get(field) for field in columns]
     targets = link_budget([_link_table(spec, field) for field in columns], len(frame))
     link_font = Font(name=ctx.style.font, size=ctx.style.size, color="0563C1", underline="single")
     values = [frame[field].tolist() for field in columns]  # plain Python values, not numpy scalars
@@ -71,7 +80,7 @@ def _table_blocks(spec: Sheet, frame: pd.DataFrame, widths: dict[int, float], ct
         links = [None if target is None else [cell_link(ctx, target, v) for v in column]
                  for target, column in zip(targets, chunk)]
         yield Block(FIRST_DATA_ROW + start, chunk, styles, links, np.minimum(409, lines * LINE_HEIGHT + 3).tolist(),
-                    link_font)
+                    link_font, formats if any(formats) else None)
 
 
 def _link_table(spec: Sheet, field: str):
