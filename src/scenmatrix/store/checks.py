@@ -266,8 +266,15 @@ def _cib_references(tree: dict, locate: Locator) -> Iterator[Problem]:
 
 
 def study_warnings(document: Document, study: Study) -> list[Problem]:
-    """What is worth a look in a valid study without making it invalid: cross-impact judgment groups
-    (one variant's judgments on another descriptor) that do not sum to zero."""
+    """What is worth a look in a valid study without making it invalid: evidence quotes not found in the
+    local copy of their source (or a copy that cannot be read), and cross-impact judgment groups (one
+    variant's judgments on another descriptor) that do not sum to zero."""
+    from scenmatrix.store.sources import quote_warnings
+
+    return sorted(quote_warnings(document, study) + _cib_warnings(document, study))
+
+
+def _cib_warnings(document: Document, study: Study) -> list[Problem]:
     if study.cib is None:
         return []
     from scenmatrix.analysis import cib
