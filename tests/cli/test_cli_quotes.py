@@ -58,8 +58,10 @@ def test_a_misquote_is_a_warning_at_the_quote_and_fails_only_with_strict(tmp_pat
     study = study_in(tmp_path, text)
     line = line_of(text, MISQUOTE)
     col = text.splitlines()[line - 1].index('"') + 1
+    paragraph = next(n for n, p in enumerate(paragraphs(SOURCE.read_text(encoding="utf-8")), 1) if QUOTE in p)
     expected = (f"study.yaml:{line}:{col}: warning: evidence.E06.quote: {MISQUOTE!r} is not in the text of source "
-                f"'khater-2022' ({SOURCE_PATH}) — copy the quote from the source as written")
+                f"'khater-2022' ({SOURCE_PATH}) — nearest in the source, paragraph {paragraph}: "
+                f"'\"{QUOTE},\"'; copy the quote from the source as written")
     done = scenmatrix("validate", study.name, cwd=study.parent)
     assert done.returncode == 0 and "study.yaml: valid" in done.stdout
     assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith(expected), done.stderr

@@ -32,6 +32,7 @@ class QuoteCheck:
 
     found: dict[str, int] = field(default_factory=dict)  # evidence id -> 1-based paragraph of the source
     missing: dict[str, str] = field(default_factory=dict)  # evidence id -> the source id it is not found in
+    nearest: dict[str, tuple[int, str]] = field(default_factory=dict)  # evidence id -> a near passage, if any
     unchecked: dict[str, str] = field(default_factory=dict)  # evidence id -> the unreadable source it cites
     unreadable: dict[str, tuple[str, Optional[str]]] = field(default_factory=dict)  # source id -> (why, hint)
 
@@ -62,6 +63,9 @@ def check_quotes(study_path: Path | str, study: Study) -> QuoteCheck:
             paragraph = texts[sid].paragraph_of(evidence.quote)
             if paragraph is None:
                 out.missing[eid] = sid
+                near = texts[sid].nearest(evidence.quote)
+                if near is not None:
+                    out.nearest[eid] = near
             else:
                 out.found[eid] = paragraph
     return out
@@ -82,10 +86,13 @@ def quote_warnings(document: Document, study: Study) -> list[Problem]:
     for eid, sid in check.missing.items():
         loc = ("evidence", eid, "quote")
         quote = study.evidence[eid].quote or ""
+        hint = ("copy the quote from the source as written (spacing, case, curly quotes and dashes do not count), "
+                "or correct cited_in")
+        if eid in check.nearest:
+            paragraph, passage = check.nearest[eid]
+            hint = f"nearest in the source, paragraph {paragraph}: {short(passage)!r}; " + hint
         out.append(locate.problem(loc, "quote", f"{key_path(loc)}: {short(quote)!r} is not in the text of source "
-                                  f"{sid!r} ({study.study.sources[sid].path})",
-                                  "copy the quote from the source as written (spacing, case, curly quotes and "
-                                  "dashes do not count), or correct cited_in", severity="warning"))
+                                  f"{sid!r} ({study.study.sources[sid].path})", hint, severity="warning"))
     return out
 
 

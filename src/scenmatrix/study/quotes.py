@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 # One declaration of what counts as the same: quote marks, dashes, whitespace.
 _QUOTE_MARKS = {"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"', "\u201f": '"'}
@@ -24,6 +24,7 @@ _AROUND_DASH = re.compile(r"\s*-\s*")
 _SPACES = re.compile(r"\s+")
 
 SHORT_QUOTE = 60  # characters of a quote a message shows
+NEAREST_MIN_CHARS = 8  # a shorter run in common with a passage is no sign that the quote means it
 
 
 def normalise(text: str) -> str:
@@ -51,6 +52,43 @@ class SourceText:
         if at < 0 or not self.starts:
             return None
         return bisect.bisect_right(self.starts, at)
+
+    def nearest(self, quote: str) -> Optional[tuple[int, str]]:
+        """For a quote not found: the paragraph and the (normalised) passage that begins or ends as the
+        quote does for at least half of it, aligned on that part; None when no passage is that close.
+
+        A misquote usually changes a word or two: the quote's longest beginning found in the text, or its
+        longest end, then leads to the passage meant. (Each is found by halving, with str.find: a
+        general longest common substring would cost seconds in a long source.)"""
+        wanted = normalise(quote)
+        if not wanted or not self.starts:
+            return None
+        head = _longest(lambda n: wanted[:n], self.text, len(wanted))
+        tail = _longest(lambda n: wanted[len(wanted) - n:], self.text, len(wanted))
+        if max(head, tail) < max(NEAREST_MIN_CHARS, len(wanted) // 2):
+            return None
+        if head >= tail:
+            start = self.text.find(wanted[:head])
+        else:
+            start = max(0, self.text.find(wanted[len(wanted) - tail:]) + tail - len(wanted))
+        end = min(len(self.text), start + len(wanted))
+        while start > 0 and self.text[start - 1] != " ":  # whole words
+            start -= 1
+        while end < len(self.text) and self.text[end] != " ":
+            end += 1
+        return bisect.bisect_right(self.starts, start), self.text[start:end]
+
+
+def _longest(part: Callable[[int], str], text: str, most: int) -> int:
+    """The greatest n <= most for which part(n) occurs in text (if part(n) does, so does part(n - 1))."""
+    low, high = 0, most
+    while low < high:
+        middle = (low + high + 1) // 2
+        if part(middle) in text:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def source_text(raw: str) -> SourceText:

@@ -128,3 +128,19 @@ def test_the_paragraph_of_a_quote_is_where_it_first_occurs(paragraphs: list[str]
         assert text.paragraph_of(paragraph) == i
         words = paragraphs[i - 1]
         assert text.paragraph_of(words) == 1 + next(j for j, p in enumerate(paragraphs) if words in p)
+
+
+@pytest.mark.parametrize("quote, paragraph, passage", [
+    ("an agreement to transfer space techniques", 2, '"an agreement to transfer space technology"'),  # its end changed
+    ("the agreement to transfer space technology", 2, '"an agreement to transfer space technology"'),  # its start
+    ("a 30-year agreement with Russia", 3, 'a "20-year agreement with russia,"'),
+])
+def test_a_misquote_leads_to_the_passage_nearest_it(quote: str, paragraph: int, passage: str) -> None:
+    text = source_text(ARTICLE)
+    assert text.paragraph_of(quote) is None
+    assert text.nearest(quote) == (paragraph, passage)
+
+
+@pytest.mark.parametrize("quote", ["a banana split", "Shared", "space cooperation was a failure of everything"])
+def test_a_quote_far_from_any_passage_leads_nowhere(quote: str) -> None:
+    assert source_text(ARTICLE).nearest(quote) is None
