@@ -52,6 +52,9 @@ CODES: dict[str, str] = {
     "bool_parsing": "true or false expected, other text given",
     "float_type": "a number expected",
     "float_parsing": "a number expected, text given",
+    # evidence checked against the local copies of its sources (warnings)
+    "quote": "an evidence quote not found in the text of the source it cites (a warning)",
+    "source-file": "a source's local copy (path) that cannot be read, so its quotes are not checked (a warning)",
     # cross-impact balance, in a study (cib:) or a CSV matrix
     "cib-file": "a CSV matrix that cannot be read: missing, empty, too large, not text",
     "cib-encoding": "a CSV matrix read as Windows-1252, not UTF-8",

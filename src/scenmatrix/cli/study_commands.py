@@ -18,13 +18,16 @@ from scenmatrix.cli.app import EXIT_PROBLEMS, STUDY_ARG, STUDY_DIR, LateProgress
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def validate(paths: tuple[Path, ...]) -> None:
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too: for CI and pre-commit hooks.")
+def validate(paths: tuple[Path, ...], strict: bool) -> None:
     """Check studies and report every problem with its position.
 
     Problems are printed one a line, as path:line:col: message — hint. With no PATH, checks every
     *.yaml under scenarios/. A folder checks the studies in it. Exit code 0 when all are valid, 1
-    when any problem was found. Warnings (such as cross-impact
-    judgment groups that do not sum to zero) are printed too but do not fail the check.
+    when any problem was found. Warnings are printed too but do not fail the check (with --strict
+    they do, exit 1): cross-impact judgment groups that do not sum to zero; evidence quotes not
+    found in the local copy (study.sources.ID.path) of the source they cite, compared with
+    spacing, case, curly quotes and dashes ignored; a local copy that cannot be read.
 
     \b
     Examples:
@@ -33,6 +36,9 @@ def validate(paths: tuple[Path, ...]) -> None:
       $ scenmatrix validate draft.yaml
       draft.yaml:622:17: scenarios.S1.likelihood: 'probable' is not a valid likelihood term — did
       you mean 'likely'?
+      $ scenmatrix validate --strict draft.yaml     # in CI: a misquote fails too
+      draft.yaml:198:12: warning: evidence.E06.quote: 'an agreement to transfer space
+      techniques' is not in the text of source 'khater-2022' (sources/khater.txt) — ...
     """
     from scenmatrix.store.loader import check_studies
 
@@ -44,7 +50,7 @@ def validate(paths: tuple[Path, ...]) -> None:
         click.echo(line)
     for problem in report.warnings + report.problems:
         click.echo(str(problem), err=True)
-    if report.problems:
+    if report.problems or (strict and report.warnings):
         click.get_current_context().exit(EXIT_PROBLEMS)
 
 

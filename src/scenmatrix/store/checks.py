@@ -282,9 +282,12 @@ def _cib_references(tree: dict, locate: Locator) -> Iterator[Problem]:
 
 def study_warnings(document: Document, study: Study) -> list[Problem]:
     """What is worth a look in a valid study without making it invalid: a declared domain that is built in
-    anyway, and cross-impact judgment groups (one variant's judgments on another descriptor) that do not
-    sum to zero."""
-    return sorted(_builtin_domains(document, study) + _unbalanced_judgments(document, study))
+    anyway, evidence quotes not found in the local copy of their source (or a copy that cannot be read),
+    and cross-impact judgment groups (one variant's judgments on another descriptor) that do not sum to
+    zero."""
+    from scenmatrix.store.sources import quote_warnings
+
+    return sorted(_builtin_domains(document, study) + quote_warnings(document, study) + _cib_warnings(document, study))
 
 
 def _builtin_domains(document: Document, study: Study) -> list[Problem]:
@@ -294,7 +297,7 @@ def _builtin_domains(document: Document, study: Study) -> list[Problem]:
             for index, domain in enumerate(study.study.domains) if domain in vocab.DOMAINS]
 
 
-def _unbalanced_judgments(document: Document, study: Study) -> list[Problem]:
+def _cib_warnings(document: Document, study: Study) -> list[Problem]:
     if study.cib is None:
         return []
     from scenmatrix.analysis import cib
