@@ -29,6 +29,7 @@ CODES: dict[str, str] = {
     "vocabulary": "a value that is not one of its field's allowed words",
     "reference": "an id that names no entry of the kind it must name",
     "duplicate": "an id listed twice, or two entries that must differ",
+    "exclusive": "scenarios declared mutually exclusive whose likelihood bands cannot sum to 100 %",
     "invalid": "a value of the wrong type or form that no more precise code describes",
     # pydantic's error types, kept as codes where the study model reports them
     "string_type": "text expected",

@@ -107,8 +107,8 @@ def test_switching_the_likelihood_scale_is_checked_against_the_scenarios(study: 
     (["rename", "study", "a", "b"], "the study has no id to rename"),
     (["set", "study", "S1", "--title", "x"], "the study has no id to give"),
     (["set", "study", "--effect", "1"], "--effect does not apply to a study"),
-    (["set", "study"], "give at least one of --title, --as-of, --marking, --likelihood-scale, --domain "
-                       "(the fields of a study)"),
+    (["set", "study"], "give at least one of --title, --as-of, --marking, --likelihood-scale, --scenario-set, "
+                       "--domain (the fields of a study)"),
     (["set", "impact", "S1/A"], "give at least one of --effect, --domain, --confidence, --rationale, --evidence "
                                 "(the fields of an impact)"),
     (["set", "actor", "A"], "give at least one of --name, --kind, --alias (the fields of an actor)"),
@@ -126,3 +126,30 @@ def test_every_command_with_a_study_takes_it_with_s_too(study: Path, command: li
     assert run(*command, "-s", str(study), cwd=study.parent).returncode == 0
     result = run(*command, str(study), "-s", str(study.parent / "other.yaml"), cwd=study.parent)
     assert result.returncode == 2 and "give the study once" in result.stderr
+
+
+def cover_texts(study: Path) -> list[str]:
+    out = study.parent / "cover.xlsx"
+    assert run("brief", str(study), "-o", str(out), cwd=study.parent).returncode == 0
+    return [str(c.value) for row in openpyxl.load_workbook(out).worksheets[0].iter_rows() for c in row if c.value]
+
+
+def test_exclusive_scenarios_must_have_bands_that_can_sum_to_100_percent(study: Path) -> None:
+    result = run("set", "study", "--scenario-set", "exclusive", "-s", str(study), cwd=study.parent)
+    assert result.returncode == 0, result.stderr  # likely 55-80 % + unlikely 20-45 % can make 100 %
+    assert any(t.startswith("Mutually exclusive: exactly one of them unfolds") and "75%–125%" in t
+               for t in cover_texts(study))
+    before = study.read_bytes()
+    result = run("set", "scenario", "S2", "--likelihood", "almost no chance", "-s", str(study), cwd=study.parent)
+    assert result.returncode == 1 and study.read_bytes() == before
+    assert "declared mutually exclusive, but their likelihoods sum to 56%–85%, never 100 %" in result.stderr
+    assert "S2 almost no chance 1%–5%" in result.stderr
+    text = before.decode().replace("likelihood: unlikely", "likelihood: almost no chance")
+    study.write_text(text, encoding="utf-8")
+    result = run("validate", str(study), cwd=study.parent)
+    assert result.returncode == 1 and f"{study}:{line_of(text, 'scenario_set: exclusive')}:" in result.stdout + result.stderr
+
+
+def test_overlapping_scenarios_are_said_to_overlap_in_the_brief(study: Path) -> None:
+    assert any(t.startswith("Not declared mutually exclusive") and "adds up scenarios that may overlap" in t
+               for t in cover_texts(study))

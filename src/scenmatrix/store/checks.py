@@ -133,6 +133,7 @@ def check_references(tree: dict, locate: Locator) -> Iterator[Problem]:
     yield from _indicator_ids(tree, locate)
     yield from _likelihood_scale(tree, locate)
     yield from _domains(tree, locate)
+    yield from _exclusive_scenarios(tree, locate)
     yield from _cib_references(tree, locate)
 
 
@@ -208,6 +209,25 @@ def _likelihood_scale(tree: dict, locate: Locator) -> Iterator[Problem]:
             hint = did_you_mean(term, scale, _scale_synonyms(scale_name)) or "expected one of: " + ", ".join(scale)
             yield locate.problem(loc, "vocabulary", f"{key_path(loc)}: {term!r} is not {a(vocab.SCALE_NAMES[scale_name])} "
                                  f"term (study.likelihood_scale is {scale_name}; a study never mixes scales)", hint)
+
+
+def _exclusive_scenarios(tree: dict, locate: Locator) -> Iterator[Problem]:
+    """Scenarios declared mutually exclusive have likelihoods whose bands can sum to 100 %."""
+    study = mapping_at(tree, "study")
+    scale = vocab.SCALES.get(study.get("likelihood_scale", "icd203"))
+    if study.get("scenario_set") != "exclusive" or scale is None:
+        return
+    terms = {sid: s.get("likelihood") for sid, s in mapping_at(tree, "scenarios").items() if isinstance(s, dict)}
+    if not all(isinstance(t, str) and t in scale for t in terms.values()):
+        return  # an unknown word is reported where it is written
+    bands = [scale[t] for t in terms.values()]
+    if not vocab.can_sum_to_one(bands):
+        total = vocab.band_sum(bands)
+        listed = ", ".join(f"{sid} {t} {scale[t].label()}" for sid, t in terms.items())
+        yield locate.problem(("study", "scenario_set"), "exclusive", f"study.scenario_set: the scenarios are "
+                             f"declared mutually exclusive, but their likelihoods sum to {total.label()}, never 100 %",
+                             f"{listed or 'there are no scenarios'}: change a likelihood, add the scenario that "
+                             "is missing, or set scenario_set: overlapping")
 
 
 def _domains(tree: dict, locate: Locator) -> Iterator[Problem]:

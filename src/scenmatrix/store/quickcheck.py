@@ -107,9 +107,12 @@ def _references_resolve(tree: dict) -> bool:
     """checks.check_references finds nothing, in a tree that fits the schema."""
     study = tree["study"]
     declared = study.get("domains", [])
+    scale = vocab.SCALES[study.get("likelihood_scale", "icd203")]
+    scenarios = tree.get("scenarios", {})
     return (len(set(declared)) == len(declared) and not any(unresolved(tree, reference) for reference in REFERENCES)
-            and _scenarios_resolve(tree.get("scenarios", {}), vocab.SCALES[study.get("likelihood_scale", "icd203")],
-                                   set(vocab.DOMAINS).union(study.get("domains", ())))
+            and _scenarios_resolve(scenarios, scale, set(vocab.DOMAINS).union(declared))
+            and (study.get("scenario_set") != "exclusive"
+                 or vocab.can_sum_to_one([scale[s["likelihood"]] for s in scenarios.values()]))
             and (tree.get("cib") is None or _judgments_resolve(tree["cib"])))
 
 

@@ -29,6 +29,7 @@ ActorKind = Literal[vocab.ACTOR_KINDS]  # type: ignore[valid-type]
 # study.domains, with its position and the hint to declare it.
 Domain = Annotated[str, StringConstraints(pattern=vocab.DOMAIN_PATTERN)]
 Marking = Literal[vocab.TLP]  # type: ignore[valid-type]
+ScenarioSet = Literal[vocab.SCENARIO_SETS]  # type: ignore[valid-type]
 Grade = Annotated[str, StringConstraints(pattern=r"^[A-F][1-6]$")]
 Effect = Annotated[int, Field(ge=vocab.EFFECT_MIN, le=vocab.EFFECT_MAX)]
 
@@ -64,6 +65,9 @@ class StudyInfo(Entity):
     likelihood_scale: Scale = Field("icd203", description="Estimative words: icd203 (US ICD 203) or phia (UK PHIA).")
     sources: dict[Id, Source] = Field(default_factory=dict)
     key_judgments: dict[Id, Text] = Field(default_factory=dict, description="Bottom-line statements.")
+    scenario_set: ScenarioSet = Field("overlapping", description=(
+        "exclusive: the scenarios are mutually exclusive and cover what may happen, so their probabilities "
+        "sum to 100 % (validate checks that their bands can); overlapping (the default): several may unfold."))
     domains: list[Domain] = Field(default_factory=list, description=(
         "Domains this study adds to the built-in ones (" + ", ".join(vocab.DOMAINS) + "), e.g. humanitarian."))
 

@@ -85,5 +85,6 @@ MODELS = {'Actor': {'aliases': (False, ('list', ('str', 1, None), 0)),
                'likelihood_scale': (False, ('literal', ('icd203', 'phia'))),
                'marking': (True,
                            ('literal', ('TLP:CLEAR', 'TLP:GREEN', 'TLP:AMBER', 'TLP:AMBER+STRICT', 'TLP:RED'))),
+               'scenario_set': (False, ('literal', ('overlapping', 'exclusive'))),
                'sources': (False, ('dict', ('str', 0, '^[A-Za-z][A-Za-z0-9_.\\-]{0,39}$'), ('model', 'Source'), 0)),
                'title': (True, ('str', 1, None))}}
