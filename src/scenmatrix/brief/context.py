@@ -44,6 +44,7 @@ class Context:
     anchors: dict[str, dict] = field(default_factory=dict)  # table -> row key -> (sheet, row), when first asked
     raw_scenarios: pd.DataFrame = field(default_factory=pd.DataFrame)
     editable: dict[str, dict] = field(default_factory=dict)  # table -> where import finds it
+    heatmaps: list[dict] = field(default_factory=list)  # where each heatmap's effect cells are, for import
     progress: Progress = quiet
     sha256: str = ""  # the study file's, computed once (hashing a large study's text is not free)
 

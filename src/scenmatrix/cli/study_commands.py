@@ -206,8 +206,11 @@ def import_(brief_path: Path, study: Optional[Path], do_apply: bool, prefer: Opt
     reported, never removed from the study.
 
     Columns are found by their headers, so a reviewer may move columns or add their own (those are
-    named and ignored). A formula, an error value, or a value a field does not take is refused with
-    its cell, and nothing is written.
+    named and ignored). An effect changed on a heatmap (the Matrix sheet, the executive summary) is
+    imported like the same change on the Impacts sheet (the two must agree); a heatmap cell that
+    rates a new pair or clears one is reported with its cell and where to make that change. A
+    formula, an error value, or a value a field does not take is refused with its cell, and
+    nothing is written.
 
     \b
     Examples:

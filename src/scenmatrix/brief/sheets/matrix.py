@@ -20,10 +20,10 @@ from scenmatrix.study import vocab
 def write_matrix(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
     heading(ws, ctx, spec.title)
     rated = int(ctx.matrix.notna().to_numpy().sum())
-    _heatmap(ws, ctx, 3, with_links=links_fit(rated))
+    _heatmap(ws, spec, ctx, 3, with_links=links_fit(rated))
 
 
-def _heatmap(ws: Worksheet, ctx: Context, top: int, with_links: bool) -> int:
+def _heatmap(ws: Worksheet, spec: Sheet, ctx: Context, top: int, with_links: bool) -> int:
     """Scenarios x actors with likelihood columns and expected-impact rows; returns the next free row."""
     study, matrix = ctx.study, ctx.matrix
     fixed = ["Scenario", "Title", "Likelihood", "Band", "Confidence"]
@@ -37,6 +37,8 @@ def _heatmap(ws: Worksheet, ctx: Context, top: int, with_links: bool) -> int:
     ws.row_dimensions[top].height = min(max([len(n) for n in names] + [8]), 40) * 5.6 + 8
     first = top + 1
     ws.stream(first, len(matrix.index), lambda: [_heatmap_block(ctx, first, with_links)])
+    ctx.heatmaps.append({"sheet": spec.title, "first_row": first, "first_col": len(fixed) + 1,
+                         "scenarios": list(matrix.index), "actors": list(matrix.columns)})
     last = first + max(len(matrix.index), 1) - 1
     first_actor, last_actor = get_column_letter(len(fixed) + 1), get_column_letter(len(fixed) + len(names))
     if names:
@@ -85,7 +87,7 @@ def write_summary(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
         ws.row_dimensions[row].height = lines_needed(text, 70 + 11 * len(ctx.matrix.columns)) * LINE_HEIGHT + 3
         row += 1
     row = section(ws, row + 1, "Who gains, who loses")
-    row = _heatmap(ws, ctx, row, with_links=False)
+    row = _heatmap(ws, spec, ctx, row, with_links=False)
     row = section(ws, row, f"The {spec.top} most exposed actors")
     top = ctx.summary.sort_values("exposure_rank").head(spec.top)
     headers = ["Rank", "Actor", "Expected", "Low", "High"]

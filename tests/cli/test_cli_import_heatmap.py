@@ -1,0 +1,94 @@
+"""Edits a reviewer made on the Matrix sheet's heatmap, imported through a real process (issue 14): imported
+like the same edit on the Impacts sheet, or reported with the cell and where to make it — never dropped."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import SMALL
+from hardening import SCENMATRIX
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([SCENMATRIX, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture()
+def briefed(tmp_path: Path) -> Path:
+    (tmp_path / "s.yaml").write_text(SMALL, encoding="utf-8")
+    assert run("brief", "s.yaml", "-o", "b.xlsx", cwd=tmp_path).returncode == 0
+    return tmp_path
+
+
+def reviewed(folder: Path, cells: dict[str, object], impacts_effect: dict[str, int] | None = None,
+             template_sheet: str = "Matrix") -> Path:
+    wb = openpyxl.load_workbook(folder / "b.xlsx")
+    ws = wb[template_sheet]
+    assert [c.value for c in ws[3]][:8] == ["Scenario", "Title", "Likelihood", "Band", "Confidence", "Alpha", "Beta",
+                                            "Gamma"]
+    for coordinate, value in cells.items():
+        ws[coordinate].hyperlink = None  # as a cleared cell in Excel: the link goes with the value
+        ws[coordinate] = value
+    for key, effect in (impacts_effect or {}).items():
+        sheet = wb["Impacts"]
+        column = [c.value for c in sheet[3]].index("Effect") + 1
+        row = next(r for r in range(4, sheet.max_row + 1)
+                   if f"{sheet.cell(r, 1).value}/{sheet.cell(r, 3).value}" == key)
+        sheet.cell(row, column).value = effect
+    wb.save(folder / "r.xlsx")
+    return folder / "r.xlsx"
+
+
+def test_an_effect_changed_on_the_heatmap_is_imported_like_one_on_the_impacts_sheet(briefed: Path) -> None:
+    reviewed(briefed, {"F4": 3})  # S1 x Alpha, briefed +2
+    result = run("import", "r.xlsx", "-s", "s.yaml", "--apply", cwd=briefed)
+    assert result.returncode == 0, result.stderr
+    assert "note: Matrix!F4: impact S1/A effect +2 → +3, read from the heatmap" in result.stdout + result.stderr
+    assert "A: {effect: 3, domains: [military]" in (briefed / "s.yaml").read_text(encoding="utf-8")
+
+
+def test_what_a_heatmap_cannot_say_is_reported_with_its_cell_and_where_to_do_it(briefed: Path) -> None:
+    reviewed(briefed, {"F5": None, "H5": 1})  # S2 x Alpha cleared; S2 x Gamma, not rated, given +1
+    result = run("import", "r.xlsx", "-s", "s.yaml", cwd=briefed)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    assert "note: Matrix!F5: impact S2/A was cleared; a brief does not remove impacts" in out
+    assert "note: Matrix!H5: +1 for impact S2/C, which the study does not rate, is not imported" in out
+    assert "`scenmatrix add impact S2/C`" in out and "no changes" in out
+
+
+def test_the_heatmap_and_the_impacts_sheet_must_agree(briefed: Path) -> None:
+    reviewed(briefed, {"F4": 3}, {"S1/A": 1})
+    before = (briefed / "s.yaml").read_bytes()
+    result = run("import", "r.xlsx", "-s", "s.yaml", "--apply", cwd=briefed)
+    assert result.returncode == 1
+    assert "r.xlsx:4:6: Matrix!F4: impact S1/A: +3 here, +1 on the Impacts sheet (briefed +2)" in result.stderr
+    assert (briefed / "s.yaml").read_bytes() == before
+    reviewed(briefed, {"F4": 3}, {"S1/A": 3})  # the same edit on both is one edit
+    assert run("import", "r.xlsx", "-s", "s.yaml", "--apply", cwd=briefed).returncode == 0
+
+
+@pytest.mark.parametrize("value, message", [("=1+2", "holds a formula"), ("4", "effect 4 is not a whole number"),
+                                            ("two", "effect 'two' is not a whole number")])
+def test_a_heatmap_cell_that_holds_no_effect_is_refused_with_its_cell(briefed: Path, value: str, message: str) -> None:
+    reviewed(briefed, {"G4": value})
+    result = run("import", "r.xlsx", "-s", "s.yaml", cwd=briefed)
+    assert result.returncode == 1 and "r.xlsx:4:7: Matrix!G4: " in result.stderr and message in result.stderr
+
+
+def test_the_executive_summary_heatmap_is_read_too_without_an_impacts_sheet(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text(SMALL, encoding="utf-8")
+    assert run("brief", "s.yaml", "-t", "executive", "-o", "b.xlsx", cwd=tmp_path).returncode == 0
+    wb = openpyxl.load_workbook(tmp_path / "b.xlsx")
+    (ws,) = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+    header = next(r for r in range(1, 40) if ws.cell(r, 1).value == "Scenario")
+    assert ws.cell(header + 1, 1).value == "S1" and ws.cell(header, 7).value == "Beta"
+    ws.cell(header + 1, 7).value = -2  # S1 x Beta, briefed -3
+    wb.save(tmp_path / "r.xlsx")
+    result = run("import", "r.xlsx", "-s", "s.yaml", "--apply", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "B: {effect: -2, domains: [economic, energy]" in (tmp_path / "s.yaml").read_text(encoding="utf-8")
