@@ -10,7 +10,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
-from scenmatrix.analysis import cib
+from scenmatrix.analysis import cib, cib_basins
 from scenmatrix.analysis.cib import CIBMatrix, Enumeration, Scenario, Succession
 
 
@@ -225,3 +225,48 @@ def promotion(m: CIBMatrix, s: Scenario, source_name: str, title: str, likelihoo
     if horizon:
         fields["horizon"] = horizon
     return Promotion(code, inc, fields)
+
+
+@dataclass(frozen=True)
+class BasinReport:
+    """The attractors of global succession with their basins, as `cib basins` shows them."""
+
+    source: str          # the matrix's file, as given
+    basins: cib_basins.Basins
+
+    def _codes(self, attractor: tuple[Scenario, ...]) -> list[str]:
+        return [cib.scenario_code(self.basins.matrix, s) for s in attractor]
+
+    def to_json(self) -> dict[str, Any]:
+        b = self.basins
+        entries = [{"code": codes[0], "size": size} if len(codes) == 1 else {"cycle": codes, "size": size}
+                   for codes, size in ((self._codes(a), size) for a, size in b)]
+        return {"basins": entries, "scanned": b.scanned, "space": b.space, "sampled": b.sampled}
+
+    headers = ["attractor", "kind", "basin", "share"]
+    right = frozenset({2, 3})
+
+    def rows(self) -> list[list[str]]:
+        scanned = self.basins.scanned
+        return [[" → ".join(self._codes(a)), "fixed point" if len(a) == 1 else f"cycle of {len(a)}", f"{size:,}",
+                 f"{100 * size / scanned:.1f} %"] for a, size in self.basins]
+
+    @property
+    def summary(self) -> str:
+        b = self.basins
+        fixed = len(b) - b.cycles
+        found = f"{len(b):,} attractor{'s' * (len(b) != 1)} ({fixed:,} fixed point{'s' * (fixed != 1)}, " \
+                f"{b.cycles:,} cycle{'s' * (b.cycles != 1)})"
+        if not b.sampled:
+            return f"{self.source}: {found}; global succession followed from every one of the {b.space:,} scenarios"
+        return (f"{self.source}: {found}; global succession followed from a uniform sample of {b.scanned:,} start "
+                f"scenarios (seed {b.seed}) of the {cib.space_size(b.space)} in the space. Sampled: basins count "
+                f"sampled starts, shares estimate the space's, and an attractor with a small basin may be missed")
+
+
+def basin_report(m: CIBMatrix, source: str = "", sample: Optional[int] = None, seed: int = 0,
+                 progress=None) -> BasinReport:
+    """Every scenario followed by global succession to its attractor, or `sample` starts (and a default sample
+    when the space is larger than `budgets.MAX_CIB_BASIN_SCAN`), as `cib_basins.basins`."""
+    found = cib_basins.basins(m, sample, seed, progress=progress, source=source or "<matrix>")
+    return BasinReport(source, found)
