@@ -17,7 +17,7 @@ any walk has seen (it will take that walk's attractor), and resolves the piece o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Optional
+from typing import Iterable, Iterator, Optional
 
 import numpy as np
 
@@ -253,28 +253,40 @@ class _Visited:
         return nodes
 
 
-def _sampled(m: CIBMatrix, n: int, seed: int, progress: Optional[Progress], source: str = "<matrix>",
-             max_states: int = MAX_CIB_BASIN_STATES) -> Basins:
-    """Walk `n` uniform starts in lockstep; a walk stops at the first scenario any walk has already seen.
+def _sampled(m: CIBMatrix, n: int, seed: int, progress: Optional[Progress], source: str = "<matrix>") -> Basins:
+    """`n` starts drawn uniformly with `seed`, followed by `_follow`."""
+    step, rng = _Stepper(m), np.random.default_rng(seed)
+    batches = ((first, min(step.batch, n - first)) for first in range(0, n, step.batch))
+    # One uniform draw per descriptor: uniform over the space, whatever its size.
+    draws = (np.stack([rng.integers(0, k, size=size) for k in m.sizes], axis=1) for _, size in batches)
+    return _follow(m, draws, n, seed, progress, source)
+
+
+def _follow(m: CIBMatrix, batches: Iterable[np.ndarray], n: int, seed: Optional[int] = None,
+            progress: Optional[Progress] = None, source: str = "<matrix>",
+            max_states: Optional[int] = None) -> Basins:
+    """Walk each batch of starts ((starts x descriptors) variant indices, `n` in all) in lockstep; a walk
+    stops at the first scenario any walk has already seen, so no scenario's successor is computed twice.
 
     What the walks saw is a piece of the functional graph (each scenario seen, with its successor), in
-    which every path ends in a cycle; it is resolved as the full scan is, by pointer doubling."""
-    step, rng, seen = _Stepper(m), np.random.default_rng(seed), _Visited()
+    which every path ends in a cycle; it is resolved as the full scan is, by pointer doubling. More than
+    `max_states` scenarios seen (MAX_CIB_BASIN_STATES by default) is refused, to bound memory."""
+    limit = MAX_CIB_BASIN_STATES if max_states is None else max_states
+    step, seen = _Stepper(m), _Visited()
     keys, successors = [], []   # per node: its scenario index, its successor's scenario index
     start_keys = []
     done = 0
-    for first in range(0, n, step.batch):
-        size = min(step.batch, n - first)
-        # One uniform draw per descriptor: uniform over the space, whatever its size.
-        digits = np.stack([rng.integers(0, k, size=size) for k in m.sizes], axis=1).astype(np.intp)
+    for digits in batches:
+        digits = np.asarray(digits, dtype=np.intp)
         start_keys.append(step.index(digits))
+        size = len(digits)
         while len(digits):
             key = step.index(digits)
             key, first_of = np.unique(key, return_index=True)  # walks that meet go on as one
             new = seen.find(key) < 0
             key, digits = key[new], digits[first_of[new]]
-            if seen.count + len(key) > max_states:
-                raise _too_many(m, n, max_states, source)
+            if seen.count + len(key) > limit:
+                raise _too_many(m, n, limit, source)
             seen.add(key)
             digits = step(digits)
             keys.append(key)
