@@ -19,11 +19,13 @@ sum of the balances of the chosen variants.
     found = cib.enumerate_scenarios(model, max_inconsistency=1)
     cib.balance_table(model, cib.parse_scenario(model, "313211"))
     cib.succession(model, (1, 0, 2, 0, 0, 0)).attractor
+    cib.basins(model)                                      # every attractor of global succession, its basin
 
 No file I/O here (see `cib_io`), and pandas is imported only by the functions that return frames.
 
 The engine is in parts, each re-exported here: `cib_matrix` (the matrix, one scenario, codes and indices,
-the budget, scenarios as people write them), `cib_search` (enumeration) and `cib_succession` (succession).
+the budget, scenarios as people write them), `cib_search` (enumeration), `cib_succession` (succession) and
+`cib_basins` (basins of attraction).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from scenmatrix.analysis.cib_matrix import (  # noqa: F401  (Progress is not in 
     JUDGMENT_MAX, JUDGMENT_MIN, CIBError, CIBMatrix, GroupSum, Progress, Scenario, ScenarioBudgetError,
     ScenarioError, balance_table, balances, check_budget, descriptor_gaps, group_sums, inconsistency,
     is_consistent, parse_scenario, scenario_at, scenario_code, scenario_index, space_size, total_impact_score)
+from scenmatrix.analysis.cib_basins import Basins, basins
 from scenmatrix.analysis.cib_search import CHUNK_CELLS, Enumeration, enumerate_scenarios  # noqa: F401
 from scenmatrix.analysis.cib_succession import SUCCESSION_RULES, Succession, succession, successor  # noqa: F401
 
@@ -43,5 +46,5 @@ __all__ = [
     "balances", "descriptor_gaps", "inconsistency", "is_consistent", "total_impact_score", "balance_table",
     "group_sums", "enumerate_scenarios", "successor", "succession", "parse_scenario", "scenario_code",
     "scenario_index", "scenario_at", "MAX_CIB_SCENARIOS", "MAX_LISTED", "ScenarioBudgetError", "check_budget",
-    "space_size",
+    "space_size", "Basins", "basins",
 ]

@@ -27,6 +27,7 @@ from scenmatrix.analysis.cib_search import CHUNK_CELLS
 from scenmatrix.errors import Problem, UsageError
 
 INDEXABLE = 2 ** 62        # scenario indices are int64 (as in the enumeration)
+SAMPLE_BATCH = 1 << 14     # starts walked together: what is kept of a sample that meets the budget
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,7 +37,8 @@ class Basins:
     Attractor `a` is the scenario indices `states[bounds[a]:bounds[a + 1]]`: one scenario for a fixed
     point, or a cycle in succession order starting at its lowest index. Largest basin first, then by
     the attractor's lowest index. `sizes` sum to `scanned`: every scenario of the space, or the
-    `scanned` sampled starts (drawn uniformly, with replacement, from `seed`) when `sampled`.
+    `scanned` sampled starts (drawn uniformly, with replacement, from `seed`) when `sampled`: all those
+    asked for, or, when the walks met the memory budget (`stopped`), the batches of starts finished before.
     """
 
     matrix: CIBMatrix = field(repr=False)
@@ -47,6 +49,13 @@ class Basins:
     space: int
     sampled: bool
     seed: Optional[int] = None
+    asked: Optional[int] = None   # starts asked for; more than `scanned` when the walks stopped at the budget
+    budget: Optional[int] = None  # the distinct scenarios the walks were allowed
+
+    @property
+    def stopped(self) -> bool:
+        """The walks stopped at the budget: only the first `scanned` of the `asked` starts are counted."""
+        return self.asked is not None and self.asked > self.scanned
 
     def __len__(self) -> int:
         return len(self.sizes)
@@ -196,7 +205,7 @@ def _heads(succ: np.ndarray, key: Optional[np.ndarray] = None) -> np.ndarray:
 
 
 def _collect(m: CIBMatrix, heads: np.ndarray, counts: np.ndarray, succ: np.ndarray, key: Optional[np.ndarray],
-             scanned: int, sampled: bool, seed: Optional[int] = None) -> Basins:
+             scanned: int, sampled: bool, seed: Optional[int] = None, **more) -> Basins:
     """The Basins, largest first: each head node (lowest scenario index of its cycle) expanded to its cycle."""
     index = (lambda node: node) if key is None else key.__getitem__
     order = np.lexsort((heads if key is None else key[heads], -counts))
@@ -210,7 +219,7 @@ def _collect(m: CIBMatrix, heads: np.ndarray, counts: np.ndarray, succ: np.ndarr
         states.extend(cycle)
         bounds.append(len(states))
     return Basins(m, np.asarray(states, dtype=np.int64), np.asarray(bounds, dtype=np.int64),
-                  counts.astype(np.int64), scanned, m.n_scenarios, sampled, seed if sampled else None)
+                  counts.astype(np.int64), scanned, m.n_scenarios, sampled, seed if sampled else None, **more)
 
 
 # --------------------------------------------------------------------------------------------
@@ -256,7 +265,8 @@ class _Visited:
 def _sampled(m: CIBMatrix, n: int, seed: int, progress: Optional[Progress], source: str = "<matrix>") -> Basins:
     """`n` starts drawn uniformly with `seed`, followed by `_follow`."""
     step, rng = _Stepper(m), np.random.default_rng(seed)
-    batches = ((first, min(step.batch, n - first)) for first in range(0, n, step.batch))
+    per = min(step.batch, SAMPLE_BATCH)
+    batches = ((first, min(per, n - first)) for first in range(0, n, per))
     # One uniform draw per descriptor: uniform over the space, whatever its size.
     draws = (np.stack([rng.integers(0, k, size=size) for k in m.sizes], axis=1) for _, size in batches)
     return _follow(m, draws, n, seed, progress, source)
@@ -269,8 +279,10 @@ def _follow(m: CIBMatrix, batches: Iterable[np.ndarray], n: int, seed: Optional[
     stops at the first scenario any walk has already seen, so no scenario's successor is computed twice.
 
     What the walks saw is a piece of the functional graph (each scenario seen, with its successor), in
-    which every path ends in a cycle; it is resolved as the full scan is, by pointer doubling. More than
-    `max_states` scenarios seen (MAX_CIB_BASIN_STATES by default) is refused, to bound memory."""
+    which every path ends in a cycle; it is resolved as the full scan is, by pointer doubling. To bound
+    memory, the walks stop once they have seen `max_states` scenarios (MAX_CIB_BASIN_STATES by default):
+    the batch under way is dropped and the batches finished are counted (`Basins.stopped`); if none was,
+    the budget is refused (ScenarioBudgetError)."""
     limit = MAX_CIB_BASIN_STATES if max_states is None else max_states
     step, seen = _Stepper(m), _Visited()
     keys, successors = [], []   # per node: its scenario index, its successor's scenario index
@@ -278,32 +290,42 @@ def _follow(m: CIBMatrix, batches: Iterable[np.ndarray], n: int, seed: Optional[
     done = 0
     for digits in batches:
         digits = np.asarray(digits, dtype=np.intp)
+        closed = len(keys)  # every node seen so far has its successor seen too
+        if not _walk(step, digits, seen, keys, successors, limit):
+            del keys[closed:], successors[closed:]  # the nodes seen after `closed` keep ids no one looks up
+            break
         start_keys.append(step.index(digits))
-        size = len(digits)
-        while len(digits):
-            key = step.index(digits)
-            key, first_of = np.unique(key, return_index=True)  # walks that meet go on as one
-            new = seen.find(key) < 0
-            key, digits = key[new], digits[first_of[new]]
-            if seen.count + len(key) > limit:
-                raise _too_many(m, n, limit, source)
-            seen.add(key)
-            digits = step(digits)
-            keys.append(key)
-            successors.append(step.index(digits))
-        done += size
+        done += len(digits)
         if progress is not None:
             progress(done, n)
+    if not done:
+        raise _too_many(m, n, limit, source)
     key, succ_key = np.concatenate(keys), np.concatenate(successors)
     succ = seen.find(succ_key)  # every successor was seen: it was the next step of its walk
     head = _heads(succ, key)
     start_head = head[seen.find(np.concatenate(start_keys))]
     heads, counts = np.unique(start_head, return_counts=True)
-    return _collect(m, heads, counts, succ, key, n, sampled=True, seed=seed)
+    return _collect(m, heads, counts, succ, key, done, sampled=True, seed=seed, asked=n, budget=limit)
+
+
+def _walk(step: _Stepper, digits: np.ndarray, seen: _Visited, keys: list, successors: list, limit: int) -> bool:
+    """Walk one batch of starts until each walk reaches a scenario seen; False if that is more than `limit`."""
+    while len(digits):
+        key = step.index(digits)
+        key, first_of = np.unique(key, return_index=True)  # walks that meet go on as one
+        new = seen.find(key) < 0
+        key, digits = key[new], digits[first_of[new]]
+        if seen.count + len(key) > limit:
+            return False
+        seen.add(key)
+        digits = step(digits)
+        keys.append(key)
+        successors.append(step.index(digits))
+    return True
 
 
 def _too_many(m: CIBMatrix, n: int, max_states: int, source: str) -> ScenarioBudgetError:
-    message = (f"succession from {n:,} sampled starts passes through more than {max_states:,} distinct "
-               f"scenarios of {space_size(m.n_scenarios)}; stopped to bound memory")
+    message = (f"succession from the first starts of {n:,} sampled passes through more than {max_states:,} "
+               f"distinct scenarios of {space_size(m.n_scenarios)}; stopped to bound memory")
     return ScenarioBudgetError([Problem(source, 1, 1, "cib-budget", message, "pass a smaller --sample N")],
                                m.n_scenarios, max_states)

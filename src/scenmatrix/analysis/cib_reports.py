@@ -243,13 +243,14 @@ class BasinReport:
                    for codes, size in ((self._codes(a), size) for a, size in b)]
         return {"basins": entries, "scanned": b.scanned, "space": b.space, "sampled": b.sampled}
 
-    headers = ["attractor", "kind", "basin", "share"]
-    right = frozenset({2, 3})
+    # The attractor last: a cycle can run to many codes, and the other columns stay narrow and aligned.
+    headers = ["basin", "share", "kind", "attractor"]
+    right = frozenset({0, 1})
 
     def rows(self) -> list[list[str]]:
         scanned = self.basins.scanned
-        return [[" → ".join(self._codes(a)), "fixed point" if len(a) == 1 else f"cycle of {len(a)}", f"{size:,}",
-                 f"{100 * size / scanned:.1f} %"] for a, size in self.basins]
+        return [[f"{size:,}", f"{100 * size / scanned:.1f} %", "fixed point" if len(a) == 1 else f"cycle of {len(a)}",
+                 " → ".join(self._codes(a))] for a, size in self.basins]
 
     @property
     def summary(self) -> str:
@@ -259,9 +260,20 @@ class BasinReport:
                 f"{b.cycles:,} cycle{'s' * (b.cycles != 1)})"
         if not b.sampled:
             return f"{self.source}: {found}; global succession followed from every one of the {b.space:,} scenarios"
-        return (f"{self.source}: {found}; global succession followed from a uniform sample of {b.scanned:,} start "
+        starts = f"the first {b.scanned:,} of {b.asked:,}" if b.stopped else f"{b.scanned:,}"
+        return (f"{self.source}: {found}; global succession followed from a uniform sample of {starts} start "
                 f"scenarios (seed {b.seed}) of the {cib.space_size(b.space)} in the space. Sampled: basins count "
                 f"sampled starts, shares estimate the space's, and an attractor with a small basin may be missed")
+
+    @property
+    def warning(self) -> Optional[str]:
+        """Said when the walks stopped at the memory budget before every start asked for was followed."""
+        b = self.basins
+        if not b.stopped:
+            return None
+        return (f"{self.source}: warning: stopped after {b.scanned:,} of the {b.asked:,} sampled starts: their walks "
+                f"passed through {b.budget:,} distinct scenarios, the most held in memory; the basins count those "
+                f"{b.scanned:,} — pass a smaller --sample N")
 
 
 def basin_report(m: CIBMatrix, source: str = "", sample: Optional[int] = None, seed: int = 0,

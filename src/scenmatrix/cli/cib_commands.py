@@ -14,7 +14,8 @@ from typing import Iterator, Optional
 
 import click
 
-from scenmatrix.analysis.budgets import CIB_BASIN_SAMPLE, MAX_CIB_BASIN_SCAN, MAX_CIB_SCENARIOS, MAX_LISTED
+from scenmatrix.analysis.budgets import (CIB_BASIN_SAMPLE, MAX_CIB_BASIN_SCAN, MAX_CIB_BASIN_STATES, MAX_CIB_SCENARIOS,
+                                         MAX_LISTED)
 from scenmatrix.cli.app import cli, default_study
 
 LONG_RUN = 2_000_000   # scenarios; a scan this large shows a progress bar on a terminal
@@ -248,18 +249,20 @@ def basins(matrix: Path, sample: Optional[int], seed: int, as_json: bool) -> Non
     end in it. Shown largest basin first, with its share of the starts. A space of more than
     {scan} scenarios is not followed from every scenario: a uniform sample of {sample} starts
     is (--sample N to choose N, --seed to draw others), and the summary says it was sampled, how many
-    starts and how large the space is. --json gives {{"basins": [{{"code": ..., "size": N}} or
+    starts and how large the space is. Walks that pass through more than {states} distinct
+    scenarios stop there (memory grows with them): the starts finished are counted, and a warning
+    says how many of those asked for. --json gives {{"basins": [{{"code": ..., "size": N}} or
     {{"cycle": [...], "size": N}}, ...], "scanned": N, "space": M, "sampled": false|true}}; the sizes
     sum to "scanned".
 
     \b
     Example:
       $ scenmatrix cib basins tests/data/cib/somewhereland.csv
-      attractor  kind         basin   share
-      132113     fixed point    178  36.6 %
-      131233     fixed point    127  26.1 %
+      basin   share  kind         attractor
+        178  36.6 %  fixed point  132113
+        127  26.1 %  fixed point  131233
       ...
-      322112     fixed point      3   0.6 %
+          3   0.6 %  fixed point  322112
       tests/data/cib/somewhereland.csv: 10 attractors (10 fixed points, 0 cycles); global succession followed ...
       scenmatrix cib basins big.csv --sample 50000 --seed 7 --json > basins.json
     """
@@ -270,6 +273,8 @@ def basins(matrix: Path, sample: Optional[int], seed: int, as_json: bool) -> Non
     model = _load(matrix)
     with _progress(starts(model, sample), BASIN_LONG_RUN, "following succession") as progress:
         report = cib_reports.basin_report(model, str(matrix), sample, seed, progress)
+    if report.warning:
+        click.echo(report.warning, err=True)
     if as_json:
         _echo_json(report.to_json())
         return
@@ -277,7 +282,8 @@ def basins(matrix: Path, sample: Optional[int], seed: int, as_json: bool) -> Non
     click.echo(report.summary)
 
 
-basins.help = basins.help.format(scan=f"{MAX_CIB_BASIN_SCAN:,}", sample=f"{CIB_BASIN_SAMPLE:,}")
+basins.help = basins.help.format(scan=f"{MAX_CIB_BASIN_SCAN:,}", sample=f"{CIB_BASIN_SAMPLE:,}",
+                                 states=f"{MAX_CIB_BASIN_STATES:,}")
 
 
 @cib_group.command()

@@ -159,6 +159,7 @@ def test_a_space_above_the_scan_budget_is_sampled():
         assert result.path == attractor and result.attractor == attractor
 
 
+@pytest.mark.slow
 def test_a_space_of_a_million_is_scanned_in_seconds():
     m = random_matrix((4,) * 10, seed=2)  # 1,048,576 scenarios: over the budget, so allow it
     started = time.perf_counter()
@@ -174,7 +175,17 @@ def test_a_space_of_a_million_is_scanned_in_seconds():
         assert heads[attractor[low]] == attractor[low:] + attractor[:low]
 
 
-def test_walks_past_the_states_budget_are_refused_positioned():
+def test_walks_past_the_states_budget_stop_and_count_the_batches_finished():
+    m = somewhereland()
+    every = np.stack(np.unravel_index(np.arange(m.n_scenarios), m.sizes), axis=1)
+    first = every[:40]
+    found = cib_basins._follow(m, [first, every[40:]], 486, max_states=300)
+    assert found.stopped and (found.scanned, found.asked, found.budget) == (40, 486, 300)
+    assert as_counter(found) == brute_force(m, map(tuple, first))
+    assert not cib_basins._follow(m, [first, every[40:]], 486).stopped
+
+
+def test_walks_past_the_states_budget_in_the_first_batch_are_refused_positioned():
     m = random_matrix((5,) * 20, seed=1)
     with pytest.raises(ScenarioBudgetError) as caught:
         cib_basins._follow(m, [np.zeros((10, 20), dtype=int) + np.arange(10)[:, None] % 5], 10, source="m.csv",
@@ -213,8 +224,8 @@ def test_the_table_and_its_summary():
     done = scenmatrix("basins", SOMEWHERELAND)
     assert done.returncode == 0 and done.stderr == ""
     lines = done.stdout.splitlines()
-    assert lines[0].split() == ["attractor", "kind", "basin", "share"]
-    assert lines[1].split() == ["132113", "fixed", "point", "178", "36.6", "%"]
+    assert lines[0].split() == ["basin", "share", "kind", "attractor"]
+    assert lines[1].split() == ["178", "36.6", "%", "fixed", "point", "132113"]
     assert len(lines) == 12
     assert lines[-1] == (f"{SOMEWHERELAND}: 10 attractors (10 fixed points, 0 cycles); global succession followed "
                          "from every one of the 486 scenarios")
@@ -225,7 +236,7 @@ def test_a_cycle_is_shown_as_codes_joined_by_arrows(tmp_path):
     path.write_text(TWO_CYCLE)
     table = scenmatrix("basins", path)
     assert table.returncode == 0
-    assert table.stdout.splitlines()[1].split() == ["12", "→", "21", "cycle", "of", "2", "2", "50.0", "%"]
+    assert table.stdout.splitlines()[1].split() == ["2", "50.0", "%", "cycle", "of", "2", "12", "→", "21"]
     assert "(2 fixed points, 1 cycle)" in table.stdout
     data = json.loads(scenmatrix("basins", path, "--json").stdout)
     assert data == {"basins": [{"cycle": ["12", "21"], "size": 2}, {"code": "11", "size": 1},
@@ -239,7 +250,7 @@ def test_sample_says_it_sampled_with_its_size_and_the_space():
     assert done.returncode == 0
     summary = done.stdout.splitlines()[-1]
     assert "uniform sample of 300 start scenarios (seed 4) of the 486 in the space. Sampled:" in summary
-    assert sum(int(line.split()[3].replace(",", "")) for line in done.stdout.splitlines()[1:-1]) == 300
+    assert sum(int(line.split()[0].replace(",", "")) for line in done.stdout.splitlines()[1:-1]) == 300
     data = json.loads(scenmatrix("basins", SOMEWHERELAND, "--sample", "300", "--seed", "4", "--json").stdout)
     assert (data["sampled"], data["scanned"], data["space"]) == (True, 300, 486)
     assert sum(b["size"] for b in data["basins"]) == 300
@@ -278,8 +289,23 @@ def test_the_states_budget_is_refused_on_the_command_line(monkeypatch):
     monkeypatch.setattr(cib_basins, "MAX_CIB_BASIN_STATES", 20)
     done = CliRunner().invoke(cli, ["cib", "basins", str(SOMEWHERELAND), "--sample", "100"])
     assert done.exit_code == 1 and done.stdout == ""
-    assert done.stderr.startswith(f"{SOMEWHERELAND}:1:1: succession from 100 sampled starts passes through more "
-                                  "than 20 distinct scenarios")
+    assert done.stderr.startswith(f"{SOMEWHERELAND}:1:1: succession from the first starts of 100 sampled passes "
+                                  "through more than 20 distinct scenarios")
+
+
+def test_a_sample_stopped_at_the_states_budget_says_so_and_counts_what_it_followed(monkeypatch):
+    monkeypatch.setattr(cib_basins, "SAMPLE_BATCH", 20)
+    monkeypatch.setattr(cib_basins, "MAX_CIB_BASIN_STATES", 200)
+    done = CliRunner().invoke(cli, ["cib", "basins", str(SOMEWHERELAND), "--sample", "1000", "--json"])
+    assert done.exit_code == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["sampled"] and 0 < data["scanned"] < 1000 and data["scanned"] % 20 == 0
+    assert sum(b["size"] for b in data["basins"]) == data["scanned"]
+    assert done.stderr == (f"{SOMEWHERELAND}: warning: stopped after {data['scanned']:,} of the 1,000 sampled starts: "
+                           "their walks passed through 200 distinct scenarios, the most held in memory; the basins "
+                           f"count those {data['scanned']:,} — pass a smaller --sample N\n")
+    text = CliRunner().invoke(cli, ["cib", "basins", str(SOMEWHERELAND), "--sample", "1000"]).stdout
+    assert f"uniform sample of the first {data['scanned']:,} of 1,000 start scenarios" in text.splitlines()[-1]
 
 
 def test_progress_bar_only_on_a_terminal_for_long_runs(monkeypatch):
