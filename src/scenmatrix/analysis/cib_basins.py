@@ -61,12 +61,36 @@ class Basins:
         return len(self.sizes)
 
     def __iter__(self) -> Iterator[tuple[tuple[Scenario, ...], int]]:
-        """(the attractor's scenarios, basin size) in order, decoded as they are asked for."""
-        sizes = self.matrix.sizes
-        for a in range(len(self)):
-            part = self.states[self.bounds[a]:self.bounds[a + 1]]
-            digits = np.stack(np.unravel_index(part, sizes), axis=1).tolist()
-            yield tuple(map(tuple, digits)), int(self.sizes[a])
+        """(the attractor's scenarios, basin size) in order, decoded in batches as they are asked for."""
+        for rows, cuts, sizes in self._batches():
+            rows = list(map(tuple, rows.tolist()))
+            for start, end, size in zip(cuts, cuts[1:], sizes):
+                yield tuple(rows[start:end]), size
+
+    def coded(self) -> Iterator[tuple[list[str], int]]:
+        """As iteration, with each scenario as its code (`cib.scenario_code`), made a batch at a time."""
+        m = self.matrix
+        for rows, cuts, sizes in self._batches():
+            if max(m.sizes) < 10:  # one digit a descriptor: the codes are the digits' bytes
+                ascii_digits = np.ascontiguousarray(rows + ord("1"), dtype=np.uint8)
+                codes = ascii_digits.view(f"S{len(m.sizes)}")[:, 0].astype(str).tolist()
+            else:
+                codes = [".".join(str(v + 1) for v in row) for row in rows.tolist()]
+            for start, end, size in zip(cuts, cuts[1:], sizes):
+                yield codes[start:end], size
+
+    def _batches(self, per: int = 1 << 14) -> Iterator[tuple[np.ndarray, list[int], list[int]]]:
+        """(scenarios x descriptors) variant indices of a batch of attractors, where each starts, their sizes."""
+        for first in range(0, len(self), per):
+            last = min(len(self), first + per)
+            lo, hi = int(self.bounds[first]), int(self.bounds[last])
+            rows = np.stack(np.unravel_index(self.states[lo:hi], self.matrix.sizes), axis=1)
+            yield rows, (self.bounds[first:last + 1] - lo).tolist(), self.sizes[first:last].tolist()
+
+    @property
+    def longest(self) -> int:
+        """The most scenarios in one attractor (1 when every one is a fixed point)."""
+        return int(np.diff(self.bounds).max()) if len(self) else 0
 
     @property
     def cycles(self) -> int:
@@ -207,19 +231,24 @@ def _heads(succ: np.ndarray, key: Optional[np.ndarray] = None) -> np.ndarray:
 def _collect(m: CIBMatrix, heads: np.ndarray, counts: np.ndarray, succ: np.ndarray, key: Optional[np.ndarray],
              scanned: int, sampled: bool, seed: Optional[int] = None, **more) -> Basins:
     """The Basins, largest first: each head node (lowest scenario index of its cycle) expanded to its cycle."""
-    index = (lambda node: node) if key is None else key.__getitem__
-    order = np.lexsort((heads if key is None else key[heads], -counts))
+    key = np.arange(len(succ)) if key is None else key
+    order = np.lexsort((key[heads], -counts))
     heads, counts = heads[order], counts[order]
-    states, bounds = [], [0]
-    for h in heads.tolist():
-        cycle, s = [int(index(h))], int(succ[h])
-        while s != h:
-            cycle.append(int(index(s)))
+    lengths = np.ones(len(heads), dtype=np.int64)
+    cycles = {}
+    for a in np.flatnonzero(succ[heads] != heads).tolist():  # fixed points need no walk; cycles are few
+        cycle, s = [int(heads[a])], int(succ[heads[a]])
+        while s != cycle[0]:
+            cycle.append(s)
             s = int(succ[s])
-        states.extend(cycle)
-        bounds.append(len(states))
-    return Basins(m, np.asarray(states, dtype=np.int64), np.asarray(bounds, dtype=np.int64),
-                  counts.astype(np.int64), scanned, m.n_scenarios, sampled, seed if sampled else None, **more)
+        cycles[a], lengths[a] = cycle, len(cycle)
+    bounds = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    nodes = np.empty(int(bounds[-1]), dtype=np.int64)
+    nodes[bounds[:-1]] = heads
+    for a, cycle in cycles.items():
+        nodes[bounds[a]:bounds[a + 1]] = cycle
+    return Basins(m, key[nodes].astype(np.int64), bounds, counts.astype(np.int64), scanned, m.n_scenarios, sampled,
+                  seed if sampled else None, **more)
 
 
 # --------------------------------------------------------------------------------------------

@@ -234,23 +234,51 @@ class BasinReport:
     source: str          # the matrix's file, as given
     basins: cib_basins.Basins
 
-    def _codes(self, attractor: tuple[Scenario, ...]) -> list[str]:
-        return [cib.scenario_code(self.basins.matrix, s) for s in attractor]
+    def _entries(self) -> Iterator[dict[str, Any]]:
+        for codes, size in self.basins.coded():
+            yield {"code": codes[0], "size": size} if len(codes) == 1 else {"cycle": codes, "size": size}
+
+    def _tail(self) -> dict[str, Any]:
+        b = self.basins
+        return {"scanned": b.scanned, "space": b.space, "sampled": b.sampled}
 
     def to_json(self) -> dict[str, Any]:
-        b = self.basins
-        entries = [{"code": codes[0], "size": size} if len(codes) == 1 else {"cycle": codes, "size": size}
-                   for codes, size in ((self._codes(a), size) for a, size in b)]
-        return {"basins": entries, "scanned": b.scanned, "space": b.space, "sampled": b.sampled}
+        return {"basins": list(self._entries()), **self._tail()}
+
+    def json_text(self) -> Iterator[str]:
+        """`json.dumps(self.to_json(), indent=2)` piece by piece: a model whose every scenario is a fixed point
+        has as many attractors as scenarios."""
+        whole = json.dumps({"basins": [], **self._tail()}, indent=2, ensure_ascii=False)
+        head, rest = whole.split("[]", 1)
+        first = True
+        yield head + "["
+        for entry in self._entries():
+            if "code" in entry:  # written out: json.dumps of each of a million entries takes most of the time
+                text = f'    {{\n      "code": "{entry["code"]}",\n      "size": {entry["size"]}\n    }}'
+            else:
+                text = textwrap.indent(json.dumps(entry, indent=2, ensure_ascii=False), "    ")
+            yield ("\n" if first else ",\n") + text
+            first = False
+        yield ("]" if first else "\n  ]") + rest
 
     # The attractor last: a cycle can run to many codes, and the other columns stay narrow and aligned.
     headers = ["basin", "share", "kind", "attractor"]
     right = frozenset({0, 1})
 
-    def rows(self) -> list[list[str]]:
+    def widths(self) -> list[int]:
+        """Known before the rows are made, so that a long table can be printed as it is made."""
+        b, m = self.basins, self.basins.matrix
+        code = len(cib.scenario_code(m, [n - 1 for n in m.sizes]))
+        largest = int(b.sizes.max()) if len(b) else 0
+        kind = len("fixed point") if b.longest <= 1 else max(len("fixed point"), len(f"cycle of {b.longest}"))
+        share = len(f"{100 * largest / b.scanned:.1f} %") if len(b) else 0
+        return [max(5, len(f"{largest:,}")), max(5, share), kind, max(9, b.longest * (code + 3) - 3)]
+
+    def rows(self) -> Iterator[list[str]]:
         scanned = self.basins.scanned
-        return [[f"{size:,}", f"{100 * size / scanned:.1f} %", "fixed point" if len(a) == 1 else f"cycle of {len(a)}",
-                 " → ".join(self._codes(a))] for a, size in self.basins]
+        for codes, size in self.basins.coded():
+            yield [f"{size:,}", f"{100 * size / scanned:.1f} %",
+                   "fixed point" if len(codes) == 1 else f"cycle of {len(codes)}", " → ".join(codes)]
 
     @property
     def summary(self) -> str:

@@ -7,6 +7,7 @@ stdout, warnings and summaries on stderr. numpy and the CIB engine are imported 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -275,11 +276,24 @@ def basins(matrix: Path, sample: Optional[int], seed: int, as_json: bool) -> Non
         report = cib_reports.basin_report(model, str(matrix), sample, seed, progress)
     if report.warning:
         click.echo(report.warning, err=True)
+    # Streamed, a few thousand pieces a write: there may be as many attractors as scenarios.
     if as_json:
-        _echo_json(report.to_json())
+        _echo_batched(itertools.chain(report.json_text(), ["\n"]))
         return
-    click.echo(render.table(report.headers, report.rows(), right=report.right, rule=False))
-    click.echo(report.summary)
+    lines = render.lines(report.headers, report.rows(), report.widths(), report.right, rule=False)
+    _echo_batched(line + "\n" for line in itertools.chain(lines, [report.summary]))
+
+
+def _echo_batched(pieces: Iterator[str], per: int = 4096) -> None:
+    """Print pieces of text, joined `per` at a time (click flushes every echo)."""
+    batch: list[str] = []
+    for piece in pieces:
+        batch.append(piece)
+        if len(batch) >= per:
+            click.echo("".join(batch), nl=False)
+            batch = []
+    if batch:
+        click.echo("".join(batch), nl=False)
 
 
 basins.help = basins.help.format(scan=f"{MAX_CIB_BASIN_SCAN:,}", sample=f"{CIB_BASIN_SAMPLE:,}",

@@ -21,9 +21,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scenmatrix.analysis import budgets, cib, cib_basins
+from scenmatrix.analysis import budgets, cib, cib_basins, cib_reports
 from scenmatrix.analysis.cib import CIBMatrix, ScenarioBudgetError
-from scenmatrix.cli import cib_commands
+from scenmatrix.cli import cib_commands, render
 from scenmatrix.cli.app import cli
 from scenmatrix.store import cib_csv
 
@@ -243,6 +243,32 @@ def test_a_cycle_is_shown_as_codes_joined_by_arrows(tmp_path):
                                {"code": "22", "size": 1}], "scanned": 4, "space": 4, "sampled": False}
     four = json.loads(scenmatrix("basins", DATA / "cycle.csv", "--json").stdout)
     assert four["basins"] == [{"cycle": ["11", "12", "22", "21"], "size": 4}]
+
+
+def test_codes_are_made_as_scenario_code_makes_them():
+    for m in (somewhereland(), random_matrix((10, 3, 2), seed=4), random_matrix((12, 2), seed=6, zeros=0.9)):
+        found = cib_basins.basins(m)
+        assert [(codes, size) for codes, size in found.coded()] == \
+            [([cib.scenario_code(m, s) for s in attractor], size) for attractor, size in found]
+        assert any("." in codes[0] for codes, _ in found.coded()) == (max(m.sizes) >= 10)
+
+
+def test_the_streamed_json_is_the_json_of_the_result():
+    for m in (somewhereland(), cib_csv.parse_matrix(TWO_CYCLE, "two.csv").matrix):
+        report = cib_reports.BasinReport("m.csv", cib_basins.basins(m))
+        assert "".join(report.json_text()) == json.dumps(report.to_json(), indent=2, ensure_ascii=False)
+
+
+def test_a_model_whose_every_scenario_is_a_fixed_point_is_listed_whole_and_fast():
+    sizes = (4,) * 7 + (3,)  # 49,152 scenarios, all judgments 0: every scenario is its own attractor
+    m = CIBMatrix(tuple(f"D{i}" for i in range(8)), tuple(tuple(f"v{j}" for j in range(s)) for s in sizes),
+                  np.zeros((sum(sizes), sum(sizes)), dtype=int))
+    started = time.perf_counter()
+    report = cib_reports.BasinReport("zero.csv", cib_basins.basins(m))
+    lines = list(render.lines(report.headers, report.rows(), report.widths(), report.right, rule=False))
+    assert len(lines) == 1 + m.n_scenarios and lines[1] == "    1  0.0 %  fixed point  11111111"
+    assert json.loads("".join(report.json_text()))["basins"][-1] == {"code": "44444443", "size": 1}
+    assert time.perf_counter() - started < 20
 
 
 def test_sample_says_it_sampled_with_its_size_and_the_space():
