@@ -302,6 +302,8 @@ def test_bad_input_exits_1_with_a_positioned_message(tmp_path):
     malformed = scenmatrix("basins", bad)
     assert malformed.returncode == 1 and malformed.stdout == "" and "Traceback" not in malformed.stderr
     assert malformed.stderr.startswith(f"{bad}:3:10: cell F3: 'lots' is not an integer judgment")
+    usage = scenmatrix("basins", SOMEWHERELAND, "--sample", "0")
+    assert usage.returncode == 2 and usage.stdout == "" and "Invalid value for '--sample'" in usage.stderr
 
 
 @pytest.mark.parametrize("args", [[], ["--sample", "0"], ["--sample", "many"], ["--seed", "-1"],
