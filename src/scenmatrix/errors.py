@@ -29,7 +29,7 @@ CODES: dict[str, str] = {
     "vocabulary": "a value that is not one of its field's allowed words",
     "reference": "an id that names no entry of the kind it must name",
     "duplicate": "an id listed twice, or two entries that must differ",
-    "exclusive": "scenarios declared mutually exclusive whose likelihood bands cannot sum to 100 %",
+    "exclusive": "scenarios declared mutually exclusive whose likelihood bands cannot sum to 100 % (a warning)",
     "invalid": "a value of the wrong type or form that no more precise code describes",
     # pydantic's error types, kept as codes where the study model reports them
     "string_type": "text expected",
@@ -229,3 +229,8 @@ def os_error_line(exc: OSError) -> str:
 def a(noun: str) -> str:
     """'an impact', 'a scenario': the article for a noun a message names."""
     return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def counted(n: int, noun: str) -> str:
+    """'1 scenario', '2 scenarios': a count with its noun in the number it needs."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

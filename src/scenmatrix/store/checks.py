@@ -133,7 +133,6 @@ def check_references(tree: dict, locate: Locator) -> Iterator[Problem]:
     yield from _indicator_ids(tree, locate)
     yield from _likelihood_scale(tree, locate)
     yield from _domains(tree, locate)
-    yield from _exclusive_scenarios(tree, locate)
     yield from _cib_references(tree, locate)
 
 
@@ -211,25 +210,6 @@ def _likelihood_scale(tree: dict, locate: Locator) -> Iterator[Problem]:
                                  f"term (study.likelihood_scale is {scale_name}; a study never mixes scales)", hint)
 
 
-def _exclusive_scenarios(tree: dict, locate: Locator) -> Iterator[Problem]:
-    """Scenarios declared mutually exclusive have likelihoods whose bands can sum to 100 %."""
-    study = mapping_at(tree, "study")
-    scale = vocab.SCALES.get(study.get("likelihood_scale", "icd203"))
-    if study.get("scenario_set") != "exclusive" or scale is None:
-        return
-    terms = {sid: s.get("likelihood") for sid, s in mapping_at(tree, "scenarios").items() if isinstance(s, dict)}
-    if not all(isinstance(t, str) and t in scale for t in terms.values()):
-        return  # an unknown word is reported where it is written
-    bands = [scale[t] for t in terms.values()]
-    if not vocab.can_sum_to_one(bands):
-        total = vocab.band_sum(bands)
-        listed = ", ".join(f"{sid} {t} {scale[t].label()}" for sid, t in terms.items())
-        yield locate.problem(("study", "scenario_set"), "exclusive", f"study.scenario_set: the scenarios are "
-                             f"declared mutually exclusive, but their likelihoods sum to {total.label()}, never 100 %",
-                             f"{listed or 'there are no scenarios'}: change a likelihood, add the scenario that "
-                             "is missing, or set scenario_set: overlapping")
-
-
 def _domains(tree: dict, locate: Locator) -> Iterator[Problem]:
     """An impact's domain is built in (vocab.DOMAINS) or declared in study.domains."""
     declared = mapping_at(tree, "study").get("domains")
@@ -302,12 +282,13 @@ def _cib_references(tree: dict, locate: Locator) -> Iterator[Problem]:
 
 def study_warnings(document: Document, study: Study) -> list[Problem]:
     """What is worth a look in a valid study without making it invalid: a declared domain that is built in
-    anyway, evidence quotes not found in the local copy of their source (or a copy that cannot be read),
+    anyway, exclusive scenarios whose likelihoods cannot sum to 100 %, evidence quotes not found in the local copy of their source (or a copy that cannot be read),
     and cross-impact judgment groups (one variant's judgments on another descriptor) that do not sum to
     zero."""
     from scenmatrix.store.sources import quote_warnings
 
-    return sorted(_builtin_domains(document, study) + quote_warnings(document, study) + _cib_warnings(document, study))
+    return sorted(_builtin_domains(document, study) + _exclusive_scenarios(document, study)
+                  + quote_warnings(document, study) + _cib_warnings(document, study))
 
 
 def _builtin_domains(document: Document, study: Study) -> list[Problem]:
@@ -315,6 +296,22 @@ def _builtin_domains(document: Document, study: Study) -> list[Problem]:
     return [locate.problem(("study", "domains", index), "vocabulary", f"study.domains[{index}]: {domain!r} is "
                            "built in already", "remove it from study.domains", severity="warning")
             for index, domain in enumerate(study.study.domains) if domain in vocab.DOMAINS]
+
+
+def _exclusive_scenarios(document: Document, study: Study) -> list[Problem]:
+    """Scenarios declared mutually exclusive should have likelihoods whose bands can sum to 100 %: a warning,
+    not an error, so that a study can be built one scenario at a time (`validate --strict` fails on it)."""
+    if study.study.scenario_set != "exclusive":
+        return []
+    bands = [study.band(s.likelihood) for s in study.scenarios.values()]
+    if vocab.can_sum_to_one(bands):
+        return []
+    listed = ", ".join(f"{sid} {s.likelihood} {study.band(s.likelihood).label()}" for sid, s in study.scenarios.items())
+    return [Locator(document).problem(
+        ("study", "scenario_set"), "exclusive", "study.scenario_set: the scenarios are declared mutually exclusive, "
+        f"but their likelihoods sum to {vocab.band_sum(bands).label()}, never 100 %",
+        f"{listed or 'there are no scenarios yet'}: change a likelihood, add the scenario that is missing, or set "
+        "scenario_set: overlapping", severity="warning")]
 
 
 def _cib_warnings(document: Document, study: Study) -> list[Problem]:

@@ -111,8 +111,6 @@ def _references_resolve(tree: dict) -> bool:
     scenarios = tree.get("scenarios", {})
     return (len(set(declared)) == len(declared) and not any(unresolved(tree, reference) for reference in REFERENCES)
             and _scenarios_resolve(scenarios, scale, set(vocab.DOMAINS).union(declared))
-            and (study.get("scenario_set") != "exclusive"
-                 or vocab.can_sum_to_one([scale[s["likelihood"]] for s in scenarios.values()]))
             and (tree.get("cib") is None or _judgments_resolve(tree["cib"])))
 
 

@@ -67,7 +67,7 @@ class StudyInfo(Entity):
     key_judgments: dict[Id, Text] = Field(default_factory=dict, description="Bottom-line statements.")
     scenario_set: ScenarioSet = Field("overlapping", description=(
         "exclusive: the scenarios are mutually exclusive and cover what may happen, so their probabilities "
-        "sum to 100 % (validate checks that their bands can); overlapping (the default): several may unfold."))
+        "sum to 100 % (validate warns when their bands cannot); overlapping (the default): several may unfold."))
     domains: list[Domain] = Field(default_factory=list, description=(
         "Domains this study adds to the built-in ones (" + ", ".join(vocab.DOMAINS) + "), e.g. humanitarian."))
 
