@@ -1,6 +1,6 @@
 """The command group, the helpers its commands share, and the one place where an error becomes an exit code.
 
-The commands live in study_commands, edit_commands and cib_commands; each imports this module, never the
+The commands live in study_commands, edit_commands, cib_commands and team_commands; each imports this module, never the
 reverse. Heavy modules (pandas, openpyxl, pydantic) are imported inside the commands that need them, so
 that `--help` and edits start fast.
 """
