@@ -1,0 +1,148 @@
+"""The pure three-way merge (study.merge) on plain trees: what it takes from theirs, what it calls a conflict,
+and, as properties over generated edits, that merging a version with itself or with an unchanged side
+gives that version."""
+
+from __future__ import annotations
+
+import copy
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+
+from conftest import SMALL
+from scenmatrix.study.diff import rename_entry
+from scenmatrix.study.merge import Conflict, described, merge, record
+from scenmatrix.study.values import plain
+
+BASE = plain(YAML(typ="safe").load(SMALL))
+
+
+def tree():
+    return copy.deepcopy(BASE)
+
+
+def test_both_sides_adding_actors_keeps_both_in_order() -> None:
+    ours, theirs = tree(), tree()
+    ours["actors"]["D"] = {"name": "Delta", "kind": "state"}
+    theirs["actors"]["E"] = {"name": "Epsilon", "kind": "bloc"}
+    result = merge(BASE, ours, theirs)
+    assert result.conflicts == []
+    assert list(result.tree["actors"]) == ["A", "B", "C", "D", "E"]
+    assert [(op.action, op.kind, op.id) for op in result.operations] == [("add", "actor", "E")]
+
+
+def test_different_fields_of_one_entry_both_land_and_the_same_field_conflicts() -> None:
+    ours, theirs = tree(), tree()
+    ours["scenarios"]["S1"]["impacts"]["A"]["effect"] = 3
+    theirs["scenarios"]["S1"]["impacts"]["A"]["confidence"] = "low"
+    theirs["scenarios"]["S1"]["impacts"]["B"]["effect"] = 1
+    result = merge(BASE, ours, theirs)
+    assert result.conflicts == []
+    impacts = result.tree["scenarios"]["S1"]["impacts"]
+    assert (impacts["A"]["effect"], impacts["A"]["confidence"], impacts["B"]["effect"]) == (3, "low", 1)
+    theirs["scenarios"]["S1"]["impacts"]["A"]["effect"] = -3
+    result = merge(BASE, ours, theirs)
+    assert result.conflicts == [Conflict("impact", "S1/A", "effect", 3, -3)]
+    assert result.tree["scenarios"]["S1"]["impacts"]["A"]["effect"] == 3  # ours stays in the file
+
+
+def test_their_rename_is_followed_by_our_edit_and_ours_by_theirs() -> None:
+    ours, theirs = tree(), tree()
+    rename_entry(theirs, "actor", "B", "BETA")
+    ours["scenarios"]["S1"]["impacts"]["B"]["effect"] = -1
+    result = merge(BASE, ours, theirs)
+    assert result.conflicts == []
+    impacts = result.tree["scenarios"]["S1"]["impacts"]
+    assert list(impacts) == ["A", "BETA"] and impacts["BETA"]["effect"] == -1
+    assert result.tree["evidence"]["E1"]["contested_by"] == {"BETA": "Beta denies it"}
+    # the other way round: we renamed, they edited
+    result = merge(BASE, theirs, ours)
+    assert result.conflicts == [] and result.tree["scenarios"]["S1"]["impacts"]["BETA"]["effect"] == -1
+    assert [op.action for op in result.operations] == ["set"]
+
+
+def test_a_removal_against_a_change_is_a_conflict_for_the_entry() -> None:
+    ours, theirs = tree(), tree()
+    del theirs["scenarios"]["S2"]["impacts"]["A"]
+    ours["scenarios"]["S2"]["impacts"]["A"]["effect"] = -2
+    result = merge(BASE, ours, theirs)
+    assert result.conflicts == [Conflict("impact", "S2/A", None, ours["scenarios"]["S2"]["impacts"]["A"], None)]
+    assert result.tree["scenarios"]["S2"]["impacts"]["A"]["effect"] == -2
+
+
+def test_their_removal_of_what_we_still_refer_to_is_a_conflict() -> None:
+    ours, theirs = tree(), tree()
+    del theirs["evidence"]["E2"]
+    theirs["scenarios"]["S1"]["impacts"]["B"]["evidence"] = ["E1"]
+    theirs["constraints"]["c1"]["evidence"] = []
+    ours["scenarios"]["S2"]["impacts"]["A"]["evidence"] = ["E2"]  # we cite it anew
+    result = merge(BASE, ours, theirs)
+    assert Conflict("evidence", "E2", None, BASE["evidence"]["E2"], None) in result.conflicts
+    assert "E2" in result.tree["evidence"]
+    assert result.tree["scenarios"]["S1"]["impacts"]["B"]["evidence"] == ["E1"]  # their other changes land
+
+
+def test_a_conflict_is_recorded_and_described_with_both_values_and_branches() -> None:
+    item = record(Conflict("impact", "S1/RU", "effect", 3, -3), "main", "ratings")
+    assert item == {"entry": "impact S1/RU", "field": "effect", "ours": 3, "theirs": -3, "ours_branch": "main",
+                    "theirs_branch": "ratings"}
+    message, hint = described(item)
+    assert message == "conflict: impact S1/RU effect: ours (main) +3, theirs (ratings) -3"
+    assert "scenmatrix resolve --ours|--theirs impact S1/RU" in hint
+    assert described(record(Conflict("actor", "IL", None, {"name": "Israel"}, None)))[0] == (
+        "conflict: actor IL: ours changed it, theirs removed it")
+
+
+# --- properties over generated edits ---------------------------------------------------------------
+
+IMPACTS = [("S1", "A"), ("S1", "B"), ("S2", "A")]
+edits = st.lists(st.one_of(
+    st.tuples(st.just("effect"), st.sampled_from(IMPACTS), st.integers(-3, 3)),
+    st.tuples(st.just("name"), st.sampled_from(["A", "B", "C"]), st.sampled_from(["X", "Y"])),
+    st.tuples(st.just("add"), st.sampled_from(["D", "E"]), st.sampled_from(["state", "bloc"])),
+    st.tuples(st.just("drop"), st.sampled_from(IMPACTS), st.none()),
+    st.tuples(st.just("rename"), st.sampled_from(["B", "C"]), st.sampled_from(["B2", "C2"])),
+    st.tuples(st.just("indicator"), st.sampled_from(["I1", "I2"]), st.sampled_from(["observed", "not observed"])),
+), max_size=6)
+
+
+def edited(steps: list) -> dict:
+    out = tree()
+    for what, target, value in steps:
+        if what == "effect" and target[1] in out["scenarios"][target[0]]["impacts"]:
+            out["scenarios"][target[0]]["impacts"][target[1]]["effect"] = value
+        elif what == "name" and target in out["actors"]:
+            out["actors"][target]["name"] = value
+        elif what == "add" and target not in out["actors"]:
+            out["actors"][target] = {"name": target.lower(), "kind": value}
+        elif what == "drop":
+            out["scenarios"][target[0]]["impacts"].pop(target[1], None)
+        elif what == "rename" and target in out["actors"] and value not in out["actors"]:
+            rename_entry(out, "actor", target, value)
+        elif what == "indicator":
+            scenario = "S1" if target == "I1" else "S2"
+            out["scenarios"][scenario]["indicators"][target]["status"] = value
+    return out
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edits)
+def test_merging_a_version_with_itself_or_an_unchanged_side_gives_that_version(steps: list) -> None:
+    version = edited(steps)
+    for result in (merge(BASE, version, version), merge(BASE, BASE, version), merge(BASE, version, BASE)):
+        assert result.conflicts == []
+        assert result.tree == version
+        assert list(result.tree["actors"]) == list(version["actors"])
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edits, edits)
+def test_a_merge_without_conflicts_holds_every_change_of_both_sides(mine: list, yours: list) -> None:
+    ours, theirs = edited(mine), edited(yours)
+    result = merge(BASE, ours, theirs)
+    if result.conflicts:
+        return
+    swapped = merge(BASE, theirs, ours)
+    assert swapped.conflicts == []
+    assert result.tree == swapped.tree  # the same study whichever side merges the other
