@@ -16,7 +16,7 @@ from scenmatrix.cli.app import EXIT_PROBLEMS, cli, default_study
 @click.option("--install", is_flag=True, help="Set up the current git repository to merge studies with this "
               "driver: append the .gitattributes line if absent, and set merge.scenmatrix.driver and .name.")
 def merge_driver(versions: tuple[str, ...], install: bool) -> None:
-    """Merge three versions of a study as git's merge driver, entry by entry and field by field.
+    """Git's merge driver for studies: merges field by field.
 
     Git runs it as `scenmatrix merge-driver %O %A %B %P`: O the common ancestor, A ours (the
     result is written there), B theirs, P the study's path. Their changes are made on our file as
@@ -75,7 +75,9 @@ def _command() -> str:
 @click.option("-n", "--dry-run", is_flag=True, help="Print the unified diff; write nothing.")
 def resolve(kind: Optional[str], id: Optional[str], side: Optional[str], every: bool, study: Optional[Path],
             dry_run: bool) -> None:
-    """Settle the merge conflicts recorded for the KIND entry ID (or --all of them).
+    """Settle the merge conflicts recorded for an entry (or --all).
+
+    KIND ID names the entry, e.g. `impact S1/RU`.
 
     `scenmatrix merge-driver` keeps our value in the file and records each conflict under
     `conflicts:`; `validate` reports each one. --ours keeps the file's value, --theirs makes
