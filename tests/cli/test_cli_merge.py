@@ -181,3 +181,22 @@ def test_a_malformed_side_exits_1_with_its_position_and_leaves_ours_untouched(tm
     done = run("merge-driver", "base", "ours", "theirs", STUDY, cwd=tmp_path)
     assert done.returncode == 1 and done.stderr.startswith(f"{STUDY}:1:1: the theirs version is not a study")
     assert run("merge-driver", "base", "ours", cwd=tmp_path).returncode == 2
+
+
+CIB = """cib:
+  note: Analyst judgment.
+  descriptors:
+    X: {title: X, variants: {a: A, b: B}}
+    Y: {title: Y, variants: {c: C, d: D}}
+  judgments:
+    X.a: {Y.c: 2, Y.d: -2}
+"""
+
+
+def test_their_new_cross_impact_model_is_taken_whole_as_they_wrote_it(tmp_path: Path) -> None:
+    (tmp_path / "base").write_text(SMALL, encoding="utf-8")
+    (tmp_path / "ours").write_text(COMMENTED, encoding="utf-8")
+    (tmp_path / "theirs").write_text(SMALL + CIB, encoding="utf-8")
+    done = run("merge-driver", "base", "ours", "theirs", STUDY, cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert (tmp_path / "ours").read_text(encoding="utf-8") == COMMENTED + CIB

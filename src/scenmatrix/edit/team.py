@@ -55,7 +55,7 @@ def merge_files(ancestor: Path | str, ours: Path | str, theirs: Path | str, name
     result = merge.merge(*trees)
     branches = git_merge.branch_names()
     try:
-        session.run(ours, _merging(result, branches), False, tolerate=("conflict",))
+        session.run(ours, _merging(result, branches, trees[2]), False, tolerate=("conflict",))
     except StudyError as exc:
         raise StudyError(git_merge.relabeled(exc.problems, shown, " (in the merged study, not written)")) from None
     finally:
@@ -70,7 +70,7 @@ def merge_files(ancestor: Path | str, ours: Path | str, theirs: Path | str, name
     return MergeOutcome(recorded, len(result.operations))
 
 
-def _merging(result: merge.Merge, branches: tuple[Optional[str], Optional[str]]) -> session.Change:
+def _merging(result: merge.Merge, branches: tuple[Optional[str], Optional[str]], theirs: dict) -> session.Change:
     entries = api.changing([(op.action, op.kind, op.id or None, op.fields) for op in result.operations
                             if op.kind != "section"])
     sections = [op for op in result.operations if op.kind == "section"]
@@ -78,8 +78,9 @@ def _merging(result: merge.Merge, branches: tuple[Optional[str], Optional[str]])
     def change(s: Session) -> None:
         if entries is not None:
             entries(s)
-        for op in sections:
-            _set_section(s, op.id, op.fields["value"])
+        for op in sections:  # their own node, to keep its layout, when it says what is to be set
+            node = theirs.get(op.id)
+            _set_section(s, op.id, node if node is not None and plain(node) == op.fields["value"] else op.fields["value"])
         if result.conflicts:
             before = s.get(("conflicts",), None)
             records = [*(plain(before) if isinstance(before, list) else []),
@@ -94,7 +95,7 @@ def _set_section(s: Session, key: str, value: Any) -> None:
         if s.has((key,)):
             s.delete((key,))
     else:
-        s.set((key,), _yaml(value, flow=False))
+        s.set((key,), value if isinstance(value, CommentedMap) else _yaml(value, flow=False))
 
 
 def _block_list(records: list[dict]) -> CommentedSeq:

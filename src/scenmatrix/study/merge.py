@@ -9,6 +9,7 @@ renamed lands on our name, and our edit of one they renamed on theirs.
 For each entry, with O the ancestor, A ours and B theirs:
 - A == B, or B == O: ours stands;  A == O: theirs is taken (added, removed, or its changed fields set);
 - both changed it: field by field the same way (an entry both added is merged against no fields); a
+  list of ids or words both changed (evidence, domains, aliases ...) is merged as a set; any other
   field both changed to different values is a conflict, and ours stays in the file;
 - one removed it and the other changed it: a conflict for the whole entry (`field` None).
 A removal of theirs that the merged study still refers to, or a change of theirs that refers to an entry
@@ -23,13 +24,14 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from scenmatrix.study.diff import ORDER, diff_trees, entries, rename_entry, show
-from scenmatrix.study.kinds import REFERENCES
+from scenmatrix.study.kinds import KINDS, REFERENCES, Kind
 from scenmatrix.study.references import entries_of, resolves, unresolved
 from scenmatrix.study.values import plain
 
 # Top-level keys that hold entries (or conflicts); any other one is merged whole, as a "section".
 ENTRY_SECTIONS = ("study", "actors", "evidence", "drivers", "constraints", "scenarios", "conflicts")
 KIND_ORDER = ORDER + ("section",)
+_NO_KIND = Kind("", (), {}, (), "")
 
 
 @dataclass(frozen=True)
@@ -162,10 +164,24 @@ def _merge_entry(key: tuple[str, str], o: Any, a: Any, b: Any, operations: list[
             continue
         if mine == was:
             sets[name] = yours
+            continue
+        together = _lists(was, mine, yours) if KINDS.get(kind, _NO_KIND).fields.get(name) == "list" else None
+        if together is not None:
+            sets[name] = together
         else:
             conflicts.append(Conflict(kind, eid, name, mine, yours))
     if sets:
         operations.append(Operation("set", kind, eid, sets))
+
+
+def _lists(was: Any, mine: Any, yours: Any) -> Optional[list]:
+    """A list of ids or words both changed, merged as a set: ours, less what they took out, plus what they
+    put in, in their order; None where a list repeats an item or is not a list (a conflict then)."""
+    lists = [was if was is not None else [], mine, yours]
+    if not all(isinstance(x, list) and all(isinstance(i, str) for i in x) and len(set(x)) == len(x) for x in lists):
+        return None
+    was, mine, yours = lists
+    return [i for i in mine if i in yours or i not in was] + [i for i in yours if i not in was and i not in mine]
 
 
 def _fields(a: dict, b: dict) -> list[str]:

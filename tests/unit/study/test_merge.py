@@ -146,3 +146,28 @@ def test_a_merge_without_conflicts_holds_every_change_of_both_sides(mine: list, 
     swapped = merge(BASE, theirs, ours)
     assert swapped.conflicts == []
     assert result.tree == swapped.tree  # the same study whichever side merges the other
+
+
+def test_lists_both_changed_merge_as_sets() -> None:
+    ours, theirs = tree(), tree()
+    ours["scenarios"]["S1"]["impacts"]["B"]["evidence"] = ["E2"]             # we dropped E1
+    theirs["scenarios"]["S1"]["impacts"]["B"]["evidence"] = ["E2", "E1", "E3"]  # they cite their new E3 too
+    theirs["evidence"]["E3"] = {"claim": "Claim three", "source": "Press", "grade": "C3"}
+    ours["scenarios"]["S1"]["impacts"]["A"]["domains"] = ["military", "economic"]
+    theirs["scenarios"]["S1"]["impacts"]["A"]["domains"] = ["energy", "military"]
+    result = merge(BASE, ours, theirs)
+    assert result.conflicts == []
+    impacts = result.tree["scenarios"]["S1"]["impacts"]
+    assert impacts["B"]["evidence"] == ["E2", "E3"]
+    assert impacts["A"]["domains"] == ["military", "economic", "energy"]
+    del theirs["evidence"]["E3"]  # citing what is not there is refused, as a conflict of the field
+    assert merge(BASE, ours, theirs).conflicts == [Conflict("impact", "S1/B", "evidence", ["E2"], ["E2", "E3"])]
+
+
+def test_a_section_without_entries_is_merged_whole() -> None:
+    ours, theirs = tree(), tree()
+    theirs["cib"] = {"note": "theirs"}
+    assert merge(BASE, ours, theirs).tree["cib"] == {"note": "theirs"}
+    ours["cib"] = {"note": "ours"}
+    assert merge(BASE, ours, theirs).conflicts == [Conflict("section", "cib", None, {"note": "ours"},
+                                                            {"note": "theirs"})]
