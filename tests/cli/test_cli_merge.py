@@ -200,3 +200,35 @@ def test_their_new_cross_impact_model_is_taken_whole_as_they_wrote_it(tmp_path: 
     done = run("merge-driver", "base", "ours", "theirs", STUDY, cwd=tmp_path)
     assert (done.returncode, done.stderr) == (0, "")
     assert (tmp_path / "ours").read_text(encoding="utf-8") == COMMENTED + CIB
+
+
+def test_their_impact_on_an_actor_we_removed_is_a_conflict_and_resolve_refuses_what_would_not_validate(
+        tmp_path: Path) -> None:
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "base").write_text(SMALL, encoding="utf-8")
+    ours = SMALL.replace("  C: {name: Gamma, kind: other}\n", "")
+    (tmp_path / STUDY).write_text(ours, encoding="utf-8")
+    (tmp_path / "theirs").write_text(SMALL.replace(
+        "      A: {effect: -1, domains: [political], confidence: moderate, rationale: Alpha loses a little}\n",
+        "      A: {effect: -1, domains: [political], confidence: moderate, rationale: Alpha loses a little}\n"
+        "      C: {effect: 1, domains: [political], confidence: low, rationale: Gamma gains}\n"), encoding="utf-8")
+    done = run("merge-driver", "base", STUDY, "theirs", cwd=tmp_path)
+    assert done.returncode == 1
+    assert re.fullmatch(rf"{STUDY}:\d+:5: conflict: impact S2/C: ours removed it, theirs changed it — .*\n", done.stderr)
+    before = (tmp_path / STUDY).read_text(encoding="utf-8")
+    refused = run("resolve", "--theirs", "impact", "S2/C", "-s", STUDY, cwd=tmp_path)
+    assert refused.returncode == 1 and "unknown actor 'C'" in refused.stderr and "Traceback" not in refused.stderr
+    assert (tmp_path / STUDY).read_text(encoding="utf-8") == before
+    assert run("resolve", "--ours", "impact", "S2/C", "-s", STUDY, cwd=tmp_path).returncode == 0
+    assert (tmp_path / STUDY).read_text(encoding="utf-8") == ours
+    assert validate(tmp_path).returncode == 0
+
+
+def test_a_merge_that_would_not_validate_exits_1_and_leaves_ours_untouched(tmp_path: Path) -> None:
+    (tmp_path / "base").write_text(SMALL, encoding="utf-8")
+    (tmp_path / "ours").write_text(COMMENTED, encoding="utf-8")
+    (tmp_path / "theirs").write_text(SMALL.replace("A: {effect: 2,", "A: {effect: 9,"), encoding="utf-8")
+    done = run("merge-driver", "base", "ours", "theirs", STUDY, cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert re.match(rf"{STUDY}:\d+:\d+: .*effect.* \(in the merged study, not written\)", done.stderr), done.stderr
+    assert (tmp_path / "ours").read_text(encoding="utf-8") == COMMENTED
