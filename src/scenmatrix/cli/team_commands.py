@@ -14,7 +14,8 @@ from scenmatrix.cli.app import EXIT_PROBLEMS, cli, default_study
 @cli.command("merge-driver")
 @click.argument("versions", nargs=-1, metavar="O A B [P]")
 @click.option("--install", is_flag=True, help="Set up the current git repository to merge studies with this "
-              "driver: append the .gitattributes line if absent, and set merge.scenmatrix.driver and .name.")
+              "driver: append the .gitattributes line if absent, and set merge.scenmatrix.driver (naming "
+              "this scenmatrix by its full path, so that git finds it outside its virtualenv) and .name.")
 def merge_driver(versions: tuple[str, ...], install: bool) -> None:
     """Git's merge driver for studies: merges field by field.
 
