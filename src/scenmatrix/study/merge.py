@@ -292,7 +292,7 @@ def apply_plain(tree: dict, operations: list[Operation]) -> dict:
             _parent(tree, loc)[loc[-1]] = op.fields["text"]
         else:
             parent = _parent(tree, loc) if op.kind != "study" else tree
-            entry = parent.setdefault(loc[-1], {}) if op.action == "set" else parent.setdefault(loc[-1], {})
+            entry = parent.setdefault(loc[-1], {})
             for name, value in op.fields.items():
                 _set(entry, name, value)
     return tree
