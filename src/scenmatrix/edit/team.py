@@ -52,7 +52,11 @@ def merge_files(ancestor: Path | str, ours: Path | str, theirs: Path | str, name
     shown = name or str(ours)
     trees = [git_merge.read_side(path, shown, side)
              for path, side in ((ancestor, "ancestor"), (ours, "ours"), (theirs, "theirs"))]
-    result = merge.merge(*trees)
+    try:
+        result = merge.merge(*trees)
+    except merge.Unmergeable as exc:
+        raise StudyError([Problem(shown, 1, 1, "merge", f"cannot merge entry by entry: {exc}",
+                                  "merge this study by hand (git leaves our version in the file)")]) from None
     branches = git_merge.branch_names()
     try:
         session.run(ours, _merging(result, branches, trees[2]), False, tolerate=("conflict",))

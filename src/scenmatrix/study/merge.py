@@ -23,6 +23,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from scenmatrix.errors import a as article
 from scenmatrix.study.diff import ORDER, diff_trees, entries, rename_entry, show
 from scenmatrix.study.kinds import KINDS, REFERENCES, Kind
 from scenmatrix.study.references import entries_of, resolves, unresolved
@@ -71,7 +72,8 @@ class Merge:
 
 
 def merge(ancestor: Any, ours: Any, theirs: Any) -> Merge:
-    """Merge THEIR changes since the ANCESTOR into OURS (plain or round-trip trees)."""
+    """Merge THEIR changes since the ANCESTOR into OURS (plain or round-trip trees); raise Unmergeable when
+    it cannot be done entry by entry."""
     o, a, b = (copy.deepcopy(plain(t)) if isinstance(t, dict) else {} for t in (ancestor, ours, theirs))
     base = copy.deepcopy(a)
     operations, conflicts = _renames(o, a, b)
@@ -103,7 +105,7 @@ def _renames(o: dict, a: dict, b: dict) -> tuple[list[Operation], list[Conflict]
         elif own is not None:
             conflicts.append(Conflict(kind, own, "id", own, new))
             rename_entry(o, kind, old, own)
-            rename_entry(b, kind, new, own)
+            _rename_unless_taken(b, kind, new, own)
         elif new in entries_of(a, kind):  # our own new entry took the name they gave it
             conflicts.append(Conflict(kind, old, "id", old, new))
             rename_entry(b, kind, new, old)
@@ -114,8 +116,19 @@ def _renames(o: dict, a: dict, b: dict) -> tuple[list[Operation], list[Conflict]
     for (kind, old), own in mine.items():
         if (kind, old) not in theirs:
             rename_entry(o, kind, old, own)
-            rename_entry(b, kind, old, own)
+            _rename_unless_taken(b, kind, old, own)
     return operations, conflicts
+
+
+class Unmergeable(ValueError):
+    """The two versions cannot be merged entry by entry (one renamed an entry to an id the other gave a new
+    entry): the study is to be merged by hand."""
+
+
+def _rename_unless_taken(tree: dict, kind: str, old: str, new: str) -> None:
+    if old in entries_of(tree, kind) and new in entries_of(tree, kind):
+        raise Unmergeable(f"{kind} {old} was renamed {new} on one side, and the other added {article(kind)} {new}")
+    rename_entry(tree, kind, old, new)
 
 
 def _renamed(old: dict, new: dict) -> dict[tuple[str, str], str]:

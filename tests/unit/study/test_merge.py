@@ -171,3 +171,15 @@ def test_a_section_without_entries_is_merged_whole() -> None:
     ours["cib"] = {"note": "ours"}
     assert merge(BASE, ours, theirs).conflicts == [Conflict("section", "cib", None, {"note": "ours"},
                                                             {"note": "theirs"})]
+
+
+def test_a_rename_onto_an_id_the_other_side_added_is_refused_whole() -> None:
+    import pytest
+
+    from scenmatrix.study.merge import Unmergeable
+
+    ours, theirs = tree(), tree()
+    rename_entry(ours, "actor", "C", "D")
+    theirs["actors"]["D"] = {"name": "Delta", "kind": "state"}
+    with pytest.raises(Unmergeable, match="actor C was renamed D on one side, and the other added an actor D"):
+        merge(BASE, ours, theirs)
