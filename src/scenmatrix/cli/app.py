@@ -147,6 +147,7 @@ def cli() -> None:
       scenmatrix brief                         build briefs/russia-iran-2022-standard.xlsx
       scenmatrix diff --since HEAD~1           what changed since the last commit
       scenmatrix export --format json          the study's tables, for scripts
+      scenmatrix merge-driver --install        let git merge studies entry by entry
 
     `scenmatrix COMMAND --help` shows a command's options and examples.
     """

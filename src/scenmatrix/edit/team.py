@@ -63,7 +63,7 @@ def merge_files(ancestor: Path | str, ours: Path | str, theirs: Path | str, name
     except StudyError as exc:
         raise StudyError(git_merge.relabeled(exc.problems, shown, " (in the merged study, not written)")) from None
     finally:
-        git_merge.forget_lock(ours)
+        git_merge.forget_temporary(ours)
     recorded = []
     if result.conflicts:
         from scenmatrix.store.checks import check_conflicts

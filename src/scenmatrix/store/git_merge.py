@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from scenmatrix.errors import Problem, StudyError
-from scenmatrix.store import files
+from scenmatrix.store import cache, files
 from scenmatrix.store.document import read_document
 
 ATTRIBUTES_LINE = "scenarios/*.yaml merge=scenmatrix"
@@ -49,9 +49,11 @@ def branch_names(folder: Optional[Path] = None) -> tuple[Optional[str], Optional
     return ours, theirs
 
 
-def forget_lock(path: Path | str) -> None:
-    """Remove the lock sidecar an edit left beside git's temporary file (nobody else edits that file)."""
+def forget_temporary(path: Path | str) -> None:
+    """Remove what an edit of git's temporary file left for later edits of it, which none will make: the lock
+    sidecar beside it (nobody else edits that file) and its parse in the parse cache (which keeps a few)."""
     files.remove_lock(Path(path))
+    cache.forget(Path(path))
 
 
 def install(folder: Path, command: str) -> list[str]:
