@@ -9,7 +9,8 @@ renamed lands on our name, and our edit of one they renamed on theirs.
 For each entry, with O the ancestor, A ours and B theirs:
 - A == B, or B == O: ours stands;  A == O: theirs is taken (added, removed, or its changed fields set);
 - both changed it: field by field the same way (an entry both added is merged against no fields); a
-  list of ids or words both changed (evidence, domains, aliases ...) is merged as a set; any other
+  list of ids or words both changed (evidence, domains, aliases ...) is merged as a set, and a mapping
+  (contested_by) key by key; any other
   field both changed to different values is a conflict, and ours stays in the file;
 - one removed it and the other changed it: a conflict for the whole entry (`field` None).
 A removal of theirs that the merged study still refers to, or a change of theirs that refers to an entry
@@ -178,7 +179,8 @@ def _merge_entry(key: tuple[str, str], o: Any, a: Any, b: Any, operations: list[
         if mine == was:
             sets[name] = yours
             continue
-        together = _lists(was, mine, yours) if KINDS.get(kind, _NO_KIND).fields.get(name) == "list" else None
+        together = {"list": _lists, "map": _maps}.get(KINDS.get(kind, _NO_KIND).fields.get(name, ""),
+                                                     lambda *_: None)(was, mine, yours)
         if together is not None:
             sets[name] = together
         else:
@@ -195,6 +197,23 @@ def _lists(was: Any, mine: Any, yours: Any) -> Optional[list]:
         return None
     was, mine, yours = lists
     return [i for i in mine if i in yours or i not in was] + [i for i in yours if i not in was and i not in mine]
+
+
+def _maps(was: Any, mine: Any, yours: Any) -> Optional[dict]:
+    """A mapping both changed (evidence's contested_by), merged key by key; None where a key both changed
+    differently, or one is not a mapping (a conflict then)."""
+    was = was if was is not None else {}
+    if not all(isinstance(x, dict) for x in (was, mine, yours)):
+        return None
+    out = dict(mine)
+    for key in _fields(mine, yours) + [k for k in was if k not in mine and k not in yours]:
+        old, new = was.get(key), yours.get(key)
+        if new == old or new == mine.get(key):
+            continue
+        if mine.get(key) != old:
+            return None
+        _set(out, key, new)
+    return out
 
 
 def _fields(a: dict, b: dict) -> list[str]:

@@ -183,3 +183,15 @@ def test_a_rename_onto_an_id_the_other_side_added_is_refused_whole() -> None:
     theirs["actors"]["D"] = {"name": "Delta", "kind": "state"}
     with pytest.raises(Unmergeable, match="actor C was renamed D on one side, and the other added an actor D"):
         merge(BASE, ours, theirs)
+
+
+def test_a_mapping_both_changed_merges_key_by_key() -> None:
+    ours, theirs = tree(), tree()
+    ours["evidence"]["E1"]["contested_by"]["A"] = "Alpha doubts it"
+    theirs["evidence"]["E1"]["contested_by"]["C"] = "Gamma denies it"
+    result = merge(BASE, ours, theirs)
+    assert result.conflicts == []
+    assert result.tree["evidence"]["E1"]["contested_by"] == {"B": "Beta denies it", "A": "Alpha doubts it",
+                                                             "C": "Gamma denies it"}
+    theirs["evidence"]["E1"]["contested_by"]["A"] = "Alpha rejects it"
+    assert [c.field for c in merge(BASE, ours, theirs).conflicts] == ["contested_by"]
