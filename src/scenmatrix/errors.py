@@ -78,6 +78,9 @@ CODES: dict[str, str] = {
     "unknown": "an entry to change or remove that the study does not have",
     "referenced": "an entry still referred to by others",
     "structure": "a part of the study that is not laid out as the edit expects",
+    # merging branches
+    "conflict": "a merge conflict recorded in the study (`conflicts:`), not yet settled",
+    "merge": "a version of a study that a merge cannot read, or a merge that cannot be written",
     # briefs and templates
     "template": "a brief template that cannot be used",
     "workbook": "a workbook to import that is refused: not an xlsx, encrypted, damaged or hostile",

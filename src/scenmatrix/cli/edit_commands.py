@@ -292,7 +292,7 @@ def rm(kind: str, id: Optional[str], cascade: bool, scenario: Optional[str], act
 @study_option
 @dry_run_option
 def rename(kind: str, old: str, new: str, study: Optional[Path], dry_run: bool) -> None:
-    """Change an entry's id from OLD to NEW, and every reference to it.
+    """Change an entry's id (OLD to NEW) and every reference to it.
 
     KIND as for `scenmatrix add` (not impact: rename its scenario or actor instead). The entry
     keeps its place in the file.

@@ -71,7 +71,7 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
               help="Write one file a table into this folder instead of stdout.")
 def export(study: Optional[Path], fmt: str, table: Optional[str], output: Optional[Path]) -> None:
-    """Print the study's tables as JSON or CSV, or write them to files.
+    """Print the study's tables as JSON or CSV, or into files.
 
     One row an entry, ids written out: sources, key judgments, actors, scenarios, indicators,
     impacts (one row a scenario and actor), evidence and drivers (constraints included).
@@ -239,7 +239,7 @@ def import_(brief_path: Path, study: Optional[Path], do_apply: bool, prefer: Opt
 
 @cli.command()
 def templates() -> None:
-    """List the brief templates under templates/, with what each is for.
+    """List the brief templates (templates/), with what each is for.
 
     Copy one (e.g. templates/standard.yaml) to change sheets, columns, titles, fonts or colours,
     then pass its path to `scenmatrix brief -t`.

@@ -10,7 +10,9 @@ from pydantic import ValidationError
 from scenmatrix.study import vocab
 from scenmatrix.study.kinds import REFERENCES, Reference
 from scenmatrix.study.model import CIB_ID_PATTERN, CIB_REF_PATTERN, Study
+from scenmatrix.study.merge import described
 from scenmatrix.study.references import entries_of, nodes_at, unresolved, values_at
+from scenmatrix.study.values import plain
 from scenmatrix.errors import Problem, a, did_you_mean
 from scenmatrix.store.document import Document, round_trip_yaml
 
@@ -116,7 +118,8 @@ def _ids(node: Any) -> list[Any]:
 
 
 def check_references(tree: dict, locate: Locator) -> Iterator[Problem]:
-    """Every id used must name an entry of the right kind (kinds.REFERENCES); ids and list items must be unique.
+    """Every id used must name an entry of the right kind (kinds.REFERENCES); ids and list items must be unique;
+    no merge conflict is left (check_conflicts).
 
     Works on the raw tree, not the model, so that reference problems are reported in the same run
     as schema problems.
@@ -134,6 +137,16 @@ def check_references(tree: dict, locate: Locator) -> Iterator[Problem]:
     yield from _likelihood_scale(tree, locate)
     yield from _domains(tree, locate)
     yield from _cib_references(tree, locate)
+    yield from check_conflicts(tree, locate)
+
+
+def check_conflicts(tree: dict, locate: Locator) -> Iterator[Problem]:
+    """Each merge conflict left in `conflicts:` (scenmatrix merge-driver) is an error at its record, naming
+    the entry, the field and both values, and how to settle it."""
+    items = tree.get("conflicts")
+    for index, item in enumerate(items if isinstance(items, list) else ()):
+        message, hint = described(plain(item))
+        yield locate.problem(("conflicts", index), "conflict", message, hint)
 
 
 def _unresolved(reference: Reference, loc: Loc, node: Any, entries: dict, aliases: dict,

@@ -9,7 +9,7 @@ No I/O here.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -145,6 +145,19 @@ class CrossImpact(Entity):
         description="DESCRIPTOR.VARIANT -> {DESCRIPTOR.VARIANT of another descriptor: -3..+3}; omitted = 0.")
 
 
+class Conflict(Entity):
+    """A change the two sides of a git merge made differently, recorded by `scenmatrix merge-driver`: the
+    file holds ours; `scenmatrix resolve --ours|--theirs ENTRY` (or an edit and removing the record)
+    settles it. A study with a conflict is not valid."""
+
+    entry: Text = Field(description="KIND ID of the entry, e.g. 'impact S1/RU', or 'study'.")
+    field: Optional[Text] = Field(None, description="The field both changed; none: one side removed the entry.")
+    ours: Any = Field(None, description="Our value (none: we removed the entry or have no such field).")
+    theirs: Any = Field(None, description="Their value (none: they removed the entry or have no such field).")
+    ours_branch: Optional[Text] = None
+    theirs_branch: Optional[Text] = None
+
+
 class Study(Entity):
     study: StudyInfo
 
@@ -167,6 +180,8 @@ class Study(Entity):
     constraints: dict[Id, Factor] = Field(default_factory=dict)
     scenarios: dict[Id, Scenario] = Field(default_factory=dict)
     cib: Optional[CrossImpact] = Field(None, description="Optional cross-impact balance model of the scenario space.")
+    conflicts: list[Conflict] = Field(default_factory=list, description=(
+        "Merge conflicts left to settle (scenmatrix merge-driver); a study with any is not valid."))
 
 
 def json_schema() -> dict:
@@ -185,7 +200,7 @@ def json_schema() -> dict:
 _SHAPE_KEYS = {
     "str": {"pattern", "min_length"}, "literal": {"expected"}, "int": {"ge", "le"}, "date": set(),
     "list": {"items_schema", "min_length"}, "dict": {"keys_schema", "values_schema", "min_length"},
-    "nullable": {"schema"},
+    "nullable": {"schema"}, "any": set(),
 }
 _MODEL_KEYS = {"type", "cls", "config", "custom_init", "root_model", "schema", "ref", "metadata"}
 _MODEL_CONFIG = {"extra_fields_behavior": "forbid", "strict": True}
@@ -196,7 +211,7 @@ def shapes() -> dict[str, dict[str, tuple[bool, tuple]]]:
     """Every model's fields as {field: (required, shape)}, read from Study's pydantic core schema.
 
     A shape is ("model", NAME), ("str", min_length, pattern), ("literal", words), ("int", ge, le),
-    ("date",), ("list", item, min_length), ("dict", key, value, min_length) or ("nullable", shape);
+    ("date",), ("any",), ("list", item, min_length), ("dict", key, value, min_length) or ("nullable", shape);
     all under the models' strict mode. A construct outside these raises ValueError.
     """
     return _Shapes(Study.__pydantic_core_schema__).models
@@ -225,8 +240,8 @@ class _Shapes:
             return "literal", tuple(node["expected"])
         if kind == "int":
             return "int", node.get("ge"), node.get("le")
-        if kind == "date":
-            return ("date",)
+        if kind in ("date", "any"):
+            return (kind,)
         if kind == "list":
             return "list", self.shape(node["items_schema"]), node.get("min_length", 0)
         if kind == "dict":
