@@ -92,3 +92,31 @@ def test_the_executive_summary_heatmap_is_read_too_without_an_impacts_sheet(tmp_
     result = run("import", "r.xlsx", "-s", "s.yaml", "--apply", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "B: {effect: -2, domains: [economic, energy]" in (tmp_path / "s.yaml").read_text(encoding="utf-8")
+
+
+def many_actors(count: int) -> str:
+    actors = "".join(f"  A{i}: {{name: Actor number {i}, kind: state}}\n" for i in range(count))
+    impacts = "".join(f"      A{i}: {{effect: {i % 7 - 3}, domains: [security], confidence: low, rationale: r{i}}}\n"
+                      for i in range(count))
+    return SMALL.split("actors:\n")[0] + "actors:\n" + actors + (
+        "evidence: {}\nscenarios:\n  S1:\n    title: First\n    narrative: One.\n    likelihood: likely\n"
+        "    confidence: moderate\n    impacts:\n" + impacts +
+        "  S2:\n    title: Second\n    narrative: Two.\n    likelihood: unlikely\n    confidence: low\n"
+        "    impacts:\n      A0: {effect: 1, domains: [security], confidence: low, rationale: r}\n")
+
+
+def test_a_heatmap_of_many_actors_turns_and_its_edits_import(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text(many_actors(61), encoding="utf-8")
+    assert run("brief", "s.yaml", "-o", "b.xlsx", cwd=tmp_path).returncode == 0, "brief"
+    wb = openpyxl.load_workbook(tmp_path / "b.xlsx")
+    ws = wb["Matrix"]
+    assert ws["A3"].value.startswith("61 actors: one row each, the scenarios across")
+    assert [c.value for c in ws[4]][:4] == ["Actor", "Name", "S1 First (likely)", "S2 Second (unlikely)"]
+    assert ws.max_column == 7 and ws.max_row >= 5 + 61 - 1
+    assert [ws.cell(5, c).value for c in range(1, 5)] == ["A0", "Actor number 0", -3, 1]
+    ws["D5"] = 2  # A0 in S2, briefed +1
+    wb.save(tmp_path / "r.xlsx")
+    result = run("import", "r.xlsx", "-s", "s.yaml", "--apply", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "note: Matrix!D5: impact S2/A0 effect +1 → +2, read from the heatmap" in result.stdout + result.stderr
+    assert "A0: {effect: 2, domains: [security], confidence: low, rationale: r}" in (tmp_path / "s.yaml").read_text()

@@ -26,3 +26,7 @@ MAX_LISTED = 100_000
 # summarized (percentiles need every draw): about 80 MB at this limit, however many scenarios and actors.
 MAX_SAMPLES = 10_000_000
 MIN_SAMPLES = 100
+
+# Alignment is computed among at most this many actors, the most affected (largest sum of |effect|): every
+# pair of 5,000 actors is 25 million, a matrix nobody reads, and gigabytes to compute and write.
+MAX_ALIGNMENT_ACTORS = 100

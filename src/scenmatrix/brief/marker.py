@@ -252,7 +252,8 @@ def _shape_problem(data: Any) -> Optional[str]:
     for heatmap in data.get("heatmaps", []) if isinstance(data.get("heatmaps", []), list) else [None]:
         if not (isinstance(heatmap, dict) and isinstance(heatmap.get("sheet"), str)
                 and all(type(heatmap.get(k)) is int and 1 <= heatmap[k] <= 100_000 for k in ("first_row", "first_col"))
-                and _strings(heatmap.get("scenarios")) and _strings(heatmap.get("actors"))):
+                and _strings(heatmap.get("scenarios")) and _strings(heatmap.get("actors"))
+                and heatmap.get("down", "scenarios") in ("scenarios", "actors")):
             return "a heatmap is not sheet, first row and column, scenarios and actors"
     for name, rows in data["snapshot"].items():
         spec = EDITABLE.get(name)

@@ -178,7 +178,8 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int, max_s
 
     click.echo(f"Actors, most exposed first ({samples:,} Monte Carlo draws, seed {seed})\n")
     click.echo(render.actor_report(analysis))
-    click.echo("\nStrongest alignments and oppositions\n")
+    scope = f" ({analysis.alignment_scope})" if analysis.alignment_scope else ""
+    click.echo(f"\nStrongest alignments and oppositions{scope}\n")
     click.echo(render.pairs(analysis))
     if analysis.cib is not None:
         click.echo("\n" + render.cib_scenarios(analysis.cib))

@@ -38,17 +38,20 @@ class _Heatmap:
 
     def read(self) -> None:
         first_row, first_col = self.where["first_row"], self.where["first_col"]
-        scenarios, actors = self.where["scenarios"], self.where["actors"]
-        rows = range(first_row, first_row + len(scenarios))
-        # a row is its scenario's by the id in column A, wherever a reviewer moved it
+        turned = self.where.get("down") == "actors"  # one row an actor (a study with many), else a scenario
+        down, across = ((self.where["actors"], self.where["scenarios"]) if turned
+                        else (self.where["scenarios"], self.where["actors"]))
+        rows = range(first_row, first_row + len(down))
+        # a row is its entry's by the id in column A, wherever a reviewer moved it
         ids = {row: cell.value for (row, col), cell in self.ws._cells.items() if col == 1 and row in rows}
         for (row, col), cell in sorted(self.ws._cells.items()):  # only the cells in the file
-            if row in rows and first_col <= col < first_col + len(actors):
-                if ids.get(row) not in scenarios:
-                    self._refuse(cell, "a heatmap row without its scenario id in column A",
-                                 "put the scenario id back, or the row where it was briefed")
+            if row in rows and first_col <= col < first_col + len(across):
+                if ids.get(row) not in down:
+                    self._refuse(cell, f"a heatmap row without its {'actor' if turned else 'scenario'} id in "
+                                 "column A", "put the id back, or the row where it was briefed")
                 else:
-                    self._cell(cell, f"{ids[row]}/{actors[col - first_col]}")
+                    sid, aid = (across[col - first_col], ids[row]) if turned else (ids[row], across[col - first_col])
+                    self._cell(cell, f"{sid}/{aid}")
 
     def _cell(self, cell: Any, key: str) -> None:
         briefed = self.base.get(key, {}).get("effect")

@@ -23,31 +23,26 @@ def write_matrix(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
     _heatmap(ws, spec, ctx, 3, with_links=links_fit(rated))
 
 
+# Beyond this many actors a heatmap turns: actors down the rows, scenarios across (a row of 5,000 actor
+# columns is unreadable, and past Excel's 16,384 columns LibreOffice drops the rest without a word).
+MAX_ACTOR_COLUMNS = 60
+
+
 def _heatmap(ws: Worksheet, spec: Sheet, ctx: Context, top: int, with_links: bool) -> int:
     """Scenarios x actors with likelihood columns and expected-impact rows; returns the next free row."""
+    if len(ctx.matrix.columns) > MAX_ACTOR_COLUMNS:
+        return _turned_heatmap(ws, spec, ctx, top, with_links)
     study, matrix = ctx.study, ctx.matrix
     fixed = ["Scenario", "Title", "Likelihood", "Band", "Confidence"]
     widths = [10, 34, 16, 10, 11]
     names = [study.actors[a].name for a in matrix.columns]
-    for c, (header, width) in enumerate(zip(fixed + names, widths + [6] * len(names)), 1):
-        cell = put(ws, top, c, header, "sm_header")
-        ws.column_dimensions[get_column_letter(c)].width = width
-        if c > len(fixed):  # actor names stand upright so that many actors fit on one page width
-            cell.alignment = Alignment(text_rotation=90, horizontal="center", vertical="bottom", wrap_text=True)
-    ws.row_dimensions[top].height = min(max([len(n) for n in names] + [8]), 40) * 5.6 + 8
+    _upright_headers(ws, top, fixed, widths, names)
     first = top + 1
     ws.stream(first, len(matrix.index), lambda: [_heatmap_block(ctx, first, with_links)])
     ctx.heatmaps.append({"sheet": spec.title, "first_row": first, "first_col": len(fixed) + 1,
                          "scenarios": list(matrix.index), "actors": list(matrix.columns)})
     last = first + max(len(matrix.index), 1) - 1
-    first_actor, last_actor = get_column_letter(len(fixed) + 1), get_column_letter(len(fixed) + len(names))
-    if names:
-        low, mid, high = ctx.style.heatmap
-        ws.conditional_formatting.add(
-            f"{first_actor}{first}:{last_actor}{last}",
-            ColorScaleRule(start_type="num", start_value=vocab.EFFECT_MIN, start_color=low,
-                           mid_type="num", mid_value=0, mid_color=mid,
-                           end_type="num", end_value=vocab.EFFECT_MAX, end_color=high))
+    _colour_scale(ws, ctx, first, last, len(fixed) + 1, len(fixed) + len(names))
     row = last + 2
     for label, column in (("Expected impact", "expected"), ("  range low", "low"), ("  range high", "high")):
         put(ws, row, 2, label, "sm_label")
@@ -59,6 +54,49 @@ def _heatmap(ws: Worksheet, spec: Sheet, ctx: Context, top: int, with_links: boo
     ws.freeze_panes = ws.cell(row=first, column=len(fixed) + 1).coordinate
     ws.print_title_rows = f"{top}:{top}"
     return row + 2
+
+
+def _turned_heatmap(ws: Worksheet, spec: Sheet, ctx: Context, top: int, with_links: bool) -> int:
+    """The heatmap of a study with many actors: one row an actor, one column a scenario, and the actor's
+    expected impact beside its row; the sheet says why it is turned."""
+    study, matrix = ctx.study, ctx.matrix
+    fixed = ["Actor", "Name"]
+    put(ws, top, 1, f"{len(matrix.columns):,} actors: one row each, the scenarios across (a column an actor "
+                    f"would be {len(matrix.columns):,} columns wide).", "sm_subtitle")
+    top += 1
+    titles = [f"{sid} {study.scenarios[sid].title} ({study.scenarios[sid].likelihood})" for sid in matrix.index]
+    _upright_headers(ws, top, fixed, [12, 34], titles + ["Expected impact", "Range low", "Range high"])
+    first = top + 1
+    ws.stream(first, len(matrix.columns), lambda: [_turned_block(ctx, first, with_links)])
+    ctx.heatmaps.append({"sheet": spec.title, "first_row": first, "first_col": len(fixed) + 1,
+                         "scenarios": list(matrix.index), "actors": list(matrix.columns), "down": "actors"})
+    last = first + len(matrix.columns) - 1
+    _colour_scale(ws, ctx, first, last, len(fixed) + 1, len(fixed) + len(titles))
+    legend = "Cells: effect on the actor, -3 severe harm … +3 major gain; blank = not rated."
+    put(ws, last + 2, 2, legend + (" Click a cell for its rationale." if with_links else ""), "sm_subtitle")
+    ws.freeze_panes = ws.cell(row=first, column=len(fixed) + 1).coordinate
+    ws.print_title_rows = f"{top}:{top}"
+    return last + 4
+
+
+def _upright_headers(ws: Worksheet, top: int, fixed: list[str], widths: list[int], upright: list[str]) -> None:
+    """Fixed headers, then headers standing upright so that many columns fit on one page width."""
+    for c, (header, width) in enumerate(zip(fixed + upright, widths + [6] * len(upright)), 1):
+        cell = put(ws, top, c, header, "sm_header")
+        ws.column_dimensions[get_column_letter(c)].width = width
+        if c > len(fixed):
+            cell.alignment = Alignment(text_rotation=90, horizontal="center", vertical="bottom", wrap_text=True)
+    ws.row_dimensions[top].height = min(max([len(n) for n in upright] + [8]), 40) * 5.6 + 8
+
+
+def _colour_scale(ws: Worksheet, ctx: Context, first: int, last: int, first_col: int, last_col: int) -> None:
+    if last_col >= first_col:
+        low, mid, high = ctx.style.heatmap
+        ws.conditional_formatting.add(
+            f"{get_column_letter(first_col)}{first}:{get_column_letter(last_col)}{last}",
+            ColorScaleRule(start_type="num", start_value=vocab.EFFECT_MIN, start_color=low,
+                           mid_type="num", mid_value=0, mid_color=mid,
+                           end_type="num", end_value=vocab.EFFECT_MAX, end_color=high))
 
 
 def _heatmap_block(ctx: Context, first: int, with_links: bool) -> Block:
@@ -76,6 +114,23 @@ def _heatmap_block(ctx: Context, first: int, with_links: bool) -> Block:
     return Block(first, columns, ["sm_body"] * 5 + ["sm_effect"] * len(matrix.columns), links, heights)
 
 
+def _turned_block(ctx: Context, first: int, with_links: bool) -> Block:
+    """The turned heatmap's rows: an actor, its effect in each scenario (linked), its expected impact."""
+    study, matrix = ctx.study, ctx.matrix
+    actors = list(matrix.columns)
+    columns: list[list] = [actors, [study.actors[a].name for a in actors]]
+    links: list = [None, None]
+    for sid, effects in zip(matrix.index, matrix.to_numpy().tolist()):
+        columns.append(effects)
+        links.append([cell_link(ctx, "impacts", (sid, actor)) if e == e else None
+                      for actor, e in zip(actors, effects)] if with_links else None)
+    for column in ("expected", "low", "high"):
+        columns.append(ctx.expected.loc[actors, column].tolist())
+        links.append(None)
+    styles = ["sm_body"] * 2 + ["sm_effect"] * len(matrix.index) + ["sm_number"] * 3
+    return Block(first, columns, styles, links, [LINE_HEIGHT + 3] * len(actors))
+
+
 def write_summary(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
     """One page: key judgments, the heatmap, and the most exposed actors."""
     heading(ws, ctx, spec.title)
@@ -83,8 +138,9 @@ def write_summary(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
     for kid, text in ctx.study.study.key_judgments.items():
         put(ws, row, 1, kid, "sm_label")
         put(ws, row, 2, text, "sm_text")
-        ws.merged_cells.add(f"B{row}:{get_column_letter(max(5, 5 + len(ctx.matrix.columns)))}{row}")
-        ws.row_dimensions[row].height = lines_needed(text, 70 + 11 * len(ctx.matrix.columns)) * LINE_HEIGHT + 3
+        ws.merged_cells.add(f"B{row}:{get_column_letter(5 + min(len(ctx.matrix.columns), MAX_ACTOR_COLUMNS))}{row}")
+        width = 70 + 11 * min(len(ctx.matrix.columns), MAX_ACTOR_COLUMNS)
+        ws.row_dimensions[row].height = lines_needed(text, width) * LINE_HEIGHT + 3
         row += 1
     row = section(ws, row + 1, "Who gains, who loses")
     row = _heatmap(ws, spec, ctx, row, with_links=False)
