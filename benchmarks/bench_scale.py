@@ -62,6 +62,8 @@ LINEAR_TOLERANCE = 0.15
 # Issue 16: a study of 5,000 actors in 2 scenarios briefs within these, and its own brief imports back.
 WIDE_ACTORS, WIDE_SCENARIOS = 5_000, 2
 WIDE_BRIEF_SECONDS, WIDE_BRIEF_PEAK_MB = 30.0, 1_000
+# Issue 16: the biggest study with one bad value is reported within this many times its valid validate.
+INVALID_RATIO = 3.0
 
 HEADER = ("Scenario", "Scenario title", "Actor", "Actor name", "Effect", "Meaning", "Domains", "Confidence",
           "Rationale", "Evidence")
@@ -360,6 +362,18 @@ def measure_case(label: str, study: Path, work: Path, timeout: float, runs: int,
     return case
 
 
+def measure_invalid(study: Path, folder: Path, args) -> dict:
+    """validate of the study with one effect, halfway down the file, out of range."""
+    lines = study.read_text(encoding="utf-8").split("\n")
+    effects = [i for i, line in enumerate(lines) if line.lstrip().startswith("effect: ")]
+    lines[effects[len(effects) // 2]] = lines[effects[len(effects) // 2]].split("effect:")[0] + "effect: 7"
+    bad = folder / f"invalid-{study.name}"
+    bad.write_text("\n".join(lines), encoding="utf-8")
+    r = best_of(args.runs, lambda: run([str(SCENMATRIX), "validate", str(bad)], args.timeout))
+    say(f"{'invalid':>8} validate   {show(r)}")
+    return r
+
+
 def measure_wide(folder: Path, args) -> dict:
     """The many-actors case: validate, export and brief as for the others, then `import` of its own brief."""
     study = generate(WIDE_ACTORS * WIDE_SCENARIOS, folder, args.seed, args.timeout, scenarios=WIDE_SCENARIOS)
@@ -479,6 +493,15 @@ def targets_table(cases: list[dict]) -> str:
     rows = ["| target (issues 7 and 16) | measured | |", "|---|---|---|"]
     big, mid, default = by.get("100,000"), by.get("10,000"), by.get("default")
     wide = next((c for c in cases if "import" in c), None)
+    invalid = next((c for c in cases if "invalid" in c), None)
+    if invalid:
+        bad, good = invalid["invalid"], invalid["validate"]
+        ratio = None if bad["timeout"] or seconds(good) is None else bad["seconds"] / good["seconds"]
+        ok = None if ratio is None else (bad["rc"] == 1 and ratio <= INVALID_RATIO)
+        shown = f"{bad['seconds']:.2f} s (cpu {bad['cpu']:.2f}) · {bad['peak_mb']:.0f} MB, exit {bad['rc']}"
+        rows.append(f"| validate of the {invalid['label']}-impact study with one bad value within {INVALID_RATIO:g}x "
+                    f"the valid one, positions as the full parse | {shown} vs valid {cell(good)}: "
+                    f"{'n/a' if ratio is None else f'{ratio:.1f}'}x | {verdict(ok)} |")
     if wide:
         b, i = wide["brief"], wide["import"]
         ok = None if b["rc"] != 0 and not b["timeout"] else (
@@ -632,6 +655,8 @@ def main() -> None:
             study = generate(n, folder, args.seed, args.timeout)
             cases.append(measure_case(f"{n:,}", study, folder / str(n), args.timeout, args.runs,
                                       check=n == min(sizes)))
+            if n == max(sizes):
+                cases[-1]["invalid"] = measure_invalid(study, folder, args)
             shutil.rmtree(folder / str(n))
         cases.append(measure_wide(folder, args))
         harness_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any, Iterator, Optional
 
@@ -20,8 +21,8 @@ from scenmatrix.store.messages import Loc, Locator, key_path, mapping_at
 
 
 
-def validate_document(document: Document) -> tuple[Optional[Study], list[Problem]]:
-    locate = Locator(document)
+def validate_document(document: Document, locate: Optional[Locator] = None) -> tuple[Optional[Study], list[Problem]]:
+    locate = locate or Locator(document)
     tree = document.tree
     if not isinstance(tree, dict):
         return None, [locate.problem((), "structure", "a study must be a mapping with `study:`, `actors:`, `scenarios:` ...")]
@@ -30,7 +31,10 @@ def validate_document(document: Document) -> tuple[Optional[Study], list[Problem
         return None, _anchor_problems(document) or [
             locate.problem(loc, "anchor", "YAML anchors and aliases are not allowed in a study",
                            "write the entry out in full") for loc in anchors]
-    problems = list(check_characters(tree, (), locate)) + list(check_references(tree, locate))
+    # plain data comes from the fast path, which refuses unprintable characters in the text: only an escape
+    # (in a double-quoted scalar) can write one into a value
+    characters = hasattr(tree, "lc") or "\\" in document.text
+    problems = (list(check_characters(tree, (), locate)) if characters else []) + list(check_references(tree, locate))
     study: Optional[Study] = None
     try:
         study = Study.model_validate(tree)
@@ -228,6 +232,10 @@ def _domains(tree: dict, locate: Locator) -> Iterator[Problem]:
     declared = mapping_at(tree, "study").get("domains")
     yield from _repeated(declared, ("study", "domains"), locate)
     known = vocab.DOMAINS + tuple(d for d in declared if isinstance(d, str)) if isinstance(declared, list) else vocab.DOMAINS
+    lists = values_at(tree, ("scenarios", "*", "impacts", "*", "domains"))
+    items = list(itertools.chain.from_iterable(node for node in lists if type(node) is list))
+    if all(type(node) is list for node in lists) and all(type(i) is str for i in items) and set(items) <= set(known):
+        return  # the common case, decided in bulk: a big study has a list an impact
     pattern = re.compile(vocab.DOMAIN_PATTERN)
     for loc, domain in ((loc + (i,), d) for loc, node in nodes_at(tree, ("scenarios", "*", "impacts", "*", "domains"))
                         for i, d in enumerate(_ids(node))):

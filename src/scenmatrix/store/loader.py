@@ -16,6 +16,7 @@ from scenmatrix.store.document import Document, parse
 from scenmatrix.store.files import read_text
 
 from scenmatrix.store.checks import check_characters, check_references, study_warnings, validate_document
+from scenmatrix.store import piecewise
 from scenmatrix.store.messages import Locator
 
 
@@ -43,6 +44,10 @@ def load(path: Path | str) -> LoadedStudy:
     if loaded is not None:
         cache.keep_private(path, loaded.study.study.marking)
         return loaded
+    placed = piecewise.problems(path, text) if len(text) >= piecewise.PIECEWISE_FROM else None
+    if placed:
+        cache.forget(path)  # nothing valid to keep, and its marking is not known for certain
+        raise StudyError(placed)
     try:
         document = parse(path, text)
     except StudyError:
