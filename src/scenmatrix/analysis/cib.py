@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from scenmatrix.analysis.budgets import MAX_CIB_SCENARIOS, MAX_LISTED
 from scenmatrix.analysis.cib_matrix import (  # noqa: F401  (Progress is not in the star-export)
-    JUDGMENT_MAX, JUDGMENT_MIN, CIBError, CIBMatrix, GroupSum, Progress, Scenario, ScenarioBudgetError,
+    JUDGMENT_LIMIT, JUDGMENT_MAX, JUDGMENT_MIN, CIBError, CIBMatrix, GroupSum, Progress, Scenario, ScenarioBudgetError,
     ScenarioError, balance_table, balances, check_budget, descriptor_gaps, group_sums, inconsistency,
     is_consistent, parse_scenario, scenario_at, scenario_code, scenario_index, space_size, total_impact_score)
 from scenmatrix.analysis.cib_basins import Basins, basins
@@ -41,7 +41,7 @@ from scenmatrix.analysis.cib_succession import SUCCESSION_RULES, Succession, suc
 
 
 __all__ = [
-    "JUDGMENT_MIN", "JUDGMENT_MAX", "CIBError", "ScenarioError", "CIBMatrix",
+    "JUDGMENT_MIN", "JUDGMENT_MAX", "JUDGMENT_LIMIT", "CIBError", "ScenarioError", "CIBMatrix",
     "Scenario", "GroupSum", "Enumeration", "Succession",
     "balances", "descriptor_gaps", "inconsistency", "is_consistent", "total_impact_score", "balance_table",
     "group_sums", "enumerate_scenarios", "successor", "succession", "parse_scenario", "scenario_code",

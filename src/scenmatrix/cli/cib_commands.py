@@ -33,12 +33,14 @@ JSON_OPT = click.option("--json", "as_json", is_flag=True, help="Print JSON inst
 
 @cli.group(name="cib")
 def cib_group() -> None:
-    """Cross-impact balance (CIB) analysis of a matrix in CSV.
+    """Cross-impact balance (CIB) analysis of a matrix in CSV or ScenarioWizard's .scw.
 
-    The CSV has the layout of ScenarioWizard and other CIB software: two header rows (descriptor
-    names, then variant names), two label columns (descriptor, variant), then integer judgments
-    -3..+3 of how each row variant promotes (+) or hinders (-) each column variant; cells where a
-    descriptor meets itself are blank.
+    A MATRIX ending in .scw is read as a ScenarioWizard model file (its judgments may be any
+    integers -99..+99, as aggregated matrices hold). Any other file is read as CSV in the layout
+    of ScenarioWizard's CSV export and other CIB software: two header rows (descriptor names, then
+    variant names), two label columns (descriptor, variant), then integer judgments -3..+3 of how
+    each row variant promotes (+) or hinders (-) each column variant; cells where a descriptor
+    meets itself are blank.
 
     A SCENARIO picks one variant per descriptor: 1-based numbers in descriptor order (`313211`,
     or `3.1.12.2` when a descriptor has ten or more variants), variant names in order separated by
@@ -50,11 +52,12 @@ def cib_group() -> None:
       scenmatrix cib balances tests/data/cib/somewhereland.csv 213111
       scenmatrix cib succession tests/data/cib/somewhereland.csv 213111
       scenmatrix cib basins tests/data/cib/somewhereland.csv
+      scenmatrix cib scenarios tests/data/cib/CIB_global.scw
     """
 
 
 def _load(path: Path, shown: Optional[int] = SHOWN_WARNINGS):
-    from scenmatrix.store.cib_csv import read_matrix
+    from scenmatrix.store.cib_files import read_matrix
 
     loaded = read_matrix(path)
     warnings = loaded.warnings if shown is None else loaded.warnings[:shown]
