@@ -22,9 +22,9 @@ from typing import Optional
 
 import numpy as np
 
-from scenmatrix.analysis.budgets import MAX_CIB_SEARCH_NODES, MAX_LISTED
+from scenmatrix.analysis.budgets import CIB_SCAN_RATE, CIB_SEARCH_RATE, MAX_CIB_SCENARIOS, MAX_CIB_SEARCH_NODES, MAX_LISTED
 from scenmatrix.analysis.cib_matrix import CIBMatrix, Progress
-from scenmatrix.analysis.cib_search import Enumeration
+from scenmatrix.analysis.cib_search import Enumeration, enumerate_scenarios
 from scenmatrix.errors import UsageError
 
 BATCH = 4096  # partial scenarios evaluated together: about 1 KB each for a 20 x 5 model
@@ -206,3 +206,23 @@ def _record(m: CIBMatrix, b: _Bounds, kept: _Kept, L: np.ndarray, rows: np.ndarr
     J = m.judgments.astype(np.int32)
     totals = J[chosen[:, :, None], chosen[:, None, :]].sum(axis=(1, 2)).astype(np.int32)  # chosen balances
     kept.add(rows, incons, totals)
+
+
+def find_scenarios(m: CIBMatrix, max_inconsistency: int = 0, *, progress: Optional[Progress] = None,
+                   max_scenarios: int = MAX_CIB_SCENARIOS, max_nodes: int = MAX_CIB_SEARCH_NODES,
+                   limit: Optional[int] = MAX_LISTED) -> Enumeration:
+    """The scenarios with inconsistency <= max_inconsistency, exactly, by the faster of the two engines.
+
+    Branch and bound first: it settles most models in a small part of their space. Where it prunes little
+    (weak or evenly balanced judgments, a wide k) and the space is at most `max_scenarios`, it is given
+    about the time a full scan takes, then the space is scanned instead. A larger space is searched up
+    to `max_nodes`; if that does not settle it, the result says so (`Search.complete`, `.share`).
+    """
+    scannable = m.n_scenarios <= max_scenarios
+    budget = min(max_nodes, max(10_000, m.n_scenarios * CIB_SEARCH_RATE // CIB_SCAN_RATE)) if scannable else max_nodes
+    found = search_scenarios(m, max_inconsistency, progress=progress, max_nodes=budget, limit=limit)
+    if found.complete or not scannable:
+        return found
+    floor = found.scanned
+    shown = None if progress is None else (lambda done, total: progress(max(done, floor), total))
+    return enumerate_scenarios(m, max_inconsistency, progress=shown, max_scenarios=max_scenarios, limit=limit)
