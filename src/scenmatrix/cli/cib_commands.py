@@ -30,7 +30,7 @@ JSON_OPT = click.option("--json", "as_json", is_flag=True, help="Print JSON inst
 
 @cli.group(name="cib")
 def cib_group() -> None:
-    """Cross-impact balance (CIB) analysis of a matrix in CSV or ScenarioWizard's .scw.
+    """Cross-impact balance (CIB) analysis of a CSV or .scw matrix.
 
     A MATRIX ending in .scw is read as a ScenarioWizard model file (its judgments may be any
     integers -99..+99, as aggregated matrices hold). Any other file is read as CSV in the layout
