@@ -57,7 +57,7 @@ class _Bounds:
     def __init__(self, m: CIBMatrix, k: int):
         self.m, self.k = m, k
         J = m.judgments.astype(np.int32)
-        # A descriptor narrower than the widest pads its rivals with a value no bound reaches.
+        # A descriptor narrower than the widest pads its rivals (cells that stay 0).
         V, W = m.n_variants, max(m.sizes)
         owner = np.repeat(np.arange(len(m.sizes)), m.sizes)
         rival = np.asarray(m.offsets)[owner][None, :] + np.arange(W)[:, None]   # (W, V) rival columns
@@ -66,9 +66,10 @@ class _Bounds:
         diff = np.where(real[None], J[:, rival] - J[:, None, :], 0).reshape(V, W * V)  # a row's exact part
         least = np.stack([diff[o:o + n].min(axis=0) for o, n in zip(m.offsets, m.sizes)])  # per descriptor
         bound = 2 * max(m.strongest, 1) * (len(m.sizes) + 1)
-        self.dtype = np.int16 if bound < 8000 else np.int32
-        pad = np.where(real.reshape(-1), 0, np.iinfo(self.dtype).min // 2)
-        self.root = (least.sum(axis=0) + pad).astype(self.dtype)[None, :]
+        # The narrowest integers that hold every bound (|L| <= 2 x strongest x descriptors): memory traffic is
+        # the search's cost. A padding cell stays 0: the variant itself is among its rivals, at exactly 0.
+        self.dtype = np.int8 if bound < 127 else np.int16 if bound < 32000 else np.int32
+        self.root = least.sum(axis=0).astype(self.dtype)[None, :]
         # Assigning variant c to descriptor d: add its row's exact part, drop d's least part. Any order.
         self.step = [(diff[o:o + n] - least[d]).astype(self.dtype) for d, (o, n) in enumerate(zip(m.offsets,
                                                                                                   m.sizes))]
@@ -82,10 +83,13 @@ class _Bounds:
 
     def alive(self, F: np.ndarray, digits: np.ndarray, assigned: np.ndarray) -> np.ndarray:
         """States whose assigned descriptors keep their chosen variant possible and whose others keep one."""
-        m, ok = self.m, np.ones(len(F), dtype=bool)
-        lines = np.arange(len(F))
-        for d, (o, n) in enumerate(zip(m.offsets, m.sizes)):
-            ok &= F[lines, o + digits[:, d].astype(np.intp)] if assigned[d] else F[:, o:o + n].any(axis=1)
+        m = self.m
+        done = np.flatnonzero(assigned)
+        chosen = np.asarray(m.offsets)[done] + digits[:, done].astype(np.intp)  # one gather for all assigned
+        ok = F[np.arange(len(F))[:, None], chosen].all(axis=1)
+        for d in np.flatnonzero(~assigned):
+            o, n = m.offsets[d], m.sizes[d]
+            ok &= F[:, o:o + n].any(axis=1)
         return ok
 
     def branch(self, F: np.ndarray, assigned: np.ndarray) -> int:
@@ -173,7 +177,8 @@ def search_scenarios(m: CIBMatrix, max_inconsistency: int = 0, *, progress: Opti
         if entry[6] >= len(states):
             stack.pop()
         nodes += take
-        child = L[i] + b.step[d][c]
+        child = L[i]
+        child += b.step[d][c]
         child_digits = digits[i]
         child_digits[:, d] = c
         now = assigned.copy()
