@@ -161,3 +161,14 @@ def test_cli_reads_scw_like_csv():
     check = subprocess.run([SCENMATRIX, "cib", "check", str(DATA / "CIB_global.scw")], capture_output=True,
                            text=True, timeout=60)
     assert check.returncode == 0 and "3 descriptors, 10 variants, 36 scenarios" in check.stdout
+
+
+def test_cli_promotes_a_scenario_of_a_scw_model(tmp_path):
+    study = tmp_path / "study.yaml"
+    study.write_bytes((Path(__file__).resolve().parents[3] / "scenarios" / "russia-iran-2022.yaml").read_bytes())
+    run = subprocess.run([SCENMATRIX, "cib", "promote", str(DATA / "CIB_global.scw"), "313", "-s", str(study),
+                          "--id", "S9", "--title", "Mixed trade", "--likelihood", "unlikely", "--confidence", "low"],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "scenario 313 of CIB_global.scw: WTRD: Mix; WSEC: Rlx; WECO: ModGr. Inconsistency 0, total impact " \
+           "score 12." in study.read_text(encoding="utf-8")
