@@ -2,6 +2,7 @@
 
     python benchmarks/bench_cib.py            print the results table (Markdown)
     python benchmarks/bench_cib.py --readme   also replace the "CIB" section of benchmarks/README.md
+    python benchmarks/bench_cib.py --search   branch and bound (cib.find_scenarios) on the search cases only
 
 Each measurement runs in a fresh process (so that its peak memory is its own) and is the best of
 three runs. Models are random and seeded: k descriptors of 5 variants and k of 2 (exactly 10^k
@@ -61,6 +62,66 @@ def model(k: int, kind: str, seed: int = 2024) -> cib.CIBMatrix:
     return cib.CIBMatrix(names, tuple(tuple(f"v{j}" for j in range(s)) for s in sizes), J)
 
 
+SEARCH_CASES = [  # (label, matrix, max inconsistency, node budget)
+    ("CIB_nested.scw (ScenarioWizard, 17 descriptors)", "nested", 0, None),
+    ("20 x 5 balanced, half the pairs interacting", "20x5", 0, None),
+    ("20 x 5 balanced, half the pairs interacting", "20x5", 0, 100_000_000),
+]
+
+
+def balanced(descriptors: int = 20, variants: int = 5, density: float = 0.5, seed: int = 2024) -> cib.CIBMatrix:
+    """A random standardized model: each interacting pair's judgment rows sum to 0, judgments in -3..+3."""
+    rng = np.random.default_rng(seed)
+    n = descriptors * variants
+    J = np.zeros((n, n), dtype=int)
+    for a in range(descriptors):
+        for b in range(descriptors):
+            if a == b or rng.random() >= density:
+                continue
+            for i in range(variants):
+                row = rng.integers(-3, 4, variants)
+                while row.sum():  # walk entries toward a zero sum, within the scale
+                    j = rng.integers(variants)
+                    step = -np.sign(row.sum())
+                    if -3 <= row[j] + step <= 3:
+                        row[j] += step
+                J[a * variants + i, b * variants:(b + 1) * variants] = row
+    return cib.CIBMatrix(tuple(f"D{i}" for i in range(descriptors)),
+                         tuple(tuple(f"v{j}" for j in range(variants)) for _ in range(descriptors)), J)
+
+
+def search_matrix(name: str) -> cib.CIBMatrix:
+    if name == "nested":
+        from scenmatrix.store import cib_scw
+        return cib_scw.read_scw(HERE.parent / "tests" / "data" / "cib" / "CIB_nested.scw").matrix
+    return balanced()
+
+
+def measure_search(name: str, max_inconsistency: int, max_nodes: int | None) -> dict:
+    from scenmatrix.analysis.budgets import MAX_CIB_SEARCH_NODES
+    m = search_matrix(name)
+    start = time.perf_counter()
+    found = cib.find_scenarios(m, max_inconsistency, max_nodes=max_nodes or MAX_CIB_SEARCH_NODES)
+    seconds = time.perf_counter() - start
+    return {"scenarios": m.n_scenarios, "found": len(found), "seconds": seconds,
+            "complete": bool(getattr(found, "complete", True)), "share": getattr(found, "share", 1.0),
+            "nodes": getattr(found, "nodes", 0), "max_nodes": max_nodes or MAX_CIB_SEARCH_NODES,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def search_table() -> str:
+    rows = ["| model | scenarios | node budget | nodes | settled | found | seconds | peak memory |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for label, name, max_inc, max_nodes in SEARCH_CASES:
+        out = subprocess.run([sys.executable, __file__, "--one-search", name, str(max_inc), str(max_nodes or 0)],
+                             capture_output=True, text=True, check=True).stdout
+        r = json.loads(out)
+        rows.append(f"| {label} | {cib.space_size(r['scenarios'])} | {r['max_nodes']:,} | {r['nodes']:,} "
+                    f"| {100 * r['share']:.1f} % | {r['found']:,} | {r['seconds']:.2f} | {r['peak_mb']:.0f} MB |")
+        print(rows[-1], file=sys.stderr, flush=True)
+    return "\n".join(rows)
+
+
 def measure(k: int, kind: str, max_inconsistency: int, workers: int) -> dict:
     m = model(k, kind)
     best, found = float("inf"), 0
@@ -112,6 +173,12 @@ under a minute on 2 cores with bounded memory: working memory is bounded per chu
 
 {table}
 
+Exact search at any size (`cib.find_scenarios`, used by `cib scenarios`): depth-first branch and bound,
+one process each; "settled" is the share of the space the search proved (every scenario in it found or
+excluded); a search that stops at its node budget says so and claims nothing about the rest.
+
+{search}
+
 {machine}
 """
 
@@ -123,13 +190,22 @@ def write_readme(section: str) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--readme", action="store_true", help="replace the CIB section of benchmarks/README.md")
+    parser.add_argument("--search", action="store_true", help="only the branch-and-bound cases")
+    parser.add_argument("--one-search", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--one", nargs=4, metavar=("K", "KIND", "MAX_INCONSISTENCY", "WORKERS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one_search:
+        name, max_inc, max_nodes = args.one_search
+        print(json.dumps(measure_search(name, int(max_inc), int(max_nodes) or None)))
+        return
+    if args.search:
+        print(search_table())
+        return
     if args.one:
         k, kind, max_inc, workers = args.one
         print(json.dumps(measure(int(k), kind, int(max_inc), int(workers))))
         return
-    section = SECTION.format(table=table(), machine=machine())
+    section = SECTION.format(table=table(), search=search_table(), machine=machine())
     print(section)
     if args.readme:
         print(f"wrote {write_readme(section)}", file=sys.stderr)

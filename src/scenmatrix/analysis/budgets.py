@@ -12,6 +12,12 @@ from __future__ import annotations
 MAX_CIB_SCENARIOS = 1_000_000_000
 CIB_SCAN_RATE = 50_000_000  # scenarios a second at -k 0, measured; only for the time estimate in a refusal
 
+# Branch and bound (`cib scenarios`, exact at any size): the partial scenarios it may evaluate before it stops and
+# says how much of the space it has settled. A node costs about 1 KB of arrays for a 20 x 5 model and
+# CIB_SEARCH_RATE is about the measured rate (benchmarks/README.md, CIB), so this is about a minute.
+MAX_CIB_SEARCH_NODES = 20_000_000
+CIB_SEARCH_RATE = 400_000  # nodes a second: where a space can be scanned, the search gets the scan's time, then the scan
+
 # Basins of attraction: the largest space followed from every scenario (memory grows with it: about 40 bytes a
 # scenario), and the number of start scenarios sampled uniformly from a larger one unless the caller says.
 MAX_CIB_BASIN_SCAN = 1_000_000

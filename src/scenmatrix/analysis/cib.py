@@ -15,7 +15,8 @@ sum of the balances of the chosen variants.
     from scenmatrix.analysis import cib
     from scenmatrix.store import cib_csv as cib_io
     model = cib_io.read_matrix("tests/data/cib/somewhereland.csv").matrix
-    found = cib.enumerate_scenarios(model)                 # all consistent scenarios
+    found = cib.find_scenarios(model)                      # all consistent scenarios, at any size
+    found = cib.enumerate_scenarios(model)                 # the same, scanning every scenario
     found = cib.enumerate_scenarios(model, max_inconsistency=1)
     cib.balance_table(model, cib.parse_scenario(model, "313211"))
     cib.succession(model, (1, 0, 2, 0, 0, 0)).attractor
@@ -24,7 +25,7 @@ sum of the balances of the chosen variants.
 No file I/O here (see `cib_io`), and pandas is imported only by the functions that return frames.
 
 The engine is in parts, each re-exported here: `cib_matrix` (the matrix, one scenario, codes and indices,
-the budget, scenarios as people write them), `cib_search` (enumeration), `cib_succession` (succession) and
+the budget, scenarios as people write them), `cib_search` (enumeration), `cib_bnb` (branch and bound, and `find_scenarios`, which picks), `cib_succession` (succession) and
 `cib_basins` (basins of attraction).
 """
 
@@ -32,19 +33,20 @@ from __future__ import annotations
 
 from scenmatrix.analysis.budgets import MAX_CIB_SCENARIOS, MAX_LISTED
 from scenmatrix.analysis.cib_matrix import (  # noqa: F401  (Progress is not in the star-export)
-    JUDGMENT_MAX, JUDGMENT_MIN, CIBError, CIBMatrix, GroupSum, Progress, Scenario, ScenarioBudgetError,
+    JUDGMENT_LIMIT, JUDGMENT_MAX, JUDGMENT_MIN, CIBError, CIBMatrix, GroupSum, Progress, Scenario, ScenarioBudgetError,
     ScenarioError, balance_table, balances, check_budget, descriptor_gaps, group_sums, inconsistency,
     is_consistent, parse_scenario, scenario_at, scenario_code, scenario_index, space_size, total_impact_score)
 from scenmatrix.analysis.cib_basins import Basins, basins
 from scenmatrix.analysis.cib_search import CHUNK_CELLS, Enumeration, enumerate_scenarios  # noqa: F401
+from scenmatrix.analysis.cib_bnb import Search, find_scenarios, search_scenarios
 from scenmatrix.analysis.cib_succession import SUCCESSION_RULES, Succession, succession, successor  # noqa: F401
 
 
 __all__ = [
-    "JUDGMENT_MIN", "JUDGMENT_MAX", "CIBError", "ScenarioError", "CIBMatrix",
+    "JUDGMENT_MIN", "JUDGMENT_MAX", "JUDGMENT_LIMIT", "CIBError", "ScenarioError", "CIBMatrix",
     "Scenario", "GroupSum", "Enumeration", "Succession",
     "balances", "descriptor_gaps", "inconsistency", "is_consistent", "total_impact_score", "balance_table",
     "group_sums", "enumerate_scenarios", "successor", "succession", "parse_scenario", "scenario_code",
     "scenario_index", "scenario_at", "MAX_CIB_SCENARIOS", "MAX_LISTED", "ScenarioBudgetError", "check_budget",
-    "space_size", "Basins", "basins",
+    "space_size", "Basins", "basins", "Search", "search_scenarios", "find_scenarios",
 ]

@@ -145,7 +145,7 @@ class _Stepper:
     def __init__(self, m: CIBMatrix):
         self.sizes, self.offsets = m.sizes, np.asarray(m.offsets)
         D, width, V = len(m.sizes), max(m.sizes), m.n_variants
-        self.dtype = np.int16 if 3 * D < 8000 else np.int32  # a balance is at most 3 x (descriptors - 1)
+        self.dtype = np.int16 if max(m.strongest, 1) * D < 8000 else np.int32  # a balance: at most strongest x (D - 1)
         cols = np.full((D, width), V)  # column V: a padding cell, judged 0
         for j, (o, n) in enumerate(zip(m.offsets, m.sizes)):
             cols[j, :n] = o + np.arange(n)

@@ -14,7 +14,10 @@ import numpy as np
 from scenmatrix.analysis.budgets import CIB_SCAN_RATE, MAX_CIB_SCENARIOS
 from scenmatrix.errors import Problem, ScenmatrixError, UsageError, did_you_mean
 
-JUDGMENT_MIN, JUDGMENT_MAX = -3, 3
+JUDGMENT_MIN, JUDGMENT_MAX = -3, 3  # the scale a judgment is written on by hand (CSV matrices, studies)
+# What a matrix may hold: ScenarioWizard's own files carry aggregated judgments (several experts' summed, or
+# weighted), -20..+20 in the public examples; stored as int8.
+JUDGMENT_LIMIT = 99
 
 Scenario = tuple[int, ...]  # one 0-based variant index per descriptor
 Progress = Callable[[int, int], None]  # (scenarios scanned so far, scenarios in all)
@@ -43,6 +46,11 @@ class CIBMatrix:
     descriptors: tuple[str, ...]
     variants: tuple[tuple[str, ...], ...]
     judgments: np.ndarray = field(repr=False)
+    # What the matrix may hold beyond a hand-written one. ScenarioWizard's files carry aggregated judgments
+    # (up to JUDGMENT_LIMIT) and judgments of a descriptor on itself, which count in its balances as in
+    # ScenarioWizard (its solution sets agree only so: tests/unit/store/test_cib_scw.py).
+    scale: int = field(default=JUDGMENT_MAX, compare=False)
+    self_impacts: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "descriptors", tuple(self.descriptors))
@@ -64,11 +72,13 @@ class CIBMatrix:
             raise UsageError(f"judgments must be {n} x {n} (one row and column per variant), not {raw.shape}")
         if raw.dtype.kind not in "iu" and not (raw.dtype.kind == "f" and np.all(np.mod(raw, 1) == 0)):
             raise UsageError("judgments must be integers")
-        if raw.size and (raw.min() < JUDGMENT_MIN or raw.max() > JUDGMENT_MAX):
-            raise UsageError(f"judgments must lie in {JUDGMENT_MIN}..{JUDGMENT_MAX}")
+        if not 1 <= self.scale <= JUDGMENT_LIMIT:
+            raise UsageError(f"scale must lie in 1..{JUDGMENT_LIMIT}")
+        if raw.size and (raw.min() < -self.scale or raw.max() > self.scale):
+            raise UsageError(f"judgments must lie in {-self.scale}..{self.scale}")
         matrix = raw.astype(np.int8)
         for start, size in zip(self.offsets, self.sizes):
-            if matrix[start:start + size, start:start + size].any():
+            if not self.self_impacts and matrix[start:start + size, start:start + size].any():
                 raise UsageError("a descriptor does not act on itself: the diagonal blocks must be zero")
         matrix.setflags(write=False)
         object.__setattr__(self, "judgments", matrix)
@@ -90,6 +100,11 @@ class CIBMatrix:
     def offsets(self) -> tuple[int, ...]:
         """Row/column of each descriptor's first variant."""
         return tuple(int(x) for x in np.concatenate([[0], np.cumsum(self.sizes)[:-1]]))
+
+    @cached_property
+    def strongest(self) -> int:
+        """The largest judgment in absolute value (bounds every balance: at most this x (descriptors - 1))."""
+        return int(np.abs(self.judgments.astype(np.int16)).max()) if self.judgments.size else 0
 
     @property
     def n_variants(self) -> int:

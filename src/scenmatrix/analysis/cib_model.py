@@ -117,7 +117,7 @@ def analyze(model: CrossImpact, matrix: CIBMatrix | None = None,
     found = cib.enumerate_scenarios(m, 0, max_scenarios=max_scenarios)
     # No consistent scenario: widen, doubling, until some scenario is found (a gap never exceeds twice
     # the largest judgment times the other descriptors); the enumeration keeps the least inconsistent.
-    ceiling = 2 * cib.JUDGMENT_MAX * max(len(m.descriptors) - 1, 1)
+    ceiling = 2 * max(m.strongest, 1) * max(len(m.descriptors) - 1, 1)
     while not len(found) and limit < ceiling:
         limit = min(ceiling, max(1, 2 * limit))
         found = cib.enumerate_scenarios(m, limit, max_scenarios=max_scenarios)

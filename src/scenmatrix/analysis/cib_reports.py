@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
 from scenmatrix.analysis import cib, cib_basins
+from scenmatrix.analysis.budgets import MAX_CIB_SEARCH_NODES
 from scenmatrix.analysis.cib import CIBMatrix, Enumeration, Scenario, Succession
 
 
@@ -28,7 +29,13 @@ class ScenarioList:
         k = self.max_inconsistency
         what = "consistent scenarios" if k == 0 else f"scenarios with inconsistency <= {k}"
         found = self.found
-        line = f"{self.source}: {len(found) + found.left_out:,} {what} of {found.scanned:,}"
+        if not getattr(found, "complete", True):  # a search stopped at its budget: what it proved, no more
+            share = 100 * found.share
+            line = (f"{self.source}: warning: searched {share:.0f} % of the space ({cib.space_size(found.scanned)} of "
+                    f"{cib.space_size(self.matrix.n_scenarios)} scenarios) in {found.nodes:,} nodes: found "
+                    f"{len(found) + found.left_out:,} {what}; others may exist — pass --max-nodes N to search further")
+        else:
+            line = f"{self.source}: {len(found) + found.left_out:,} {what} of {found.scanned:,}"
         if found.left_out:
             line += (f"; only the {len(found):,} least inconsistent are listed, {found.left_out:,} are not"
                      f" — pass --limit N to list more")
@@ -39,6 +46,7 @@ class ScenarioList:
             "matrix": self.source, "descriptors": list(self.matrix.descriptors), "scanned": self.found.scanned,
             "max_inconsistency": self.max_inconsistency,
             "matched": len(self.found) + self.found.left_out, "left_out": self.found.left_out,
+            "complete": bool(getattr(self.found, "complete", True)),
         }
 
     def _entries(self) -> Iterator[dict[str, Any]]:
@@ -87,11 +95,12 @@ class ScenarioList:
 
 
 def list_scenarios(m: CIBMatrix, max_inconsistency: int = 0, source: str = "", progress=None,
-                   max_scenarios: int = cib.MAX_CIB_SCENARIOS, limit: Optional[int] = cib.MAX_LISTED) -> ScenarioList:
-    """The scenarios with inconsistency <= max_inconsistency; a space above `max_scenarios` is refused, positioned
-    at `source`, and at most `limit` scenarios are kept."""
-    cib.check_budget(m, max_scenarios, source or "<matrix>")
-    found = cib.enumerate_scenarios(m, max_inconsistency, progress=progress, max_scenarios=max_scenarios, limit=limit)
+                   max_scenarios: int = cib.MAX_CIB_SCENARIOS, limit: Optional[int] = cib.MAX_LISTED,
+                   max_nodes: int = MAX_CIB_SEARCH_NODES) -> ScenarioList:
+    """The scenarios with inconsistency <= max_inconsistency, exactly (`cib.find_scenarios`): a space above
+    `max_scenarios` is never scanned, only searched, up to `max_nodes`; at most `limit` scenarios are kept."""
+    found = cib.find_scenarios(m, max_inconsistency, progress=progress, max_scenarios=max_scenarios,
+                               max_nodes=max_nodes, limit=limit)
     return ScenarioList(source, m, max_inconsistency, found)
 
 

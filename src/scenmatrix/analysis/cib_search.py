@@ -10,7 +10,7 @@ from typing import Iterator, Optional
 import numpy as np
 
 from scenmatrix.analysis.budgets import MAX_CIB_SCENARIOS, MAX_LISTED
-from scenmatrix.analysis.cib_matrix import (JUDGMENT_MAX, CIBMatrix, Progress, Scenario, check_budget,
+from scenmatrix.analysis.cib_matrix import (CIBMatrix, Progress, Scenario, check_budget,
                                             scenario_code)
 from scenmatrix.errors import UsageError
 
@@ -115,7 +115,7 @@ class _Kernel:
 
     def __init__(self, m: CIBMatrix, plan: _Plan, max_inconsistency: int):
         self.m, self.plan, self.k = m, plan, max_inconsistency
-        self.dtype = np.int16 if 2 * JUDGMENT_MAX * len(m.sizes) < np.iinfo(np.int16).max else np.int32
+        self.dtype = np.int16 if 2 * max(m.strongest, 1) * len(m.sizes) < np.iinfo(np.int16).max else np.int32
         self.J = m.judgments.astype(self.dtype)
         self.offsets = np.asarray(m.offsets)
         self.pre_sizes, self.suf_sizes = m.sizes[:plan.split], m.sizes[plan.split:]
@@ -174,7 +174,7 @@ class _Kernel:
             rows = o + digits[j]
             total += P[line, rows] + T[rows, col]
         indices = (np.int64(first) + line.astype(np.int64)) * plan.block + col
-        return indices, worst.astype(np.int16), total
+        return indices, worst.astype(np.int32), total
 
 
 def _workers(workers: Optional[int]) -> int:
@@ -206,7 +206,7 @@ class _Kept:
 
     def arrays(self) -> Found:
         if not self.parts:
-            return np.zeros(0, np.int64), np.zeros(0, np.int16), np.zeros(0, np.int32)
+            return np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32)
         indices, incons, totals = (np.concatenate(p) for p in zip(*self.parts))
         if self.limit is not None and len(indices) > self.limit:
             # Chunks arrive in index order, so a stable sort on inconsistency keeps index order among equals.

@@ -16,7 +16,7 @@ from typing import Iterator, Optional
 import click
 
 from scenmatrix.analysis.budgets import (CIB_BASIN_SAMPLE, MAX_CIB_BASIN_SCAN, MAX_CIB_BASIN_STATES, MAX_CIB_SCENARIOS,
-                                         MAX_LISTED)
+                                         MAX_CIB_SEARCH_NODES, MAX_LISTED)
 from scenmatrix.cli.app import cli, default_study
 
 LONG_RUN = 2_000_000   # scenarios; a scan this large shows a progress bar on a terminal
@@ -25,20 +25,19 @@ SHOWN_WARNINGS = 3     # other commands show this many warnings; `cib check` sho
 
 MATRIX_ARG = click.argument("matrix", type=click.Path(path_type=Path, dir_okay=False))
 SCENARIO_ARG = click.argument("scenario")
-MAX_SCENARIOS_OPT = click.option(
-    "--max-scenarios", type=click.IntRange(min=1), default=MAX_CIB_SCENARIOS, show_default=True,
-    help="Refuse to enumerate a matrix with more scenarios than this (every one is scanned).")
 JSON_OPT = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 
 
 @cli.group(name="cib")
 def cib_group() -> None:
-    """Cross-impact balance (CIB) analysis of a matrix in CSV.
+    """Cross-impact balance (CIB) analysis of a CSV or .scw matrix.
 
-    The CSV has the layout of ScenarioWizard and other CIB software: two header rows (descriptor
-    names, then variant names), two label columns (descriptor, variant), then integer judgments
-    -3..+3 of how each row variant promotes (+) or hinders (-) each column variant; cells where a
-    descriptor meets itself are blank.
+    A MATRIX ending in .scw is read as a ScenarioWizard model file (its judgments may be any
+    integers -99..+99, as aggregated matrices hold). Any other file is read as CSV in the layout
+    of ScenarioWizard's CSV export and other CIB software: two header rows (descriptor names, then
+    variant names), two label columns (descriptor, variant), then integer judgments -3..+3 of how
+    each row variant promotes (+) or hinders (-) each column variant; cells where a descriptor
+    meets itself are blank.
 
     A SCENARIO picks one variant per descriptor: 1-based numbers in descriptor order (`313211`,
     or `3.1.12.2` when a descriptor has ten or more variants), variant names in order separated by
@@ -50,11 +49,12 @@ def cib_group() -> None:
       scenmatrix cib balances tests/data/cib/somewhereland.csv 213111
       scenmatrix cib succession tests/data/cib/somewhereland.csv 213111
       scenmatrix cib basins tests/data/cib/somewhereland.csv
+      scenmatrix cib scenarios tests/data/cib/CIB_global.scw
     """
 
 
 def _load(path: Path, shown: Optional[int] = SHOWN_WARNINGS):
-    from scenmatrix.store.cib_csv import read_matrix
+    from scenmatrix.store.cib_files import read_matrix
 
     loaded = read_matrix(path)
     warnings = loaded.warnings if shown is None else loaded.warnings[:shown]
@@ -121,19 +121,28 @@ def check(matrix: Path) -> None:
 @MATRIX_ARG
 @click.option("-k", "--max-inconsistency", "k", type=click.IntRange(min=0), default=0, show_default=True,
               help="Also list scenarios whose inconsistency is at most K.")
-@MAX_SCENARIOS_OPT
+@click.option("--max-scenarios", type=click.IntRange(min=1), default=MAX_CIB_SCENARIOS, show_default=True,
+              help="Scan every scenario of a space up to this size where the search prunes little; a larger "
+                   "space is only searched.")
+@click.option("--max-nodes", type=click.IntRange(min=1), default=MAX_CIB_SEARCH_NODES, show_default=True,
+              help="Stop the branch-and-bound search after this many partial scenarios, saying how much of the "
+                   "space it settled.")
 @click.option("--limit", type=click.IntRange(min=1), default=MAX_LISTED, show_default=True,
               help="List at most this many scenarios, the least inconsistent first; the summary says how many "
                    "more matched.")
 @JSON_OPT
-def scenarios(matrix: Path, k: int, max_scenarios: int, limit: int, as_json: bool) -> None:
-    """List the consistent scenarios of a matrix.
+def scenarios(matrix: Path, k: int, max_scenarios: int, max_nodes: int, limit: int, as_json: bool) -> None:
+    """List the consistent scenarios of a matrix, exactly, at any size.
 
-    With -k K, also those whose inconsistency is at most K. Scans every scenario. Each is shown by
-    its code (variant numbers), the variant of each descriptor, its inconsistency and its total
-    impact score; consistent ones first. A matrix with more scenarios than --max-scenarios is
-    refused before the scan (the time grows with their number), and at most --limit scenarios are
-    kept and listed (memory grows with their number).
+    With -k K, also those whose inconsistency is at most K. A depth-first branch-and-bound search
+    assigns the descriptors one at a time and drops every partial scenario that bounds on the
+    remaining descriptors' impacts prove can never come within K; where it prunes little and the
+    space has at most --max-scenarios scenarios, every scenario is scanned instead. A search that
+    reaches --max-nodes stops and says what share of the space it settled: other scenarios may
+    exist in the rest (exit code 0, with a warning). Each scenario is shown by its code (variant
+    numbers), the variant of each descriptor, its inconsistency and its total impact score;
+    consistent ones first. At most --limit scenarios are kept and listed (memory grows with their
+    number). A progress bar is drawn on a terminal for long runs.
 
     \b
     Examples:
@@ -141,18 +150,16 @@ def scenarios(matrix: Path, k: int, max_scenarios: int, limit: int, as_json: boo
       code    Government        Foreign policy  ...  inconsistency  total impact
       122112  Patriots party    Rivalry         ...              0             9
       ...
+      scenmatrix cib scenarios tests/data/cib/CIB_nested.scw
       scenmatrix cib scenarios matrix.csv -k 1 --json > near-consistent.json
     """
     from scenmatrix.analysis import cib_reports
     from scenmatrix.cli import render
 
-    from scenmatrix.analysis.cib import check_budget
-
     model = _load(matrix)
-    check_budget(model, max_scenarios, str(matrix))  # before a progress bar is drawn for a scan that never starts
     with _progress(model.n_scenarios) as progress:
         listing = cib_reports.list_scenarios(model, k, source=str(matrix), progress=progress,
-                                             max_scenarios=max_scenarios, limit=limit)
+                                             max_scenarios=max_scenarios, limit=limit, max_nodes=max_nodes)
     click.echo(listing.summary, err=True)
     if as_json:
         for piece in listing.json_text():

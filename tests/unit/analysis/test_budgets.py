@@ -100,15 +100,16 @@ def test_a_listing_says_how_many_were_left_out_and_its_json_streams_as_a_whole()
     assert json.loads("".join(empty.json_text())) == empty.to_json()
 
 
-def test_cib_scenarios_refuses_a_big_matrix_at_its_file_naming_the_option(tmp_path: Path) -> None:
+def test_cib_scenarios_searches_a_big_matrix_within_its_node_budget_and_says_so(tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
     path.write_text(cib_csv.format_matrix(uniform(20, 5)), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["cib", "scenarios", str(path)])
-    assert result.exit_code == 1
-    assert f"{path}:1:1: the cross-impact model has 9.5×10¹³ scenarios" in result.stderr
-    assert "pass --max-scenarios N" in result.stderr
+    result = CliRunner().invoke(cli, ["cib", "scenarios", str(path), "--max-nodes", "20000"])
+    assert result.exit_code == 0, result.output
+    assert f"{path}: warning: searched " in result.stderr and "9.5×10¹³ scenarios) in 2" in result.stderr
+    assert "others may exist — pass --max-nodes N to search further" in result.stderr
+    # A space beyond --max-scenarios is searched, not scanned: the search settles this one exactly.
     small = CliRunner().invoke(cli, ["cib", "scenarios", str(SOMEWHERELAND), "--max-scenarios", "100"])
-    assert small.exit_code == 1 and "has 486 scenarios" in small.stderr
+    assert small.exit_code == 0 and "10 consistent scenarios of 486" in small.stderr
 
 
 def test_cib_scenarios_limit_lists_that_many(tmp_path: Path) -> None:
@@ -217,11 +218,11 @@ def test_quoted_separators_do_not_count_as_cells() -> None:
     assert "cells" not in str(caught.value)
 
 
-def test_a_refused_matrix_draws_no_progress_bar(tmp_path: Path, monkeypatch) -> None:
+def test_a_search_on_a_terminal_stops_at_its_budget_too(tmp_path: Path, monkeypatch) -> None:
     from scenmatrix.cli import cib_commands
 
     monkeypatch.setattr(cib_commands, "_stderr_is_terminal", lambda: True)
     path = tmp_path / "big.csv"
     path.write_text(cib_csv.format_matrix(uniform(20, 5)), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["cib", "scenarios", str(path)])
-    assert result.exit_code == 1 and "scanning" not in result.stderr and "9.5×10¹³" in result.stderr
+    result = CliRunner().invoke(cli, ["cib", "scenarios", str(path), "--max-nodes", "5000"])
+    assert result.exit_code == 0 and "9.5×10¹³ scenarios) in 5" in result.stderr, result.output
