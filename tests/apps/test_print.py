@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ("standard", "executive", "annex")
 # name -> (actors, scenarios, long official names); "default" is the repository's study
 STUDIES = {"default": None, "long-names": (8, 3, True), "one-scenario": (3, 1, False), "forty-actors": (40, 3, True)}
-MAX_PAGES = {"executive": 2, "standard": 60, "annex": 60}
+MAX_PAGES = {"executive": 2, "standard": 80, "annex": 60}
 TOLERANCE = 0.97  # of the 8-pt calibration's median word height: rounding in the renderer's scale
 
 

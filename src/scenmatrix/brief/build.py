@@ -21,6 +21,7 @@ from scenmatrix.brief.base_workbook import load_base
 from scenmatrix.brief.context import Context, Progress, build_context, quiet
 from scenmatrix.brief.xlsx.cells import header_footer_text
 from scenmatrix.brief.marker import MARKER_SHEET, write_marker
+from scenmatrix.brief.sheets.layout import SIDE_MARGIN, TOP_MARGIN
 from scenmatrix.brief.sheets.registry import WRITERS
 from scenmatrix.brief.xlsx.grid import Grid, flush
 from scenmatrix.brief.xlsx.rows import SheetBodies, SplicingArchive
@@ -142,7 +143,8 @@ def page_setup(ws: Worksheet, ctx: Context) -> None:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
-    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.page_margins.top = ws.page_margins.bottom = TOP_MARGIN
+    ws.page_margins.left = ws.page_margins.right = SIDE_MARGIN
     for part in (ws.oddHeader.right, ws.oddFooter.right):
         part.text = header_footer_text(marking)
         part.color = HEADER_FOOTER_MARKING

@@ -13,13 +13,16 @@ from scenmatrix.study import vocab
 from scenmatrix.version import __version__
 
 
+TEXT_WIDTH = 84  # with column A's 24, one page wide at 100 %
+
+
 def write_cover(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
     info = ctx.study.study
     ws.column_dimensions["A"].width = 24
-    ws.column_dimensions["B"].width = 100
+    ws.column_dimensions["B"].width = TEXT_WIDTH
     put(ws, 1, 1, info.title, "sm_title")
     ws.merged_cells.add("A1:B1")
-    ws.row_dimensions[1].height = lines_needed(info.title, 100) * 22
+    ws.row_dimensions[1].height = lines_needed(info.title, TEXT_WIDTH) * 22
     marking = put(ws, 2, 1, info.marking)
     marking.font = Font(name=ctx.style.font, bold=True, size=12, color=vocab.TLP_COLOURS[info.marking])
     marking.fill = PatternFill("solid", fgColor="000000")
@@ -49,7 +52,7 @@ def _label_rows(ws: Worksheet, row: int, pairs: list[tuple[str, str]]) -> int:
     for label, text in pairs:
         put(ws, row, 1, label, "sm_label")
         put(ws, row, 2, text, "sm_text")
-        ws.row_dimensions[row].height = lines_needed(text, 100) * LINE_HEIGHT + 3
+        ws.row_dimensions[row].height = lines_needed(text, TEXT_WIDTH) * LINE_HEIGHT + 3
         row += 1
     return row
 

@@ -9,7 +9,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scenmatrix.brief.context import Context
-from scenmatrix.brief.sheets.layout import LINE_HEIGHT, header_style, heading, section
+from scenmatrix.brief.sheets.layout import (LINE_HEIGHT, MIN_SCALE, PRINT_HEIGHT, PRINT_WIDTH, PT_PER_CHAR, fit_page,
+                                           header_style, heading, section)
 from scenmatrix.brief.sheets.links import cell_link, links_fit
 from scenmatrix.brief.template import Sheet
 from scenmatrix.brief.xlsx.cells import lines_needed, put
@@ -23,12 +24,16 @@ def write_matrix(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
     _heatmap(ws, ctx, 3, with_links=links_fit(rated))
 
 
+TITLE_WIDTH = 30
+
+
 def _heatmap(ws: Worksheet, ctx: Context, top: int, with_links: bool) -> int:
     """Scenarios x actors with likelihood columns and expected-impact rows; returns the next free row."""
     study, matrix = ctx.study, ctx.matrix
     fixed = ["Scenario", "Title", "Likelihood", "Band", "Confidence"]
-    widths = [10, 34, 16, 10, 11]
+    widths = [10, TITLE_WIDTH, 16, 10, 11]
     names = [study.actors[a].name for a in matrix.columns]
+    fit_page(ws, widths + [6] * len(names), "A:B")  # many actors: page groups, the scenario repeated
     for c, (header, width) in enumerate(zip(fixed + names, widths + [6] * len(names)), 1):
         cell = put(ws, top, c, header, "sm_header")
         ws.column_dimensions[get_column_letter(c)].width = width
@@ -70,31 +75,113 @@ def _heatmap_block(ctx: Context, first: int, with_links: bool) -> Block:
         columns.append(effects)
         links.append([cell_link(ctx, "impacts", (sid, actor)) if e == e else None
                       for sid, e in zip(matrix.index, effects)] if with_links else None)
-    heights = [lines_needed(s.title, 34) * LINE_HEIGHT + 3 for s in scenarios]
+    heights = [lines_needed(s.title, TITLE_WIDTH) * LINE_HEIGHT + 3 for s in scenarios]
     return Block(first, columns, ["sm_body"] * 5 + ["sm_effect"] * len(matrix.columns), links, heights)
 
 
 def write_summary(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
-    """One page: key judgments, the heatmap, and the most exposed actors."""
+    """Key judgments, the most exposed actors, and who gains and who loses in each scenario (actors down,
+    most exposed first, so that the page stays one page wide for any number of actors). One page when its
+    type stays at 8 pt or more, else two; the actors that two pages cannot hold stay on screen, below the
+    print area."""
+    study = ctx.study
+    scenarios = list(ctx.matrix.index)
+    names = [study.actors[a].name for a in ctx.matrix.columns]
+    others = [SUMMARY_SCENARIO_WIDTH] * len(scenarios) + [10, 10, 10]
+    # the actors' names on one line where the page width allows: one row per actor keeps it to a page or two
+    room = PRINT_WIDTH / PT_PER_CHAR - sum(others)
+    widths = [max(SUMMARY_NAME_WIDTH, min(max(map(len, names), default=0) + 2, room))] + others
+    for c, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(c)].width = width
     heading(ws, ctx, spec.title)
     row = section(ws, 3, "Key judgments")
-    for kid, text in ctx.study.study.key_judgments.items():
+    last_letter = get_column_letter(len(widths))
+    for kid, text in study.study.key_judgments.items():
         put(ws, row, 1, kid, "sm_label")
         put(ws, row, 2, text, "sm_text")
-        ws.merged_cells.add(f"B{row}:{get_column_letter(max(5, 5 + len(ctx.matrix.columns)))}{row}")
-        ws.row_dimensions[row].height = lines_needed(text, 70 + 11 * len(ctx.matrix.columns)) * LINE_HEIGHT + 3
+        ws.merged_cells.add(f"B{row}:{last_letter}{row}")
+        ws.row_dimensions[row].height = lines_needed(text, sum(widths[1:])) * LINE_HEIGHT + 3
         row += 1
-    row = section(ws, row + 1, "Who gains, who loses")
-    row = _heatmap(ws, ctx, row, with_links=False)
-    row = section(ws, row, f"The {spec.top} most exposed actors")
+    row = section(ws, row + 1, f"The {spec.top} most exposed actors")
     top = ctx.summary.sort_values("exposure_rank").head(spec.top)
     headers = ["Rank", "Actor", "Expected", "Low", "High"]
     for c, (h, value_style) in enumerate(zip(headers, ("sm_int", None, "sm_number", "sm_number", "sm_number")), 1):
         put(ws, row, c, h, header_style(value_style))
+    ws.row_dimensions[row].height = LINE_HEIGHT + 6
     for r, rec in enumerate(top.itertuples(index=False), row + 1):
         values = [int(rec.exposure_rank), rec.name, float(rec.expected), float(rec.low), float(rec.high)]
         for c, value in enumerate(values, 1):
             put(ws, r, c, value, type_style(value))
+        ws.row_dimensions[r].height = lines_needed(rec.name, widths[1]) * LINE_HEIGHT + 3
+    row = section(ws, row + len(top) + 2, "Who gains, who loses")
+    rows = _actor_heatmap(ws, ctx, row, widths)
     ws.freeze_panes = None
     ws.print_title_rows = None
-    ws.page_setup.fitToHeight = 1
+    _summary_pages(ws, widths, rows)
+
+
+SUMMARY_NAME_WIDTH, SUMMARY_SCENARIO_WIDTH = 24, 12
+SHOWN = "Printed: the {shown} most exposed of {all} actors (the others follow on screen)."
+
+
+def _actor_heatmap(ws: Worksheet, ctx: Context, top: int, widths: list[float]) -> list[int]:
+    """Actors (most exposed first) x scenarios as a heatmap, with each actor's expected impact and range;
+    returns the actors' rows."""
+    study, matrix = ctx.study, ctx.matrix
+    scenarios = list(matrix.index)
+    put(ws, top, 1, "Cells: effect on the actor, -3 severe harm … +3 major gain; blank = not rated.", "sm_subtitle")
+    top += 1
+    headers = ["Actor"] + [study.scenarios[sid].title for sid in scenarios] + ["Expected", "Low", "High"]
+    styles = ["sm_header"] + ["sm_header_centred"] * len(scenarios) + ["sm_header_number"] * 3
+    for c, (header, style) in enumerate(zip(headers, styles), 1):
+        put(ws, top, c, header, style)
+    ws.row_dimensions[top].height = max(lines_needed(h, w) for h, w in zip(headers, widths)) * LINE_HEIGHT + 4
+    top += 1  # each scenario's id and likelihood band under its title
+    put(ws, top, 1, "Scenario, likelihood", "sm_label")
+    for c, sid in enumerate(scenarios, 2):
+        band = f"{sid} {study.band(study.scenarios[sid].likelihood).label()}"
+        put(ws, top, c, band, "sm_int")
+    ws.row_dimensions[top].height = max([lines_needed(study.band(study.scenarios[sid].likelihood).label(), w) + 1
+                                         for sid, w in zip(scenarios, widths[1:])] + [1]) * LINE_HEIGHT + 3
+    order = ctx.summary.sort_values("exposure_rank")["actor"].tolist()
+    rows = list(range(top + 1, top + 1 + len(order)))
+    for row, actor in zip(rows, order):
+        name = study.actors[actor].name
+        put(ws, row, 1, name, "sm_body")
+        for c, sid in enumerate(scenarios, 2):
+            effect = matrix.at[sid, actor]
+            put(ws, row, c, None if effect != effect else int(effect), "sm_effect")
+        for c, column in enumerate(("expected", "low", "high"), len(scenarios) + 2):
+            put(ws, row, c, float(ctx.expected.at[actor, column]), "sm_number")
+        ws.row_dimensions[row].height = lines_needed(name, widths[0]) * LINE_HEIGHT + 3
+    if rows and scenarios:
+        low, mid, high = ctx.style.heatmap
+        ws.conditional_formatting.add(
+            f"B{rows[0]}:{get_column_letter(1 + len(scenarios))}{rows[-1]}",
+            ColorScaleRule(start_type="num", start_value=vocab.EFFECT_MIN, start_color=low,
+                           mid_type="num", mid_value=0, mid_color=mid,
+                           end_type="num", end_value=vocab.EFFECT_MAX, end_color=high))
+    return rows
+
+
+def _summary_pages(ws: Worksheet, widths: list[float], actor_rows: list[int]) -> None:
+    """One page if that keeps the scale at MIN_SCALE or more, else two pages tall; when two cannot hold
+    every actor, the print area ends at the last actor they hold, and a line above the heatmap says so."""
+    fit_page(ws, widths, "A:A")
+    if not ws.sheet_properties.pageSetUpPr.fitToPage:
+        return  # many scenarios: across pages at 100 %
+
+    def height(last: int) -> float:
+        return sum(ws.row_dimensions[r].height or 15.0 for r in range(1, last + 1))
+
+    last = actor_rows[-1] if actor_rows else 3
+    pages = next((n for n in (1, 2) if height(last) * MIN_SCALE <= n * PRINT_HEIGHT * 0.97), 0)
+    if pages == 0:  # the most exposed actors that two pages hold
+        pages = 2
+        fitting = [r for r in actor_rows if height(r) * MIN_SCALE <= 2 * PRINT_HEIGHT * 0.97]
+        last = fitting[-1] if fitting else actor_rows[0]
+        note = actor_rows[0] - 3  # the legend's row, above the two header rows
+        put(ws, note, 1, f"{ws.cell(row=note, column=1).value} "
+                         + SHOWN.format(shown=last - actor_rows[0] + 1, all=len(actor_rows)), "sm_subtitle")
+        ws.print_area = f"A1:{get_column_letter(len(widths))}{last}"
+    ws.page_setup.fitToHeight = pages

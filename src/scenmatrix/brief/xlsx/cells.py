@@ -86,6 +86,21 @@ def header_footer_text(text: str) -> str:
 
 
 def lines_needed(text: str, width: float) -> int:
-    """How many lines wrapped text takes in a column `width` characters wide (a slight overestimate)."""
+    """How many lines wrapped text takes in a column `width` characters wide (a slight overestimate):
+    wrapped a word at a time, as applications wrap, at `width - 1` characters a line (a column holds
+    about 1.2 `width` characters of 10-pt text)."""
     usable = max(width - 1.0, 1.0)
-    return sum(max(1, math.ceil(len(part) / usable)) for part in str(text).split("\n"))
+    lines = 0
+    for part in str(text).split("\n"):
+        if len(part) <= usable:
+            lines += 1
+            continue
+        count, filled = 0, None
+        for word in part.split(" "):
+            if filled is not None and filled + 1 + len(word) <= usable:
+                filled += 1 + len(word)
+            else:  # a new line; a word longer than a line is broken over several
+                pieces = max(1, math.ceil(len(word) / usable))
+                count, filled = count + pieces, len(word) - (pieces - 1) * usable
+        lines += count
+    return lines

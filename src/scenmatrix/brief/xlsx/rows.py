@@ -248,12 +248,16 @@ def _finite_or_nan(value: float) -> bool:
     return value != value or math.isfinite(value)
 
 
+WORD_WRAP_ROWS = 5_000  # up to this many rows a block's texts are wrapped word by word, as `lines_needed`
+
+
 def text_lines(values: list, width: float) -> "np.ndarray":
     """Per value, the lines its text wraps to in a column `width` characters wide (1 for non-text)."""
     import numpy as np
 
     usable = max(width - 1.0, 1.0)
-    if all(type(v) is str for v in values) and "\n" not in "".join(values):  # one line a text: lengths decide
+    if (len(values) > WORD_WRAP_ROWS and all(type(v) is str for v in values)
+            and "\n" not in "".join(values)):  # long tables: lengths decide, a column at a time
         lengths = np.fromiter(map(len, values), dtype=np.float64, count=len(values))
         return np.maximum(np.ceil(lengths / usable), 1)  # as `lines_needed`, a column at a time
     return np.array([lines_needed(v, width) if isinstance(v, str) else 1 for v in values], dtype=np.float64)
