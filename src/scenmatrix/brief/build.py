@@ -211,7 +211,7 @@ def save(wb: Workbook, handle, bodies: Optional[SheetBodies] = None) -> None:
     """Save a workbook to an open binary file at our chosen compression level, its sheets' rows spliced in."""
     with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, allowZip64=True,
                          compresslevel=COMPRESSION_LEVEL) as archive:
-        ExcelWriter(wb, archive if bodies is None else SplicingArchive(archive, bodies)).save()
+        ExcelWriter(wb, SplicingArchive(archive, bodies if bodies is not None else SheetBodies())).save()
 
 
 def build_brief_file(study: Union[str, Path], template: Union[str, Path] = "standard",

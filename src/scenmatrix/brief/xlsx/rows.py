@@ -291,6 +291,11 @@ class SheetBodies:
             raw.close()
 
 
+_DRAWINGML = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_ROOTS = (("xl/drawings/drawing", '<wsDr xmlns="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing">'),
+          ("xl/charts/chart", '<chartSpace xmlns="http://schemas.openxmlformats.org/drawingml/2006/chart">'))
+
+
 class SplicingArchive:
     """A ZipFile as openpyxl's ExcelWriter uses it, that puts our rows into the sheets it writes."""
 
@@ -299,6 +304,16 @@ class SplicingArchive:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._archive, name)
+
+    def writestr(self, name, data, *args, **kwargs) -> None:
+        """As ZipFile.writestr; a drawing or chart declares the DrawingML namespace on its root, where
+        Gnumeric looks for it: declared only on each `a:` element (as openpyxl writes it), Gnumeric drops
+        the charts (and, in a chart, its titles and line styles)."""
+        root = next((r for prefix, r in _ROOTS if str(getattr(name, "filename", name)).startswith(prefix)), None)
+        if root is not None:
+            text = data.decode("utf-8") if isinstance(data, bytes) else data
+            data = text.replace(root, root[:-1] + f' xmlns:a="{_DRAWINGML}">', 1)
+        self._archive.writestr(name, data, *args, **kwargs)
 
     def write(self, filename, arcname=None, *args, **kwargs) -> None:
         body = self._bodies.files.get(str(filename))
