@@ -75,6 +75,12 @@ def test_no_words_print_over_each_other(printed, study: str, template: str) -> N
 
 
 @pytest.mark.parametrize("study, template", CASES)
+def test_no_number_is_too_wide_for_its_column(printed, study: str, template: str) -> None:
+    _, pages = printed[study, template]
+    assert not [(i, pm.sheet_of(words)) for i, words in enumerate(pages, 1) if any("###" in w.text for w in words)]
+
+
+@pytest.mark.parametrize("study, template", CASES)
 def test_page_counts_are_sane(printed, study: str, template: str) -> None:
     book, pages = printed[study, template]
     sheets = [ws for ws in load_workbook(book, read_only=True).worksheets if ws.sheet_state == "visible"]

@@ -29,6 +29,9 @@ from scenmatrix.brief.template import LoadedTemplate, Sheet, load_template
 from scenmatrix.store.loader import LoadedStudy, load
 
 HEADER_FOOTER_MARKING = "000000"
+# Right-aligned numbers stand off their column's right edge, so that one does not run into left-aligned
+# text in the next column ("-2.00S1"); their headers the same, to stay aligned with them.
+NUMBER_INDENT = 1
 STEPS_BEFORE_SHEETS = 2  # loading the study; tables and analysis
 STEPS_BESIDE_SHEETS = 3  # those two, and saving
 
@@ -97,7 +100,8 @@ def _register_styles(wb: Workbook, ctx: Context) -> None:
     def header(name: str, horizontal: Optional[str] = None) -> NamedStyle:
         return NamedStyle(name, font=Font(name=s.font, size=s.size, bold=True, color=s.header_font),
                           fill=PatternFill("solid", fgColor=s.header_fill), border=Border(bottom=thin),
-                          alignment=Alignment(wrap_text=True, vertical="center", horizontal=horizontal))
+                          alignment=Alignment(wrap_text=True, vertical="center", horizontal=horizontal,
+                                              indent=NUMBER_INDENT if horizontal == "right" else 0))
 
     styles = {
         "sm_title": NamedStyle("sm_title", font=Font(name=s.font, size=s.title_size, bold=True, color="1F3864")),
@@ -121,7 +125,7 @@ def _register_styles(wb: Workbook, ctx: Context) -> None:
         "sm_int": NamedStyle("sm_int", font=Font(name=s.font, size=s.size),
                              alignment=Alignment(horizontal="center", vertical="top"), border=Border(bottom=thin)),
         "sm_number": NamedStyle("sm_number", font=Font(name=s.font, size=s.size),
-                                alignment=Alignment(horizontal="right", vertical="top"),
+                                alignment=Alignment(horizontal="right", vertical="top", indent=NUMBER_INDENT),
                                 number_format=SIGNED, border=Border(bottom=thin)),
     }
     existing = {style.name if hasattr(style, "name") else style for style in wb.named_styles}

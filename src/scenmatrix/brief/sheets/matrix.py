@@ -25,6 +25,7 @@ def write_matrix(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
 
 
 TITLE_WIDTH = 30
+CENTRED = Alignment(horizontal="center", vertical="top")
 
 
 def _heatmap(ws: Worksheet, ctx: Context, top: int, with_links: bool) -> int:
@@ -55,7 +56,8 @@ def _heatmap(ws: Worksheet, ctx: Context, top: int, with_links: bool) -> int:
     for label, column in (("Expected impact", "expected"), ("  range low", "low"), ("  range high", "high")):
         put(ws, row, 2, label, "sm_label")
         for c, value in enumerate(ctx.expected.loc[list(matrix.columns), column].tolist(), len(fixed) + 1):
-            put(ws, row, c, value, "sm_number")
+            # centred under the effects, as the narrow actor columns leave no room for the numbers' indent
+            put(ws, row, c, value, "sm_number").alignment = CENTRED
         row += 1
     legend = "Cells: effect on the actor, -3 severe harm … +3 major gain; blank = not rated."
     put(ws, row, 2, legend + (" Click a cell for its rationale." if with_links else ""), "sm_subtitle")

@@ -85,11 +85,14 @@ def header_footer_text(text: str) -> str:
     return text.replace("&", "&&")
 
 
+LINE_CHARS = 1.1  # characters of 10-pt text a line holds per character of column width, less a margin
+
+
 def lines_needed(text: str, width: float) -> int:
     """How many lines wrapped text takes in a column `width` characters wide (a slight overestimate):
-    wrapped a word at a time, as applications wrap, at `width - 1` characters a line (a column holds
-    about 1.2 `width` characters of 10-pt text)."""
-    usable = max(width - 1.0, 1.0)
+    wrapped a word at a time, as applications wrap, at `1.1 width - 1` characters a line (a column holds
+    about 1.2 `width` characters of 10-pt text: Excel's Calibri, LibreOffice's substitute for it)."""
+    usable = max(LINE_CHARS * width - 1.0, 1.0)
     lines = 0
     for part in str(text).split("\n"):
         if len(part) <= usable:

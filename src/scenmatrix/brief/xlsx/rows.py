@@ -24,7 +24,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Optional
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
-from scenmatrix.brief.xlsx.cells import ILLEGAL, MAX_CELL_CHARS, checked_text, lines_needed, ooxml_escape
+from scenmatrix.brief.xlsx.cells import ILLEGAL, LINE_CHARS, MAX_CELL_CHARS, checked_text, lines_needed, ooxml_escape
 from scenmatrix.study.formulas import RISKY_PREFIXES, is_risky
 from scenmatrix.errors import OutputError
 
@@ -255,7 +255,7 @@ def text_lines(values: list, width: float) -> "np.ndarray":
     """Per value, the lines its text wraps to in a column `width` characters wide (1 for non-text)."""
     import numpy as np
 
-    usable = max(width - 1.0, 1.0)
+    usable = max(LINE_CHARS * width - 1.0, 1.0)
     if (len(values) > WORD_WRAP_ROWS and all(type(v) is str for v in values)
             and "\n" not in "".join(values)):  # long tables: lengths decide, a column at a time
         lengths = np.fromiter(map(len, values), dtype=np.float64, count=len(values))
