@@ -87,6 +87,17 @@ def fit_rows(ws: Worksheet, first: int, last: int, widths: dict[int, float]) -> 
         ws.row_dimensions[row].height = min(409, lines * LINE_HEIGHT + 3)
 
 
+def rows_height(ws: Worksheet, last: int) -> float:
+    """Points from row 1 to `last`, as set (a row without a height: 15)."""
+    return sum(ws.row_dimensions[r].height or 15.0 for r in range(1, last + 1))
+
+
+def pages_tall(ws: Worksheet, last: int, most: int = 1) -> int:
+    """The fewest pages, up to `most`, that rows 1 to `last` fit at MIN_SCALE or more (0: more than that)."""
+    height = rows_height(ws, last)
+    return next((n for n in range(1, most + 1) if height * MIN_SCALE <= n * PRINT_HEIGHT * 0.97), 0)
+
+
 def page_break_before(ws: Worksheet, row: int) -> None:
     """A manual page break above `row` (a chart that starts there is not split)."""
     if row > 1:

@@ -9,8 +9,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scenmatrix.brief.context import Context
-from scenmatrix.brief.sheets.layout import (LINE_HEIGHT, MIN_SCALE, PRINT_HEIGHT, PRINT_WIDTH, PT_PER_CHAR, fit_page,
-                                           header_style, heading, section)
+from scenmatrix.brief.sheets.layout import (LINE_HEIGHT, PRINT_WIDTH, PT_PER_CHAR, fit_page, header_style, heading,
+                                           pages_tall, section)
 from scenmatrix.brief.sheets.links import cell_link, links_fit
 from scenmatrix.brief.template import Sheet
 from scenmatrix.brief.xlsx.cells import lines_needed, put
@@ -173,14 +173,10 @@ def _summary_pages(ws: Worksheet, widths: list[float], actor_rows: list[int]) ->
     if not ws.sheet_properties.pageSetUpPr.fitToPage:
         return  # many scenarios: across pages at 100 %
 
-    def height(last: int) -> float:
-        return sum(ws.row_dimensions[r].height or 15.0 for r in range(1, last + 1))
-
-    last = actor_rows[-1] if actor_rows else 3
-    pages = next((n for n in (1, 2) if height(last) * MIN_SCALE <= n * PRINT_HEIGHT * 0.97), 0)
+    pages = pages_tall(ws, actor_rows[-1] if actor_rows else 3, most=2)
     if pages == 0:  # the most exposed actors that two pages hold
         pages = 2
-        fitting = [r for r in actor_rows if height(r) * MIN_SCALE <= 2 * PRINT_HEIGHT * 0.97]
+        fitting = [r for r in actor_rows if pages_tall(ws, r, most=2)]
         last = fitting[-1] if fitting else actor_rows[0]
         note = actor_rows[0] - 3  # the legend's row, above the two header rows
         put(ws, note, 1, f"{ws.cell(row=note, column=1).value} "

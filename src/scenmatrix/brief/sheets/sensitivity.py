@@ -41,6 +41,7 @@ def write_sensitivity(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
         chart.x_axis.tickLblPos = "low"
         chart.x_axis.delete = chart.y_axis.delete = False
         chart.y_axis.title = "change in expected impact"
-        chart.height, chart.width = max(6.0, 0.7 * len(rows) + 3), 16
+        # on a page of its own: tall enough that a title wrapped over lines leaves the plot its labels
+        chart.height, chart.width = max(9.0, 0.7 * len(rows) + 4), 20
         # below its table, on a page of its own: a chart is never split by a page break
         row = chart_on_page(ws, chart, row + len(rows) + 2) + 1
