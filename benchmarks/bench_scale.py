@@ -59,6 +59,9 @@ VALIDATE_100K_SECONDS = 3.0
 DEFAULT_BRIEF_SECONDS = 0.6
 BRIEF_100K_PEAK_MB = 300
 LINEAR_TOLERANCE = 0.15
+# Issue 16: a study of 5,000 actors in 2 scenarios briefs within these, and its own brief imports back.
+WIDE_ACTORS, WIDE_SCENARIOS = 5_000, 2
+WIDE_BRIEF_SECONDS, WIDE_BRIEF_PEAK_MB = 30.0, 1_000
 
 HEADER = ("Scenario", "Scenario title", "Actor", "Actor name", "Effect", "Meaning", "Domains", "Confidence",
           "Rationale", "Evidence")
@@ -312,11 +315,13 @@ def command_argv(command: str, study: Path, work: Path) -> list[str]:
     }[command]
 
 
-def generate(impacts: int, folder: Path, seed: int, timeout: float) -> Path:
+def generate(impacts: int, folder: Path, seed: int, timeout: float, scenarios: int | None = None) -> Path:
     """A seeded study of `impacts` impacts, written by generate.py in its own process (see `lean`)."""
-    path = folder / f"synthetic-{impacts}.yaml"
+    path = folder / (f"synthetic-{impacts}.yaml" if scenarios is None else f"synthetic-{impacts}-{scenarios}.yaml")
     if not path.exists():
-        r = run([sys.executable, str(HERE / "generate.py"), str(impacts), str(path), "--seed", str(seed)], timeout)
+        shape = [] if scenarios is None else ["--scenarios", str(scenarios)]
+        r = run([sys.executable, str(HERE / "generate.py"), str(impacts), str(path), "--seed", str(seed), *shape],
+                timeout)
         if r["rc"] != 0 or r["timeout"]:
             raise SystemExit(f"generate.py {impacts} failed: {show(r)}\n{r['stderr'][-2000:]}")
     return path
@@ -352,6 +357,17 @@ def measure_case(label: str, study: Path, work: Path, timeout: float, runs: int,
         if r["rc"] != 0 or r["timeout"]:
             raise SystemExit(f"check of the yardsticks on {study.name} failed: {show(r)}\n{r['stderr'][-2000:]}")
     case["impacts"] = case["zip1"].get("rows") or case["xlsxwriter"].get("rows")
+    return case
+
+
+def measure_wide(folder: Path, args) -> dict:
+    """The many-actors case: validate, export and brief as for the others, then `import` of its own brief."""
+    study = generate(WIDE_ACTORS * WIDE_SCENARIOS, folder, args.seed, args.timeout, scenarios=WIDE_SCENARIOS)
+    work = folder / "wide"
+    case = measure_case(f"{WIDE_ACTORS:,} actors x {WIDE_SCENARIOS}", study, work, args.timeout, args.runs)
+    argv = [str(SCENMATRIX), "import", str(work / "brief.xlsx"), "-s", str(study)]
+    case["import"] = best_of(args.runs, lambda: run(argv, args.timeout))
+    say(f"{'wide':>8} {'import':<10} {show(case['import'])}")
     return case
 
 
@@ -460,8 +476,17 @@ def ratio_text(big: dict, small: dict, key: str = "seconds") -> tuple[str, float
 
 def targets_table(cases: list[dict]) -> str:
     by = {c["label"]: c for c in cases}
-    rows = ["| target (issue 7) | measured | |", "|---|---|---|"]
+    rows = ["| target (issues 7 and 16) | measured | |", "|---|---|---|"]
     big, mid, default = by.get("100,000"), by.get("10,000"), by.get("default")
+    wide = next((c for c in cases if "import" in c), None)
+    if wide:
+        b, i = wide["brief"], wide["import"]
+        ok = None if b["rc"] != 0 and not b["timeout"] else (
+            not b["timeout"] and b["seconds"] <= WIDE_BRIEF_SECONDS and b["peak_mb"] < WIDE_BRIEF_PEAK_MB
+            and i["rc"] == 0 and "no changes" in i["stderr"] + i.get("stdout", ""))
+        rows.append(f"| brief of {WIDE_ACTORS:,} actors x {WIDE_SCENARIOS} scenarios under {WIDE_BRIEF_SECONDS:g} s and "
+                    f"{WIDE_BRIEF_PEAK_MB:,} MB, and its own brief imports back | brief {cell(b)}; import of that "
+                    f"brief {cell(i)}, exit {i['rc']} | {verdict(ok)} |")
     if big:
         b, x = big["brief"], big["xlsxwriter"]
         bs, xs = seconds(b), seconds(x, "write_seconds")
@@ -608,6 +633,7 @@ def main() -> None:
             cases.append(measure_case(f"{n:,}", study, folder / str(n), args.timeout, args.runs,
                                       check=n == min(sizes)))
             shutil.rmtree(folder / str(n))
+        cases.append(measure_wide(folder, args))
         harness_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         if args.profiles:  # last: reading the profiles fattens this process (see `lean`)
             study = generate(10_000, folder, args.seed, args.timeout)

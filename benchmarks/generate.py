@@ -1,8 +1,9 @@
 """Seeded synthetic studies of a given size, valid by construction, for benchmarks and scale tests.
 
-    python benchmarks/generate.py IMPACTS OUT.yaml [--seed N]
+    python benchmarks/generate.py IMPACTS OUT.yaml [--seed N] [--scenarios S]
 
-The study has about sqrt(IMPACTS / 2) scenarios and twice as many actors (every pair rated),
+The study has about sqrt(IMPACTS / 2) scenarios (or S) and twice as many actors (or IMPACTS / S: every
+pair rated; `10000 --scenarios 2` is 5,000 actors in 2 scenarios),
 rationale text of ~200 characters, an evidence entry per 10 impacts and 3 indicators a scenario.
 """
 
@@ -28,14 +29,14 @@ def sentence(rng: random.Random, length: int) -> str:
     return " ".join(words).capitalize() + "."
 
 
-def shape(impacts: int) -> tuple[int, int]:
-    scenarios = max(1, round(math.sqrt(impacts / 2)))
+def shape(impacts: int, scenarios: int | None = None) -> tuple[int, int]:
+    scenarios = scenarios or max(1, round(math.sqrt(impacts / 2)))
     return scenarios, max(1, math.ceil(impacts / scenarios))
 
 
-def study_text(impacts: int, seed: int = 1) -> str:
+def study_text(impacts: int, seed: int = 1, scenarios: int | None = None) -> str:
     rng = random.Random(seed)
-    n_scenarios, n_actors = shape(impacts)
+    n_scenarios, n_actors = shape(impacts, scenarios)
     n_evidence = max(1, impacts // 10)
     out = ["# yaml-language-server: $schema=study.schema.json", "study:", f"  id: synthetic-{impacts}",
            f"  title: Synthetic study of {impacts} impacts", "  as_of: 2024-01-01", "  marking: TLP:AMBER",
@@ -66,8 +67,9 @@ def main() -> None:
     parser.add_argument("impacts", type=int)
     parser.add_argument("out", type=Path)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--scenarios", type=int, help="this many scenarios (default: about sqrt(IMPACTS / 2))")
     args = parser.parse_args()
-    args.out.write_text(study_text(args.impacts, args.seed), encoding="utf-8")
+    args.out.write_text(study_text(args.impacts, args.seed, args.scenarios), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ CODES: dict[str, str] = {
     "vocabulary": "a value that is not one of its field's allowed words",
     "reference": "an id that names no entry of the kind it must name",
     "duplicate": "an id listed twice, or two entries that must differ",
+    "exclusive": "scenarios declared mutually exclusive whose likelihood bands cannot sum to 100 % (a warning)",
     "invalid": "a value of the wrong type or form that no more precise code describes",
     # pydantic's error types, kept as codes where the study model reports them
     "string_type": "text expected",
@@ -52,6 +53,9 @@ CODES: dict[str, str] = {
     "bool_parsing": "true or false expected, other text given",
     "float_type": "a number expected",
     "float_parsing": "a number expected, text given",
+    # evidence checked against the local copies of its sources (warnings)
+    "quote": "an evidence quote not found in the text of the source it cites (a warning)",
+    "source-file": "a source's local copy (path) that cannot be read, so its quotes are not checked (a warning)",
     # cross-impact balance, in a study (cib:) or a CSV matrix
     "cib-file": "a CSV matrix that cannot be read: missing, empty, too large, not text",
     "cib-encoding": "a CSV matrix read as Windows-1252, not UTF-8",
@@ -74,6 +78,9 @@ CODES: dict[str, str] = {
     "unknown": "an entry to change or remove that the study does not have",
     "referenced": "an entry still referred to by others",
     "structure": "a part of the study that is not laid out as the edit expects",
+    # merging branches
+    "conflict": "a merge conflict recorded in the study (`conflicts:`), not yet settled",
+    "merge": "a version of a study that a merge cannot read, or a merge that cannot be written",
     # briefs and templates
     "template": "a brief template that cannot be used",
     "workbook": "a workbook to import that is refused: not an xlsx, encrypted, damaged or hostile",
@@ -225,3 +232,8 @@ def os_error_line(exc: OSError) -> str:
 def a(noun: str) -> str:
     """'an impact', 'a scenario': the article for a noun a message names."""
     return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def counted(n: int, noun: str) -> str:
+    """'1 scenario', '2 scenarios': a count with its noun in the number it needs."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

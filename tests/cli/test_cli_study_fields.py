@@ -107,8 +107,8 @@ def test_switching_the_likelihood_scale_is_checked_against_the_scenarios(study: 
     (["rename", "study", "a", "b"], "the study has no id to rename"),
     (["set", "study", "S1", "--title", "x"], "the study has no id to give"),
     (["set", "study", "--effect", "1"], "--effect does not apply to a study"),
-    (["set", "study"], "give at least one of --title, --as-of, --marking, --likelihood-scale, --domain "
-                       "(the fields of a study)"),
+    (["set", "study"], "give at least one of --title, --as-of, --marking, --likelihood-scale, --scenario-set, "
+                       "--domain (the fields of a study)"),
     (["set", "impact", "S1/A"], "give at least one of --effect, --domain, --confidence, --rationale, --evidence "
                                 "(the fields of an impact)"),
     (["set", "actor", "A"], "give at least one of --name, --kind, --alias (the fields of an actor)"),
@@ -126,3 +126,32 @@ def test_every_command_with_a_study_takes_it_with_s_too(study: Path, command: li
     assert run(*command, "-s", str(study), cwd=study.parent).returncode == 0
     result = run(*command, str(study), "-s", str(study.parent / "other.yaml"), cwd=study.parent)
     assert result.returncode == 2 and "give the study once" in result.stderr
+
+
+def cover_texts(study: Path) -> list[str]:
+    out = study.parent / "cover.xlsx"
+    assert run("brief", str(study), "-o", str(out), cwd=study.parent).returncode == 0
+    return [str(c.value) for row in openpyxl.load_workbook(out).worksheets[0].iter_rows() for c in row if c.value]
+
+
+def test_exclusive_scenarios_whose_bands_cannot_sum_to_100_percent_are_warned_of(study: Path) -> None:
+    result = run("set", "study", "--scenario-set", "exclusive", "-s", str(study), cwd=study.parent)
+    assert result.returncode == 0, result.stderr  # likely 55-80 % + unlikely 20-45 % can make 100 %
+    assert any(t.startswith("Mutually exclusive: exactly one of them unfolds") and "75%–125%" in t
+               for t in cover_texts(study))
+    assert "warning" not in run("validate", str(study), cwd=study.parent).stdout
+    # a study is built a scenario at a time: an edit that leaves the sum short is made, and warned of
+    result = run("set", "scenario", "S2", "--likelihood", "almost no chance", "-s", str(study), cwd=study.parent)
+    assert result.returncode == 0, result.stderr
+    text = study.read_text(encoding="utf-8")
+    result = run("validate", str(study), cwd=study.parent)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0 and f"{study}:{line_of(text, 'scenario_set: exclusive')}:" in out
+    assert "warning: study.scenario_set: the scenarios are declared mutually exclusive, but their likelihoods sum " \
+           "to 56%–85%, never 100 %" in out and "S2 almost no chance 1%–5%" in out
+    assert run("validate", "--strict", str(study), cwd=study.parent).returncode == 1
+
+
+def test_overlapping_scenarios_are_said_to_overlap_in_the_brief(study: Path) -> None:
+    assert any(t.startswith("Not declared mutually exclusive") and "adds up scenarios that may overlap" in t
+               for t in cover_texts(study))

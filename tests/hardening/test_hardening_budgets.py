@@ -8,6 +8,7 @@ and a 19 MB single-line CSV took 30 s and 2.9 GB to refuse.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 
 from conftest import VALID_STUDY
 from hardening import ROOT, SCENMATRIX, report, run_measured
-from scenmatrix.analysis.budgets import MAX_CIB_SCENARIOS
+from scenmatrix.analysis.budgets import CIB_BASIN_SAMPLE, MAX_CIB_BASIN_STATES, MAX_CIB_SCENARIOS
 from scenmatrix.analysis.cib import CIBMatrix
 from scenmatrix.store import cib_csv
 
@@ -96,3 +97,46 @@ def test_a_study_with_a_20_by_5_cib_model_is_analysed_and_briefed_at_once(tmp_pa
     assert run.seconds < FAST_SECONDS and run.peak_mb < SMALL_MB, (run.seconds, run.peak_mb)
     report(f"budget: {command} of a study with a 20 x 5 cib model", seconds=round(run.seconds, 2),
            peak_mb=round(run.peak_mb))
+
+
+def test_cib_basins_on_a_20_by_5_matrix_samples_and_says_so(tmp_path: Path) -> None:
+    path = matrix_csv(tmp_path / "m20x5.csv", 20, 5)
+    run = run_measured([SCENMATRIX, "cib", "basins", str(path)], timeout=60)
+    assert run.returncode == 0, run.stderr[-300:]
+    assert f"uniform sample of {CIB_BASIN_SAMPLE:,} start scenarios (seed 0) of the 9.5×10¹³" in run.stdout
+    assert run.seconds < FAST_SECONDS and run.peak_mb < SMALL_MB, (run.seconds, run.peak_mb)
+    report("budget: cib basins, 20 x 5, default sample", seconds=round(run.seconds, 2), peak_mb=round(run.peak_mb))
+
+
+def test_cib_basins_at_the_scan_budget_follows_every_scenario_in_seconds(tmp_path: Path) -> None:
+    """4^9 x 3 = 786,432 scenarios, under MAX_CIB_BASIN_SCAN: every one is followed."""
+    rng = np.random.default_rng(2)
+    sizes = (4,) * 9 + (3,)
+    n = sum(sizes)
+    judgments = rng.integers(-3, 4, size=(n, n))
+    start = 0
+    for size in sizes:
+        judgments[start:start + size, start:start + size] = 0
+        start += size
+    m = CIBMatrix(tuple(f"D{d}" for d in range(10)), tuple(tuple(f"v{v}" for v in range(s)) for s in sizes),
+                  judgments)
+    path = tmp_path / "m786k.csv"
+    path.write_text(cib_csv.format_matrix(m), encoding="utf-8")
+    run = run_measured([SCENMATRIX, "cib", "basins", str(path)], timeout=60)
+    assert run.returncode == 0, run.stderr[-300:]
+    assert "global succession followed from every one of the 786,432 scenarios" in run.stdout
+    assert run.seconds < FAST_SECONDS and run.peak_mb < SMALL_MB, (run.seconds, run.peak_mb)
+    report("budget: cib basins, 786,432 scenarios", seconds=round(run.seconds, 2), peak_mb=round(run.peak_mb))
+
+
+def test_cib_basins_walks_stop_at_the_states_budget_in_bounded_memory(tmp_path: Path) -> None:
+    """A million starts on a 20 x 5 matrix whose walks are long: they stop at MAX_CIB_BASIN_STATES."""
+    path = matrix_csv(tmp_path / "m20x5.csv", 20, 5)
+    run = run_measured([SCENMATRIX, "cib", "basins", str(path), "--sample", "1000000", "--json"], timeout=120)
+    assert run.returncode == 0, run.stderr[-300:]
+    assert "warning: stopped after " in run.stderr and f"passed through {MAX_CIB_BASIN_STATES:,} distinct" in run.stderr
+    data = json.loads(run.stdout)
+    assert data["sampled"] and 0 < data["scanned"] < 1_000_000
+    assert sum(b["size"] for b in data["basins"]) == data["scanned"]
+    assert run.seconds < 60 and run.peak_mb < 2 * SMALL_MB, (run.seconds, run.peak_mb)
+    report("budget: cib basins --sample 1000000, 20 x 5", seconds=round(run.seconds, 2), peak_mb=round(run.peak_mb))

@@ -12,6 +12,12 @@ from __future__ import annotations
 MAX_CIB_SCENARIOS = 1_000_000_000
 CIB_SCAN_RATE = 50_000_000  # scenarios a second at -k 0, measured; only for the time estimate in a refusal
 
+# Basins of attraction: the largest space followed from every scenario (memory grows with it: about 40 bytes a
+# scenario), and the number of start scenarios sampled uniformly from a larger one unless the caller says.
+MAX_CIB_BASIN_SCAN = 1_000_000
+CIB_BASIN_SAMPLE = 10_000
+MAX_CIB_BASIN_STATES = 2_000_000  # distinct scenarios a sample's walks hold (about 100 bytes each), then stop
+
 # The most scenarios an enumeration keeps, the least inconsistent: a wide -k on a big space matches nearly
 # every scenario, and keeping them all is what ran out of memory (10.8 GB in 60 s on a 12 x 5 matrix).
 MAX_LISTED = 100_000
@@ -20,3 +26,7 @@ MAX_LISTED = 100_000
 # summarized (percentiles need every draw): about 80 MB at this limit, however many scenarios and actors.
 MAX_SAMPLES = 10_000_000
 MIN_SAMPLES = 100
+
+# Alignment is computed among at most this many actors, the most affected (largest sum of |effect|): every
+# pair of 5,000 actors is 25 million, a matrix nobody reads, and gigabytes to compute and write.
+MAX_ALIGNMENT_ACTORS = 100

@@ -10,7 +10,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
-from scenmatrix.analysis import cib
+from scenmatrix.analysis import cib, cib_basins
 from scenmatrix.analysis.cib import CIBMatrix, Enumeration, Scenario, Succession
 
 
@@ -225,3 +225,88 @@ def promotion(m: CIBMatrix, s: Scenario, source_name: str, title: str, likelihoo
     if horizon:
         fields["horizon"] = horizon
     return Promotion(code, inc, fields)
+
+
+@dataclass(frozen=True)
+class BasinReport:
+    """The attractors of global succession with their basins, as `cib basins` shows them."""
+
+    source: str          # the matrix's file, as given
+    basins: cib_basins.Basins
+
+    def _entries(self) -> Iterator[dict[str, Any]]:
+        for codes, size in self.basins.coded():
+            yield {"code": codes[0], "size": size} if len(codes) == 1 else {"cycle": codes, "size": size}
+
+    def _tail(self) -> dict[str, Any]:
+        b = self.basins
+        return {"scanned": b.scanned, "space": b.space, "sampled": b.sampled}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"basins": list(self._entries()), **self._tail()}
+
+    def json_text(self) -> Iterator[str]:
+        """`json.dumps(self.to_json(), indent=2)` piece by piece: a model whose every scenario is a fixed point
+        has as many attractors as scenarios."""
+        whole = json.dumps({"basins": [], **self._tail()}, indent=2, ensure_ascii=False)
+        head, rest = whole.split("[]", 1)
+        first = True
+        yield head + "["
+        for entry in self._entries():
+            if "code" in entry:  # written out: json.dumps of each of a million entries takes most of the time
+                text = f'    {{\n      "code": "{entry["code"]}",\n      "size": {entry["size"]}\n    }}'
+            else:
+                text = textwrap.indent(json.dumps(entry, indent=2, ensure_ascii=False), "    ")
+            yield ("\n" if first else ",\n") + text
+            first = False
+        yield ("]" if first else "\n  ]") + rest
+
+    # The attractor last: a cycle can run to many codes, and the other columns stay narrow and aligned.
+    headers = ["basin", "share", "kind", "attractor"]
+    right = frozenset({0, 1})
+
+    def widths(self) -> list[int]:
+        """Known before the rows are made, so that a long table can be printed as it is made."""
+        b, m = self.basins, self.basins.matrix
+        code = len(cib.scenario_code(m, [n - 1 for n in m.sizes]))
+        largest = int(b.sizes.max()) if len(b) else 0
+        kind = len("fixed point") if b.longest <= 1 else max(len("fixed point"), len(f"cycle of {b.longest}"))
+        share = len(f"{100 * largest / b.scanned:.1f} %") if len(b) else 0
+        return [max(5, len(f"{largest:,}")), max(5, share), kind, max(9, b.longest * (code + 3) - 3)]
+
+    def rows(self) -> Iterator[list[str]]:
+        scanned = self.basins.scanned
+        for codes, size in self.basins.coded():
+            yield [f"{size:,}", f"{100 * size / scanned:.1f} %",
+                   "fixed point" if len(codes) == 1 else f"cycle of {len(codes)}", " → ".join(codes)]
+
+    @property
+    def summary(self) -> str:
+        b = self.basins
+        fixed = len(b) - b.cycles
+        found = f"{len(b):,} attractor{'s' * (len(b) != 1)} ({fixed:,} fixed point{'s' * (fixed != 1)}, " \
+                f"{b.cycles:,} cycle{'s' * (b.cycles != 1)})"
+        if not b.sampled:
+            return f"{self.source}: {found}; global succession followed from every one of the {b.space:,} scenarios"
+        starts = f"the first {b.scanned:,} of {b.asked:,}" if b.stopped else f"{b.scanned:,}"
+        return (f"{self.source}: {found}; global succession followed from a uniform sample of {starts} start "
+                f"scenarios (seed {b.seed}) of the {cib.space_size(b.space)} in the space. Sampled: basins count "
+                f"sampled starts, shares estimate the space's, and an attractor with a small basin may be missed")
+
+    @property
+    def warning(self) -> Optional[str]:
+        """Said when the walks stopped at the memory budget before every start asked for was followed."""
+        b = self.basins
+        if not b.stopped:
+            return None
+        return (f"{self.source}: warning: stopped after {b.scanned:,} of the {b.asked:,} sampled starts: their walks "
+                f"passed through {b.budget:,} distinct scenarios, the most held in memory; the basins count those "
+                f"{b.scanned:,} — pass a smaller --sample N")
+
+
+def basin_report(m: CIBMatrix, source: str = "", sample: Optional[int] = None, seed: int = 0,
+                 progress=None) -> BasinReport:
+    """Every scenario followed by global succession to its attractor, or `sample` starts (and a default sample
+    when the space is larger than `budgets.MAX_CIB_BASIN_SCAN`), as `cib_basins.basins`."""
+    found = cib_basins.basins(m, sample, seed, progress=progress, source=source or "<matrix>")
+    return BasinReport(source, found)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from scenmatrix.analysis.budgets import MAX_ALIGNMENT_ACTORS
+
 
 def impact_matrix(impacts: pd.DataFrame, scenarios: pd.DataFrame, actors: pd.DataFrame) -> pd.DataFrame:
     """Effects as scenarios (rows) x actors (columns), in study order; NaN where no impact is rated."""
@@ -214,6 +216,23 @@ def shared_scenarios(matrix: pd.DataFrame):
     return (rated.T @ rated).astype(int)
 
 
+def aligned_actors(matrix: pd.DataFrame) -> pd.DataFrame:
+    """The columns alignment is computed among: every actor, or the MAX_ALIGNMENT_ACTORS most affected
+    (largest sum of |effect|; the first of equals), in the matrix's order."""
+    if len(matrix.columns) <= MAX_ALIGNMENT_ACTORS:
+        return matrix
+    weight = matrix.abs().sum()
+    keep = set(weight.sort_values(ascending=False, kind="stable").index[:MAX_ALIGNMENT_ACTORS])
+    return matrix[[actor for actor in matrix.columns if actor in keep]]
+
+
+def alignment_scope(aligned: int, actors: int) -> str:
+    """What a reader is told when alignment leaves actors out ('' when it does not)."""
+    if aligned >= actors:
+        return ""
+    return f"among the {aligned} most affected of {actors:,} actors, by their sum of |effect|"
+
+
 def _index(matrix: pd.DataFrame):
     """Alignment and intensity of every pair, NaN where they share fewer than MIN_SHARED_SCENARIOS."""
     import numpy as np
@@ -231,8 +250,10 @@ def alignment(matrix: pd.DataFrame) -> pd.DataFrame:
     For each scenario both actors are rated in, with effects of the same sign the pair converges
     by (|a| + |b|) / 2, with opposite signs it diverges by as much. Alignment is
     (convergence - divergence) / (convergence + divergence); NaN where they share fewer than
-    MIN_SHARED_SCENARIOS rated scenarios (or only scenarios where one of them is rated 0).
+    MIN_SHARED_SCENARIOS rated scenarios (or only scenarios where one of them is rated 0). Among
+    `aligned_actors` only.
     """
+    matrix = aligned_actors(matrix)
     return pd.DataFrame(_index(matrix)[0], index=matrix.columns, columns=matrix.columns)
 
 
@@ -245,6 +266,7 @@ def strongest_pairs(matrix: pd.DataFrame, n: int = 5) -> pd.DataFrame:
     """
     import numpy as np
 
+    matrix = aligned_actors(matrix)
     index, intensity = _index(matrix)
     a, b = np.triu_indices(len(matrix.columns), k=1)
     pairs = pd.DataFrame({"actor_a": matrix.columns[a], "actor_b": matrix.columns[b],

@@ -37,6 +37,11 @@ class StudyAnalysis:
     def pairs(self) -> pd.DataFrame:
         return self.results["alignment_pairs"]
 
+    @property
+    def alignment_scope(self) -> str:
+        """'' or which actors alignment was computed among, when not all (impacts.aligned_actors)."""
+        return impacts.alignment_scope(len(self.results["alignment"].columns), len(self.names))
+
     def to_json(self) -> dict[str, Any]:
         alignment = self.results["alignment"]
         return {
@@ -44,6 +49,7 @@ class StudyAnalysis:
             "sensitivity": self.results["sensitivity"].to_dict("records"),
             "alignment_pairs": self.pairs.to_dict("records"),
             "alignment": alignment.astype(object).where(alignment.notna(), None).to_dict(),
+            **({"alignment_scope": self.alignment_scope} if self.alignment_scope else {}),
             **({"cib": self.cib.to_json()} if self.cib is not None else {}),
             **({"cib": {"refused": self.cib_refusal}} if self.cib_refusal is not None else {}),
         }

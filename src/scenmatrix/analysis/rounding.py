@@ -21,7 +21,8 @@ DECIMALS = 9
 
 def tidy(value: float) -> float:
     """`value` without arithmetic noise: 5.125 - 4.6 (0.5250000000000004) becomes 0.525, -6.9e-18 becomes 0."""
-    return float(round(value, DECIMALS)) + 0.0  # a Python float (not numpy's); + 0.0: no -0.0
+    # float() first: numpy's float64 would round by its own (scaled) method, which differs in the last digit
+    return round(float(value), DECIMALS) + 0.0  # + 0.0: no -0.0
 
 
 def rounded(value: float, places: int) -> Decimal:

@@ -82,7 +82,7 @@ def _fill(wb: Workbook, ctx: Context, bodies: Optional[SheetBodies]) -> None:
     ctx.progress(STEPS_BEFORE_SHEETS + sheets_in_all, sheets_in_all + STEPS_BESIDE_SHEETS, "saving")
     marker = Grid(wb.create_sheet(MARKER_SHEET))
     write_marker(marker, ctx.loaded.path.name, ctx.sha256, ctx.template.name, ctx.study,
-                 ctx.editable)
+                 ctx.editable, ctx.heatmaps)
     flush(marker, bodies)
     _properties(wb, ctx)
 

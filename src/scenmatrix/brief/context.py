@@ -17,6 +17,7 @@ from scenmatrix.brief.tables import ANALYSIS_TABLES, TABLE_KEYS, analysis_tables
 from scenmatrix.brief.template import LoadedTemplate, Sheet
 from scenmatrix.brief.xlsx.cells import sheet_ref
 from scenmatrix.store.loader import LoadedStudy
+from scenmatrix.store.sources import check_quotes
 
 FIRST_DATA_ROW = 4  # row 1 title, row 2 subtitle, row 3 column headers
 
@@ -43,6 +44,7 @@ class Context:
     anchors: dict[str, dict] = field(default_factory=dict)  # table -> row key -> (sheet, row), when first asked
     raw_scenarios: pd.DataFrame = field(default_factory=pd.DataFrame)
     editable: dict[str, dict] = field(default_factory=dict)  # table -> where import finds it
+    heatmaps: list[dict] = field(default_factory=list)  # where each heatmap's effect cells are, for import
     progress: Progress = quiet
     sha256: str = ""  # the study file's, computed once (hashing a large study's text is not free)
 
@@ -96,7 +98,7 @@ def build_context(loaded: LoadedStudy, template: LoadedTemplate, generated: dt.d
     ctx.matrix = impact_matrix(raw["impacts"], raw["scenarios"], raw["actors"])
     ctx.expected = tidy_floats(expected_impact(ctx.matrix, raw["scenarios"]))
     ctx.summary = tidy_floats(actor_summary(raw["impacts"], raw["scenarios"], raw["actors"]))
-    ctx.tables = brief_tables(loaded.study, raw, ctx.summary)
+    ctx.tables = brief_tables(loaded.study, raw, ctx.summary, check_quotes(loaded.path, loaded.study))
     ctx.raw_scenarios = raw["scenarios"]
     for sheet in template.template.sheets:
         if sheet.kind == "table" and sheet.table in TABLE_KEYS:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from scenmatrix.version import __version__
@@ -122,14 +122,14 @@ def add_validations(ws, table: str, columns: list[str], first: int, last: int, s
 
 
 def write_marker(ws, study_name: str, study_sha256: str, template: str, study: Study,
-                 sheets: dict[str, dict[str, Any]]) -> None:
+                 sheets: dict[str, dict[str, Any]], heatmaps: list[dict[str, Any]] = ()) -> None:
     """The very hidden sheet that import reads: provenance, where the tables are, the snapshot, a checksum."""
     ws.sheet_state = "veryHidden"
     head = [MARKER_TITLE, __version__, study.study.id, study_name, study_sha256, template]
     # The checksum row comes before the payload's rows, so the payload waits in a temporary file: held in
     # memory it would be tens of MB at the end of a large brief, when memory is at its fullest.
     spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
-    count = max(1, -(-sum(spool.write(piece) for piece in marker_payload(sheets, study)) // CHUNK))
+    count = max(1, -(-sum(spool.write(piece) for piece in marker_payload(sheets, study, heatmaps)) // CHUNK))
     spool.seek(0)
     checksum = _checksum(head, iter(lambda: spool.read(CHUNK), ""))
     for row, value in enumerate(head + [str(count), checksum], 1):
@@ -138,9 +138,12 @@ def write_marker(ws, study_name: str, study_sha256: str, template: str, study: S
     ws.stream(len(head) + 3, count, lambda: _chunk_blocks(_spooled(spool), len(head) + 3))
 
 
-def marker_payload(sheets: dict[str, dict[str, Any]], study: Study) -> Iterator[str]:
-    """The marker's JSON, `{"snapshot": snapshot(study), "tables": sheets}` with sorted keys, in pieces of a
-    row each: never whole, neither as objects nor as one string.
+def marker_payload(sheets: dict[str, dict[str, Any]], study: Study,
+                   heatmaps: Iterable[dict[str, Any]] = ()) -> Iterator[str]:
+    """The marker's JSON, `{"snapshot": snapshot(study), "tables": sheets, "heatmaps": [...]}` with sorted
+    keys, in pieces of a row each: never whole, neither as objects nor as one string. A heatmap is where a
+    matrix of effects sits (sheet, first row and column, its scenarios' and actors' ids in order), so that
+    an edit made there is imported too.
 
     Excel reads `_xHHHH_` in a cell as an escaped character and rewrites it on save, which would break the
     checksum; in JSON every underscore is inside a string, where \\u005f spells the same underscore."""
@@ -148,7 +151,7 @@ def marker_payload(sheets: dict[str, dict[str, Any]], study: Study) -> Iterator[
     rows: dict[str, list[tuple[str, Any]]] = {name: [] for name in EDITABLE}
     for table, key, entry in _entries(study):
         rows[table].append((key, entry))
-    yield '{"snapshot": {'
+    yield f'{{"heatmaps": {encode(list(heatmaps))}, "snapshot": {{'.replace("_", "\\u005f")
     for t, table in enumerate(sorted(rows)):
         yield f"{', ' if t else ''}{encode(table)}: {{"
         fields = _FIELDS[table]
@@ -200,6 +203,7 @@ class Marker:
     template: str
     tables: dict[str, dict[str, Any]]
     snapshot: dict[str, dict[str, dict[str, Any]]]
+    heatmaps: list[dict[str, Any]] = dataclass_field(default_factory=list)  # older briefs recorded none
 
 
 def read_marker(wb, fail: Callable[[str, Optional[str]], Exception]) -> Marker:
@@ -229,7 +233,7 @@ def read_marker(wb, fail: Callable[[str, Optional[str]], Exception]) -> Marker:
                    "`scenmatrix brief` and review that")
     tables = {name: {"headers": where["columns"], "ignored_sheets": [], **where}
               for name, where in data["tables"].items()}  # older briefs recorded no headers
-    return Marker(head[1], head[2], head[3], head[4], head[5], tables, data["snapshot"])
+    return Marker(head[1], head[2], head[3], head[4], head[5], tables, data["snapshot"], data.get("heatmaps", []))
 
 
 def _shape_problem(data: Any) -> Optional[str]:
@@ -245,6 +249,12 @@ def _shape_problem(data: Any) -> Optional[str]:
                 and isinstance(where.get("sheet"), str) and _strings(where.get("ignored_sheets", []))
                 and type(where.get("header_row")) is int and 1 <= where["header_row"] <= 1000):
             return f"table {name!r} is not sheet, columns, headers and header row"
+    for heatmap in data.get("heatmaps", []) if isinstance(data.get("heatmaps", []), list) else [None]:
+        if not (isinstance(heatmap, dict) and isinstance(heatmap.get("sheet"), str)
+                and all(type(heatmap.get(k)) is int and 1 <= heatmap[k] <= 100_000 for k in ("first_row", "first_col"))
+                and _strings(heatmap.get("scenarios")) and _strings(heatmap.get("actors"))
+                and heatmap.get("down", "scenarios") in ("scenarios", "actors")):
+            return "a heatmap is not sheet, first row and column, scenarios and actors"
     for name, rows in data["snapshot"].items():
         spec = EDITABLE.get(name)
         if spec is None or not isinstance(rows, dict):

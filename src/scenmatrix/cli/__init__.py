@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scenmatrix.cli import cib_commands, edit_commands, study_commands  # noqa: F401  (they register their commands)
+from scenmatrix.cli import cib_commands, edit_commands, study_commands, team_commands  # noqa: F401  (they register their commands)
 from scenmatrix.cli.app import cli, main
 
 __all__ = ["cli", "main"]

@@ -1,6 +1,6 @@
 """The command group, the helpers its commands share, and the one place where an error becomes an exit code.
 
-The commands live in study_commands, edit_commands and cib_commands; each imports this module, never the
+The commands live in study_commands, edit_commands, cib_commands and team_commands; each imports this module, never the
 reverse. Heavy modules (pandas, openpyxl, pydantic) are imported inside the commands that need them, so
 that `--help` and edits start fast.
 """
@@ -147,6 +147,7 @@ def cli() -> None:
       scenmatrix brief                         build briefs/russia-iran-2022-standard.xlsx
       scenmatrix diff --since HEAD~1           what changed since the last commit
       scenmatrix export --format json          the study's tables, for scripts
+      scenmatrix merge-driver --install        let git merge studies entry by entry
 
     `scenmatrix COMMAND --help` shows a command's options and examples.
     """

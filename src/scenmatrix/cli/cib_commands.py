@@ -7,6 +7,7 @@ stdout, warnings and summaries on stderr. numpy and the CIB engine are imported 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -14,10 +15,12 @@ from typing import Iterator, Optional
 
 import click
 
-from scenmatrix.analysis.budgets import MAX_CIB_SCENARIOS, MAX_LISTED
+from scenmatrix.analysis.budgets import (CIB_BASIN_SAMPLE, MAX_CIB_BASIN_SCAN, MAX_CIB_BASIN_STATES, MAX_CIB_SCENARIOS,
+                                         MAX_LISTED)
 from scenmatrix.cli.app import cli, default_study
 
 LONG_RUN = 2_000_000   # scenarios; a scan this large shows a progress bar on a terminal
+BASIN_LONG_RUN = 200_000  # start scenarios; following succession costs more a scenario than a scan
 SHOWN_WARNINGS = 3     # other commands show this many warnings; `cib check` shows them all
 
 MATRIX_ARG = click.argument("matrix", type=click.Path(path_type=Path, dir_okay=False))
@@ -46,6 +49,7 @@ def cib_group() -> None:
       scenmatrix cib scenarios tests/data/cib/somewhereland.csv
       scenmatrix cib balances tests/data/cib/somewhereland.csv 213111
       scenmatrix cib succession tests/data/cib/somewhereland.csv 213111
+      scenmatrix cib basins tests/data/cib/somewhereland.csv
     """
 
 
@@ -74,12 +78,13 @@ def _echo_json(data: object) -> None:
 
 
 @contextlib.contextmanager
-def _progress(total: int) -> Iterator:
-    """A progress callback drawing a bar on stderr, for long scans on a terminal only."""
-    if total < LONG_RUN or not _stderr_is_terminal():
+def _progress(total: int, long_run: Optional[int] = None, label: str = "scanning scenarios") -> Iterator:
+    """A progress callback drawing a bar on stderr, for long runs (`long_run`, LONG_RUN by default) on a terminal
+    only."""
+    if total < (LONG_RUN if long_run is None else long_run) or not _stderr_is_terminal():
         yield None
         return
-    with click.progressbar(length=total, label="scanning scenarios", file=sys.stderr) as bar:
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
         shown = 0
 
         def update(done: int, _total: int) -> None:
@@ -227,6 +232,72 @@ def succession(matrix: Path, scenario: str, rule: str, as_json: bool) -> None:
         return
     click.echo(render.table(report.headers, report.rows(), right=report.right, rule=False))
     click.echo(report.outcome)
+
+
+@cib_group.command()
+@MATRIX_ARG
+@click.option("--sample", type=click.IntRange(1, MAX_CIB_BASIN_SCAN),
+              help=f"Follow N start scenarios drawn uniformly from the space instead of every one (default: every "
+                   f"one up to {MAX_CIB_BASIN_SCAN:,} scenarios, else {CIB_BASIN_SAMPLE:,}).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the sample's draws, when sampling (the same seed draws the same starts).")
+@JSON_OPT
+def basins(matrix: Path, sample: Optional[int], seed: int, as_json: bool) -> None:
+    """Count the scenarios that succession leads to each attractor.
+
+    An attractor is a consistent scenario (a fixed point) or a cycle of scenarios that global
+    succession (as in `cib succession`) goes round for ever; its basin is the start scenarios that
+    end in it. Shown largest basin first, with its share of the starts. A space of more than
+    {scan} scenarios is not followed from every scenario: a uniform sample of {sample} starts
+    is (--sample N to choose N, --seed to draw others), and the summary says it was sampled, how many
+    starts and how large the space is. Walks that pass through more than {states} distinct
+    scenarios stop there (memory grows with them): the starts finished are counted, and a warning
+    says how many of those asked for. --json gives {{"basins": [{{"code": ..., "size": N}} or
+    {{"cycle": [...], "size": N}}, ...], "scanned": N, "space": M, "sampled": false|true}}; the sizes
+    sum to "scanned".
+
+    \b
+    Example:
+      $ scenmatrix cib basins tests/data/cib/somewhereland.csv
+      basin   share  kind         attractor
+        178  36.6 %  fixed point  132113
+        127  26.1 %  fixed point  131233
+      ...
+          3   0.6 %  fixed point  322112
+      tests/data/cib/somewhereland.csv: 10 attractors (10 fixed points, 0 cycles); global succession followed ...
+      scenmatrix cib basins big.csv --sample 50000 --seed 7 --json > basins.json
+    """
+    from scenmatrix.analysis import cib_reports
+    from scenmatrix.analysis.cib_basins import starts
+    from scenmatrix.cli import render
+
+    model = _load(matrix)
+    with _progress(starts(model, sample), BASIN_LONG_RUN, "following succession") as progress:
+        report = cib_reports.basin_report(model, str(matrix), sample, seed, progress)
+    if report.warning:
+        click.echo(report.warning, err=True)
+    # Streamed, a few thousand pieces a write: there may be as many attractors as scenarios.
+    if as_json:
+        _echo_batched(itertools.chain(report.json_text(), ["\n"]))
+        return
+    lines = render.lines(report.headers, report.rows(), report.widths(), report.right, rule=False)
+    _echo_batched(line + "\n" for line in itertools.chain(lines, [report.summary]))
+
+
+def _echo_batched(pieces: Iterator[str], per: int = 4096) -> None:
+    """Print pieces of text, joined `per` at a time (click flushes every echo)."""
+    batch: list[str] = []
+    for piece in pieces:
+        batch.append(piece)
+        if len(batch) >= per:
+            click.echo("".join(batch), nl=False)
+            batch = []
+    if batch:
+        click.echo("".join(batch), nl=False)
+
+
+basins.help = basins.help.format(scan=f"{MAX_CIB_BASIN_SCAN:,}", sample=f"{CIB_BASIN_SAMPLE:,}",
+                                 states=f"{MAX_CIB_BASIN_STATES:,}")
 
 
 @cib_group.command()

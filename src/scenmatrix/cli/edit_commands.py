@@ -30,6 +30,8 @@ FIELD_OPTIONS: list[tuple[str, str, bool, str]] = [
     ("marking", "marking", False, "study: TLP 2.0 marking, " + ", ".join(vocab.TLP)),
     ("likelihood-scale", "likelihood_scale", False, "study: the scale of its likelihood words, "
      + " or ".join(f"{name} ({vocab.SCALE_NAMES[name]})" for name in vocab.SCALES)),
+    ("scenario-set", "scenario_set", False, "study: exclusive (its scenarios are mutually exclusive, their "
+     "probabilities sum to 100 %) or overlapping (several may unfold; the default)"),
     ("narrative", "narrative", False, "scenario: what happens"),
     ("likelihood", "likelihood", False, "scenario: ICD 203 term (" + ", ".join(vocab.ICD203) + "), or in a study "
      "with likelihood_scale: phia, a PHIA yardstick term (" + ", ".join(vocab.PHIA) + "); any case"),
@@ -235,8 +237,8 @@ def set_(kind: str, id: Optional[str], unset: tuple[str, ...], scenario: Optiona
 
     KIND is actor, scenario, impact, indicator, evidence, driver, constraint, key-judgment or
     source; ID as for `scenmatrix add`. KIND `study` (no ID) changes the study's own fields:
-    --title, --as-of, --marking, --likelihood-scale and --domain (the domains it adds to the
-    built-in ones). A list option (--domain, --evidence, --alias, ...) replaces the whole list;
+    --title, --as-of, --marking, --likelihood-scale, --scenario-set and --domain (the domains it
+    adds to the built-in ones). A list option (--domain, --evidence, --alias, ...) replaces the whole list;
     --unset removes an optional field. Validated like `add`.
 
     \b
@@ -290,7 +292,7 @@ def rm(kind: str, id: Optional[str], cascade: bool, scenario: Optional[str], act
 @study_option
 @dry_run_option
 def rename(kind: str, old: str, new: str, study: Optional[Path], dry_run: bool) -> None:
-    """Change an entry's id from OLD to NEW, and every reference to it.
+    """Change an entry's id (OLD to NEW) and every reference to it.
 
     KIND as for `scenmatrix add` (not impact: rename its scenario or actor instead). The entry
     keeps its place in the file.

@@ -18,13 +18,16 @@ from scenmatrix.cli.app import EXIT_PROBLEMS, STUDY_ARG, STUDY_DIR, LateProgress
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def validate(paths: tuple[Path, ...]) -> None:
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too: for CI and pre-commit hooks.")
+def validate(paths: tuple[Path, ...], strict: bool) -> None:
     """Check studies and report every problem with its position.
 
     Problems are printed one a line, as path:line:col: message — hint. With no PATH, checks every
     *.yaml under scenarios/. A folder checks the studies in it. Exit code 0 when all are valid, 1
-    when any problem was found. Warnings (such as cross-impact
-    judgment groups that do not sum to zero) are printed too but do not fail the check.
+    when any problem was found. Warnings are printed too but do not fail the check (with --strict
+    they do, exit 1): cross-impact judgment groups that do not sum to zero; evidence quotes not
+    found in the local copy (study.sources.ID.path) of the source they cite, compared with
+    spacing, case, curly quotes and dashes ignored; a local copy that cannot be read.
 
     \b
     Examples:
@@ -33,6 +36,9 @@ def validate(paths: tuple[Path, ...]) -> None:
       $ scenmatrix validate draft.yaml
       draft.yaml:622:17: scenarios.S1.likelihood: 'probable' is not a valid likelihood term — did
       you mean 'likely'?
+      $ scenmatrix validate --strict draft.yaml     # in CI: a misquote fails too
+      draft.yaml:198:12: warning: evidence.E06.quote: 'an agreement to transfer space
+      techniques' is not in the text of source 'khater-2022' (sources/khater.txt) — ...
     """
     from scenmatrix.store.loader import check_studies
 
@@ -44,7 +50,7 @@ def validate(paths: tuple[Path, ...]) -> None:
         click.echo(line)
     for problem in report.warnings + report.problems:
         click.echo(str(problem), err=True)
-    if report.problems:
+    if report.problems or (strict and report.warnings):
         click.get_current_context().exit(EXIT_PROBLEMS)
 
 
@@ -65,7 +71,7 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
               help="Write one file a table into this folder instead of stdout.")
 def export(study: Optional[Path], fmt: str, table: Optional[str], output: Optional[Path]) -> None:
-    """Print the study's tables as JSON or CSV, or write them to files.
+    """Print the study's tables as JSON or CSV, or into files.
 
     One row an entry, ids written out: sources, key judgments, actors, scenarios, indicators,
     impacts (one row a scenario and actor), evidence and drivers (constraints included).
@@ -172,7 +178,8 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int, max_s
 
     click.echo(f"Actors, most exposed first ({samples:,} Monte Carlo draws, seed {seed})\n")
     click.echo(render.actor_report(analysis))
-    click.echo("\nStrongest alignments and oppositions\n")
+    scope = f" ({analysis.alignment_scope})" if analysis.alignment_scope else ""
+    click.echo(f"\nStrongest alignments and oppositions{scope}\n")
     click.echo(render.pairs(analysis))
     if analysis.cib is not None:
         click.echo("\n" + render.cib_scenarios(analysis.cib))
@@ -200,8 +207,11 @@ def import_(brief_path: Path, study: Optional[Path], do_apply: bool, prefer: Opt
     reported, never removed from the study.
 
     Columns are found by their headers, so a reviewer may move columns or add their own (those are
-    named and ignored). A formula, an error value, or a value a field does not take is refused with
-    its cell, and nothing is written.
+    named and ignored). An effect changed on a heatmap (the Matrix sheet, the executive summary) is
+    imported like the same change on the Impacts sheet (the two must agree); a heatmap cell that
+    rates a new pair or clears one is reported with its cell and where to make that change. A
+    formula, an error value, or a value a field does not take is refused with its cell, and
+    nothing is written.
 
     \b
     Examples:
@@ -230,7 +240,7 @@ def import_(brief_path: Path, study: Optional[Path], do_apply: bool, prefer: Opt
 
 @cli.command()
 def templates() -> None:
-    """List the brief templates under templates/, with what each is for.
+    """List the brief templates (templates/), with what each is for.
 
     Copy one (e.g. templates/standard.yaml) to change sheets, columns, titles, fonts or colours,
     then pass its path to `scenmatrix brief -t`.

@@ -31,7 +31,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from scenmatrix.edit import session
 from scenmatrix.edit.fields import coerce_date, coerce_fields, new_value, sibling_field, styled_like
-from scenmatrix.edit.session import PARSE_MAKERS, EditResult, FieldValueError, Session, StudyChanged
+from scenmatrix.edit.session import PARSE_MAKERS, Change, EditResult, FieldValueError, Session, StudyChanged
 from scenmatrix.edit.tree import Loc, dotted, dump, flow_map, indicator_scenario, show_id, walk_entries
 from scenmatrix.errors import Problem, StudyError, UsageError, a, did_you_mean
 from scenmatrix.store import document, files
@@ -39,7 +39,7 @@ from scenmatrix.study import values, vocab
 from scenmatrix.study.kinds import KINDS, Kind, kind_named, option_of
 from scenmatrix.study.references import references_to
 
-__all__ = ["FieldValueError", "StudyChanged", "new_study", "add", "set_fields", "apply", "remove", "rename",
+__all__ = ["FieldValueError", "StudyChanged", "new_study", "add", "set_fields", "apply", "changing", "remove", "rename",
            "references", "entries", "entry_path", "kind_of", "EditResult", "KINDS", "PARSE_MAKERS"]
 
 
@@ -81,7 +81,7 @@ def add(path: Path | str, kind: str, id: Optional[str] = None, fields: Optional[
 
 
 def _adding(kind: str, id: Optional[str], fields: Optional[Mapping[str, Any]], scenario: Optional[str],
-            actor: Optional[str]):
+            actor: Optional[str]) -> Change:
     k = kind_of(kind)
     values = coerce_fields(k, fields or {})
     _check_names(k, id, scenario, actor, new=True)
@@ -110,28 +110,48 @@ def set_fields(path: Path | str, kind: str, id: Optional[str] = None, fields: Op
     return session.run(Path(path), _setting(kind, id, fields, scenario, actor), dry_run, cite_options=True)
 
 
-def apply(path: Path | str, operations: Iterable[tuple[str, str, str, Mapping[str, Any]]], *,
+def apply(path: Path | str, operations: Iterable[tuple[str, str, Optional[str], Mapping[str, Any]]], *,
           dry_run: bool = False, expect_sha256: Optional[str] = None) -> EditResult:
-    """Several adds and sets as ONE edit: one lock, one validation, one atomic write (or none).
+    """Several edits as ONE: one lock, one validation, one atomic write (or none).
 
-    Each operation is ("add" | "set", kind, id, fields), with ids as for `add` and `set_fields`. With
-    expect_sha256, the edit is made only if the study is still that text (document.text_sha256), checked
-    under the lock; else StudyChanged is raised and nothing is written.
+    Each operation is ("add" | "set", kind, id, fields), ("remove", kind, id, {"cascade": bool}) or
+    ("rename", kind, old id, {"id": new id}), with ids as for `add` and `set_fields`. With expect_sha256,
+    the edit is made only if the study is still that text (document.text_sha256), checked under the lock;
+    else StudyChanged is raised and nothing is written.
     """
-    factories = {"add": _adding, "set": _setting}
-    changes = [factories[op](kind, id, fields, None, None) for op, kind, id, fields in operations]
-    if not changes:
+    change = changing(operations)
+    if change is None:
         return EditResult("")
+    return session.run(Path(path), change, dry_run, expect_sha256)
+
+
+def changing(operations: Iterable[tuple[str, str, Optional[str], Mapping[str, Any]]]) -> Optional[Change]:
+    """The operations of `apply` as one change of a Session (None for none), each checked before any is made."""
+    changes = [_operation(op, kind, id, fields) for op, kind, id, fields in operations]
+    if not changes:
+        return None
 
     def change(s: Session) -> None:
         for one in changes:
             one(s)
 
-    return session.run(Path(path), change, dry_run, expect_sha256)
+    return change
+
+
+def _operation(op: str, kind: str, id: Optional[str], fields: Mapping[str, Any]) -> Change:
+    if op == "add":
+        return _adding(kind, id, fields, None, None)
+    if op == "set":
+        return _setting(kind, id, fields, None, None)
+    if op == "remove":
+        return _removing(kind, id, None, None, bool(fields.get("cascade")))
+    if op == "rename":
+        return _renaming(kind, id or "", str(fields.get("id") or ""), None)
+    raise ValueError(f"unknown operation {op!r}")
 
 
 def _setting(kind: str, id: Optional[str], fields: Optional[Mapping[str, Any]], scenario: Optional[str],
-             actor: Optional[str]):
+             actor: Optional[str]) -> Change:
     k = kind_of(kind)
     values = coerce_fields(k, fields or {})
     if not values:
@@ -167,6 +187,10 @@ def remove(path: Path | str, kind: str, id: Optional[str] = None, *, scenario: O
            actor: Optional[str] = None, cascade: bool = False, dry_run: bool = False) -> EditResult:
     """Remove an entry. If other entries refer to it, refuse with their positions unless cascade=True,
     which removes those references too (an actor's impacts, an evidence id from lists, ...)."""
+    return session.run(Path(path), _removing(kind, id, scenario, actor, cascade), dry_run)
+
+
+def _removing(kind: str, id: Optional[str], scenario: Optional[str], actor: Optional[str], cascade: bool) -> Change:
     k = kind_of(kind)
     if k.single:
         raise UsageError(f"the {k.name} fields cannot be removed; change them with `scenmatrix set {k.name}`")
@@ -187,12 +211,16 @@ def remove(path: Path | str, kind: str, id: Optional[str] = None, *, scenario: O
             s.delete(ref)
         s.delete(loc)
 
-    return session.run(Path(path), change, dry_run)
+    return change
 
 
 def rename(path: Path | str, kind: str, old: str, new: str, *, scenario: Optional[str] = None,
            dry_run: bool = False) -> EditResult:
     """Change an entry's id and every reference to it, keeping its place in the file."""
+    return session.run(Path(path), _renaming(kind, old, new, scenario), dry_run)
+
+
+def _renaming(kind: str, old: str, new: str, scenario: Optional[str]) -> Change:
     k = kind_of(kind)
     if k.name == "impact":
         raise UsageError("an impact is named by its scenario and actor: rename the scenario or the actor")
@@ -218,7 +246,7 @@ def rename(path: Path | str, kind: str, old: str, new: str, *, scenario: Optiona
                 s.set(ref, styled_like(new, s.get(ref)))
         s.rename_key(loc, new)
 
-    return session.run(Path(path), change, dry_run)
+    return change
 
 
 def references(path: Path | str, kind: str, id: str) -> list[Problem]:

@@ -88,10 +88,11 @@ class _NoCachedDump(Exception):
 
 
 def run(path: Path, change: Change, dry_run: bool, expect_sha256: Optional[str] = None, *,
-        cite_options: bool = False) -> EditResult:
+        cite_options: bool = False, tolerate: tuple[str, ...] = ()) -> EditResult:
     """Make one change to the study at path, under its lock, and write it unless dry_run. With
     expect_sha256, only if the study is still the text of that hash (else StudyChanged, nothing written).
-    With cite_options, a refusal that lies wholly in values the command gave names their options."""
+    With cite_options, a refusal that lies wholly in values the command gave names their options.
+    Problems of the codes in `tolerate` do not refuse the result (a merge writes its conflicts)."""
     if not path.is_file():
         files.read_text(path)  # raises the positioned "no such file" / "is a folder" problem
     with files.locked(path):
@@ -113,7 +114,7 @@ def run(path: Path, change: Change, dry_run: bool, expect_sha256: Optional[str] 
         if new_text == text:
             return result
         try:
-            validate(path, text, new_text, new_tree, exact, cross_check=session.cross_check)
+            validate(path, text, new_text, new_tree, exact, cross_check=session.cross_check, tolerate=tolerate)
         except StudyError as exc:
             if cite_options:
                 _cite_options(exc, session.given)
@@ -155,7 +156,7 @@ def create(path: Path, text: str, dry_run: bool) -> EditResult:
 
 
 def validate(path: Path, old_text: Optional[str], new_text: str, new_tree: Any, exact: bool = True, *,
-             cross_check: bool = False) -> None:
+             cross_check: bool = False, tolerate: tuple[str, ...] = ()) -> None:
     """Refuse a result with problems the study did not already have (an edit may still touch a
     study that was invalid before, as long as it adds no problem of its own).
 
@@ -171,10 +172,12 @@ def validate(path: Path, old_text: Optional[str], new_text: str, new_tree: Any, 
     from scenmatrix.store.checks import validate_document
 
     _, problems = validate_document(document.Document(path, new_text, new_tree))
+    problems = [p for p in problems if p.code not in tolerate]
     if not problems:
         return
     if not exact:
         _, problems = validate_document(document.Document(path, new_text, parse(new_text)[0]))
+        problems = [p for p in problems if p.code not in tolerate]
     if old_text is not None:
         _, before = validate_document(document.parse(path, old_text))
         known = {(p.code, p.message) for p in before}

@@ -15,6 +15,7 @@ from typing import Any, Optional
 
 from scenmatrix.brief.marker import EDITABLE, Marker, read_marker, snapshot
 from scenmatrix.errors import Problem
+from scenmatrix.review.heatmap_reader import read_heatmaps
 from scenmatrix.review.sheet_reader import GONE, BriefImportError, Reading, contested_pairs, read_tables, same
 from scenmatrix.store.loader import LoadedStudy, load
 from scenmatrix.store.workbook_guard import open_untrusted
@@ -72,7 +73,9 @@ def plan_import(brief: Path | str, study: Path | str) -> ImportPlan:
         raise BriefImportError([Problem(str(brief), 1, 1, "marker",
                                     f"this brief was made from study {marker.study_id!r}, not "
                                     f"{loaded.study.study.id!r}", "pass the right study with -s")])
-    return _plan(marker, read_tables(brief, wb, marker, loaded), loaded)
+    reading = read_tables(brief, wb, marker, loaded)
+    read_heatmaps(brief, wb, marker, reading)
+    return _plan(marker, reading, loaded)
 
 
 def _plan(marker: Marker, reading: Reading, loaded: LoadedStudy) -> ImportPlan:

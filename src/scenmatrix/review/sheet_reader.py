@@ -185,10 +185,7 @@ class _TableReader:
         return text
 
     def _effect(self, value: Any, row: int, col: int) -> Any:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        elif isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
-            value = int(value.strip())
+        value = as_effect(value)
         if type(value) is not int or not vocab.EFFECT_MIN <= value <= vocab.EFFECT_MAX:
             self.refuse_cell(row, col, f"effect {value!r} is not a whole number from {vocab.EFFECT_MIN} to "
                          f"{vocab.EFFECT_MAX}", "type one of -3, -2, -1, 0, 1, 2, 3")
@@ -203,6 +200,15 @@ class _TableReader:
         if missing:
             self.refuse_cell(row, 1, f"new impact is missing {', '.join(missing)}")
         return entry
+
+
+def as_effect(value: Any) -> Any:
+    """A cell's value as the whole number it plainly is (2.0, ' -2 '), else unchanged for the caller to refuse."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+        return int(value.strip())
+    return value
 
 
 def _blank(value: Any) -> bool:

@@ -10,7 +10,9 @@ from pydantic import ValidationError
 from scenmatrix.study import vocab
 from scenmatrix.study.kinds import REFERENCES, Reference
 from scenmatrix.study.model import CIB_ID_PATTERN, CIB_REF_PATTERN, Study
+from scenmatrix.study.merge import described
 from scenmatrix.study.references import entries_of, nodes_at, unresolved, values_at
+from scenmatrix.study.values import plain
 from scenmatrix.errors import Problem, a, did_you_mean
 from scenmatrix.store.document import Document, round_trip_yaml
 
@@ -116,7 +118,8 @@ def _ids(node: Any) -> list[Any]:
 
 
 def check_references(tree: dict, locate: Locator) -> Iterator[Problem]:
-    """Every id used must name an entry of the right kind (kinds.REFERENCES); ids and list items must be unique.
+    """Every id used must name an entry of the right kind (kinds.REFERENCES); ids and list items must be unique;
+    no merge conflict is left (check_conflicts).
 
     Works on the raw tree, not the model, so that reference problems are reported in the same run
     as schema problems.
@@ -134,6 +137,16 @@ def check_references(tree: dict, locate: Locator) -> Iterator[Problem]:
     yield from _likelihood_scale(tree, locate)
     yield from _domains(tree, locate)
     yield from _cib_references(tree, locate)
+    yield from check_conflicts(tree, locate)
+
+
+def check_conflicts(tree: dict, locate: Locator) -> Iterator[Problem]:
+    """Each merge conflict left in `conflicts:` (scenmatrix merge-driver) is an error at its record, naming
+    the entry, the field and both values, and how to settle it."""
+    items = tree.get("conflicts")
+    for index, item in enumerate(items if isinstance(items, list) else ()):
+        message, hint = described(plain(item))
+        yield locate.problem(("conflicts", index), "conflict", message, hint)
 
 
 def _unresolved(reference: Reference, loc: Loc, node: Any, entries: dict, aliases: dict,
@@ -282,9 +295,13 @@ def _cib_references(tree: dict, locate: Locator) -> Iterator[Problem]:
 
 def study_warnings(document: Document, study: Study) -> list[Problem]:
     """What is worth a look in a valid study without making it invalid: a declared domain that is built in
-    anyway, and cross-impact judgment groups (one variant's judgments on another descriptor) that do not
-    sum to zero."""
-    return sorted(_builtin_domains(document, study) + _unbalanced_judgments(document, study))
+    anyway, exclusive scenarios whose likelihoods cannot sum to 100 %, evidence quotes not found in the local copy of their source (or a copy that cannot be read),
+    and cross-impact judgment groups (one variant's judgments on another descriptor) that do not sum to
+    zero."""
+    from scenmatrix.store.sources import quote_warnings
+
+    return sorted(_builtin_domains(document, study) + _exclusive_scenarios(document, study)
+                  + quote_warnings(document, study) + _cib_warnings(document, study))
 
 
 def _builtin_domains(document: Document, study: Study) -> list[Problem]:
@@ -294,7 +311,23 @@ def _builtin_domains(document: Document, study: Study) -> list[Problem]:
             for index, domain in enumerate(study.study.domains) if domain in vocab.DOMAINS]
 
 
-def _unbalanced_judgments(document: Document, study: Study) -> list[Problem]:
+def _exclusive_scenarios(document: Document, study: Study) -> list[Problem]:
+    """Scenarios declared mutually exclusive should have likelihoods whose bands can sum to 100 %: a warning,
+    not an error, so that a study can be built one scenario at a time (`validate --strict` fails on it)."""
+    if study.study.scenario_set != "exclusive":
+        return []
+    bands = [study.band(s.likelihood) for s in study.scenarios.values()]
+    if vocab.can_sum_to_one(bands):
+        return []
+    listed = ", ".join(f"{sid} {s.likelihood} {study.band(s.likelihood).label()}" for sid, s in study.scenarios.items())
+    return [Locator(document).problem(
+        ("study", "scenario_set"), "exclusive", "study.scenario_set: the scenarios are declared mutually exclusive, "
+        f"but their likelihoods sum to {vocab.band_sum(bands).label()}, never 100 %",
+        f"{listed or 'there are no scenarios yet'}: change a likelihood, add the scenario that is missing, or set "
+        "scenario_set: overlapping", severity="warning")]
+
+
+def _cib_warnings(document: Document, study: Study) -> list[Problem]:
     if study.cib is None:
         return []
     from scenmatrix.analysis import cib

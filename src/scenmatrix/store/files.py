@@ -346,6 +346,12 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
+def remove_lock(path: Path) -> None:
+    """Remove the lock sidecar of `locked`, for a file no other process edits (git's temporary files)."""
+    with contextlib.suppress(FileNotFoundError):
+        _real(path).with_name(f".{_real(path).name}.lock").unlink()
+
+
 @contextlib.contextmanager
 def locked(path: Path | str) -> Iterator[None]:
     """Serialize edits of one study across processes with an advisory lock on a sidecar file beside the

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from scenmatrix.store import cache, fastpath as fastload
 from scenmatrix.bulk import gc_paused
 from scenmatrix.study.model import Scenario, Study
-from scenmatrix.errors import Problem, StudyError
+from scenmatrix.errors import Problem, StudyError, counted
 from scenmatrix.store.document import Document, parse
 from scenmatrix.store.files import read_text
 
@@ -150,9 +150,10 @@ def check_studies(paths: Iterable[Path | str]) -> Report:
         model = ""
         if s.cib is not None:
             variants = sum(len(d.variants) for d in s.cib.descriptors.values())
-            model = f", a cross-impact model of {len(s.cib.descriptors)} descriptors and {variants} variants"
-        report.summaries.append(f"{path}: valid ({len(s.scenarios)} scenarios, {len(s.actors)} actors, "
-                                f"{impacts} impacts{model})")
+            model = (f", a cross-impact model of {counted(len(s.cib.descriptors), 'descriptor')} and "
+                     f"{counted(variants, 'variant')}")
+        report.summaries.append(f"{path}: valid ({counted(len(s.scenarios), 'scenario')}, "
+                                f"{counted(len(s.actors), 'actor')}, {counted(impacts, 'impact')}{model})")
     return report
 
 

@@ -10,6 +10,7 @@ every check of `validate_document` has its counterpart here.
 - the schema: the models' fields, types and constraints, from shapes.py (generated from model.py),
   read as pydantic's strict mode reads a round-trip tree;
 - check_characters: no unprintable character in any text;
+- check_conflicts: no merge conflict recorded (`conflicts:`);
 - check_references: every id used names an entry of its kind, no list repeats an id, indicator ids
   are unique across the study, likelihoods come from the study's scale, cross-impact judgments name
   variants of other descriptors.
@@ -44,7 +45,7 @@ _SEQUENCES = (CommentedSeq, list)
 def valid(tree: Any) -> bool:
     """True only if `checks.validate_document` would report no problem in this round-trip tree."""
     try:
-        return _fits(tree, ("model", "Study")) and _references_resolve(tree)
+        return _fits(tree, ("model", "Study")) and not tree.get("conflicts") and _references_resolve(tree)
     except RecursionError:
         return False
 
@@ -67,6 +68,8 @@ def _fits(value: Any, shape: tuple) -> bool:
         return (type(value) is int or isinstance(value, ScalarInt)) and _within(value, shape[1], shape[2])
     if kind == "date":
         return type(value) is dt.date
+    if kind == "any":  # a merge conflict's values; a study with any conflict is refused by valid()
+        return True
     if kind == "nullable":
         return value is None or _fits(value, shape[1])
     return False
@@ -107,9 +110,10 @@ def _references_resolve(tree: dict) -> bool:
     """checks.check_references finds nothing, in a tree that fits the schema."""
     study = tree["study"]
     declared = study.get("domains", [])
+    scale = vocab.SCALES[study.get("likelihood_scale", "icd203")]
+    scenarios = tree.get("scenarios", {})
     return (len(set(declared)) == len(declared) and not any(unresolved(tree, reference) for reference in REFERENCES)
-            and _scenarios_resolve(tree.get("scenarios", {}), vocab.SCALES[study.get("likelihood_scale", "icd203")],
-                                   set(vocab.DOMAINS).union(study.get("domains", ())))
+            and _scenarios_resolve(scenarios, scale, set(vocab.DOMAINS).union(declared))
             and (tree.get("cib") is None or _judgments_resolve(tree["cib"])))
 
 

@@ -46,7 +46,7 @@ def diff_trees(old: Any, new: Any) -> list[Change]:
     then what was added, changed and removed once the renames are taken into account."""
     old, new = plain(old), plain(new)
     renames = _renames(old, new)
-    return renames + _changes(_entries(old), _entries(new))
+    return renames + _changes(entries(old), entries(new))
 
 
 def _renames(old: dict, new: Any) -> list[Change]:
@@ -54,13 +54,13 @@ def _renames(old: dict, new: Any) -> list[Change]:
     same title or name, or the same fields but that), one to one; `old` is changed to use the new ids,
     references included."""
     out = []
-    after = _entries(new)
+    after = entries(new)
     for kind in RENAMED_KINDS:
-        before = _entries(old)
+        before = entries(old)
         gone = {eid: v for (k, eid), v in before.items() if k == kind and (k, eid) not in after}
         came = {eid: v for (k, eid), v in after.items() if k == kind and (k, eid) not in before}
         for old_id, new_id in _pairs(gone, came, KINDS[kind].label):
-            out.append(Change(kind, new_id, "renamed", {"id": (old_id, new_id)}, _rename(old, kind, old_id, new_id)))
+            out.append(Change(kind, new_id, "renamed", {"id": (old_id, new_id)}, rename_entry(old, kind, old_id, new_id)))
     return out
 
 
@@ -79,8 +79,9 @@ def _pairs(gone: dict[str, dict], came: dict[str, dict], label: str) -> list[tup
     return []
 
 
-def _rename(tree: dict, kind: str, old_id: str, new_id: str) -> int:
-    """Rename an entry of a plain tree and every reference to it, keeping the order of keys."""
+def rename_entry(tree: dict, kind: str, old_id: str, new_id: str) -> int:
+    """Rename an entry of a plain tree and every reference to it, keeping the order of keys; return how
+    many references were renamed."""
     refs = references_to(tree, kind, old_id)
     for loc, how in refs:
         parent = _at(tree, loc[:-1])
@@ -139,31 +140,33 @@ def to_text(changes: list[Change]) -> str:
             lines.append(f"{mark} {c.kind} {c.fields['id'][0]} → {c.id}: renamed{followed}")
             continue
         if c.action == "changed":
-            details = "; ".join(f"{f}: {_show(old, f)} → {_show(new, f)}" for f, (old, new) in c.fields.items())
+            details = "; ".join(f"{f}: {show(old, f)} → {show(new, f)}" for f, (old, new) in c.fields.items())
         elif c.action == "added":
-            details = ", ".join(f"{f} {_show(new, f)}" for f, (_, new) in c.fields.items())
+            details = ", ".join(f"{f} {show(new, f)}" for f, (_, new) in c.fields.items())
         else:
             details = ""
         lines.append(f"{head}: {details}" if details else head)
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def _show(value: Any, name: str = "") -> str:
+def show(value: Any, name: str = "") -> str:
+    """A value as one short line: `+2` for an effect, lists in brackets, long text cut."""
     if value is None:
         return "(none)"
     if name == "effect" and isinstance(value, int) and not isinstance(value, bool):
         return f"{value:+d}"
     if isinstance(value, list):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
+        return "[" + ", ".join(show(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items()) + "}"
     text = str(value)
     if isinstance(value, str) and (not text or " " in text or "→" in text):
         text = repr(text)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _entries(tree: Any) -> dict[tuple[str, str], dict[str, Any]]:
+def entries(tree: Any) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every entry of a tree as (kind, id) -> its plain fields, in the order of the file."""
     return {(kind, eid): fields for kind, eid, fields in _walk(tree)}
 
 

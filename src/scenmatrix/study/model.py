@@ -9,7 +9,7 @@ No I/O here.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -29,6 +29,7 @@ ActorKind = Literal[vocab.ACTOR_KINDS]  # type: ignore[valid-type]
 # study.domains, with its position and the hint to declare it.
 Domain = Annotated[str, StringConstraints(pattern=vocab.DOMAIN_PATTERN)]
 Marking = Literal[vocab.TLP]  # type: ignore[valid-type]
+ScenarioSet = Literal[vocab.SCENARIO_SETS]  # type: ignore[valid-type]
 Grade = Annotated[str, StringConstraints(pattern=r"^[A-F][1-6]$")]
 Effect = Annotated[int, Field(ge=vocab.EFFECT_MIN, le=vocab.EFFECT_MAX)]
 
@@ -64,6 +65,9 @@ class StudyInfo(Entity):
     likelihood_scale: Scale = Field("icd203", description="Estimative words: icd203 (US ICD 203) or phia (UK PHIA).")
     sources: dict[Id, Source] = Field(default_factory=dict)
     key_judgments: dict[Id, Text] = Field(default_factory=dict, description="Bottom-line statements.")
+    scenario_set: ScenarioSet = Field("overlapping", description=(
+        "exclusive: the scenarios are mutually exclusive and cover what may happen, so their probabilities "
+        "sum to 100 % (validate warns when their bands cannot); overlapping (the default): several may unfold."))
     domains: list[Domain] = Field(default_factory=list, description=(
         "Domains this study adds to the built-in ones (" + ", ".join(vocab.DOMAINS) + "), e.g. humanitarian."))
 
@@ -141,6 +145,19 @@ class CrossImpact(Entity):
         description="DESCRIPTOR.VARIANT -> {DESCRIPTOR.VARIANT of another descriptor: -3..+3}; omitted = 0.")
 
 
+class Conflict(Entity):
+    """A change the two sides of a git merge made differently, recorded by `scenmatrix merge-driver`: the
+    file holds ours; `scenmatrix resolve --ours|--theirs ENTRY` (or an edit and removing the record)
+    settles it. A study with a conflict is not valid."""
+
+    entry: Text = Field(description="KIND ID of the entry, e.g. 'impact S1/RU', or 'study'.")
+    field: Optional[Text] = Field(None, description="The field both changed; none: one side removed the entry.")
+    ours: Any = Field(None, description="Our value (none: we removed the entry or have no such field).")
+    theirs: Any = Field(None, description="Their value (none: they removed the entry or have no such field).")
+    ours_branch: Optional[Text] = None
+    theirs_branch: Optional[Text] = None
+
+
 class Study(Entity):
     study: StudyInfo
 
@@ -163,6 +180,8 @@ class Study(Entity):
     constraints: dict[Id, Factor] = Field(default_factory=dict)
     scenarios: dict[Id, Scenario] = Field(default_factory=dict)
     cib: Optional[CrossImpact] = Field(None, description="Optional cross-impact balance model of the scenario space.")
+    conflicts: list[Conflict] = Field(default_factory=list, description=(
+        "Merge conflicts left to settle (scenmatrix merge-driver); a study with any is not valid."))
 
 
 def json_schema() -> dict:
@@ -181,7 +200,7 @@ def json_schema() -> dict:
 _SHAPE_KEYS = {
     "str": {"pattern", "min_length"}, "literal": {"expected"}, "int": {"ge", "le"}, "date": set(),
     "list": {"items_schema", "min_length"}, "dict": {"keys_schema", "values_schema", "min_length"},
-    "nullable": {"schema"},
+    "nullable": {"schema"}, "any": set(),
 }
 _MODEL_KEYS = {"type", "cls", "config", "custom_init", "root_model", "schema", "ref", "metadata"}
 _MODEL_CONFIG = {"extra_fields_behavior": "forbid", "strict": True}
@@ -192,7 +211,7 @@ def shapes() -> dict[str, dict[str, tuple[bool, tuple]]]:
     """Every model's fields as {field: (required, shape)}, read from Study's pydantic core schema.
 
     A shape is ("model", NAME), ("str", min_length, pattern), ("literal", words), ("int", ge, le),
-    ("date",), ("list", item, min_length), ("dict", key, value, min_length) or ("nullable", shape);
+    ("date",), ("any",), ("list", item, min_length), ("dict", key, value, min_length) or ("nullable", shape);
     all under the models' strict mode. A construct outside these raises ValueError.
     """
     return _Shapes(Study.__pydantic_core_schema__).models
@@ -221,8 +240,8 @@ class _Shapes:
             return "literal", tuple(node["expected"])
         if kind == "int":
             return "int", node.get("ge"), node.get("le")
-        if kind == "date":
-            return ("date",)
+        if kind in ("date", "any"):
+            return (kind,)
         if kind == "list":
             return "list", self.shape(node["items_schema"]), node.get("min_length", 0)
         if kind == "dict":

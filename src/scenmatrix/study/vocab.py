@@ -62,6 +62,22 @@ ICD203_SYNONYMS = {
     "highly unlikely": "very unlikely",
 }
 
+# How a study's scenarios relate: `exclusive` ones are mutually exclusive and together cover what may
+# happen, so their probabilities sum to 100 %; `overlapping` ones (the default) may unfold together.
+SCENARIO_SETS = ("overlapping", "exclusive")
+
+
+def band_sum(bands: list[Band]) -> Band:
+    """The range the probabilities of several scenarios sum to, each anywhere in its band."""
+    return Band(sum(b.low for b in bands), sum(b.high for b in bands))
+
+
+def can_sum_to_one(bands: list[Band]) -> bool:
+    """Whether probabilities within these bands can sum to 100 % (what exclusive scenarios must)."""
+    total = band_sum(bands)
+    return total.low <= 1 + 1e-9 and total.high >= 1 - 1e-9
+
+
 CONFIDENCE = ("low", "moderate", "high")
 
 INDICATOR_STATUS = ("not observed", "emerging", "observed")
@@ -121,7 +137,7 @@ GRADES = tuple(r + c for r in RELIABILITY for c in CREDIBILITY)
 WORDS: dict[str, tuple[str, ...]] = {
     "kind": ACTOR_KINDS, "likelihood": tuple(dict.fromkeys(w for scale in SCALES.values() for w in scale)),
     "confidence": CONFIDENCE, "status": INDICATOR_STATUS, "domains": DOMAINS, "grade": GRADES, "marking": TLP,
-    "likelihood_scale": tuple(SCALES),
+    "likelihood_scale": tuple(SCALES), "scenario_set": SCENARIO_SETS,
 }
 
 

@@ -240,3 +240,18 @@ def test_a_study_without_scenarios_is_analysed_and_briefed(tmp_path) -> None:
     result = CliRunner().invoke(cli, ["brief", str(study), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "Cover" in load_workbook(out, read_only=True).sheetnames
+
+
+def test_alignment_of_many_actors_is_among_the_most_affected_and_says_so() -> None:
+    from scenmatrix.analysis.budgets import MAX_ALIGNMENT_ACTORS
+    from scenmatrix.analysis.impacts import alignment_scope
+
+    n = MAX_ALIGNMENT_ACTORS + 1
+    m = pd.DataFrame([[1.0] * n, [1.0] * n], index=["S1", "S2"], columns=[f"A{i}" for i in range(n)])
+    m["A0"] = [0.5, 0.5]  # the least affected: left out
+    out = alignment(m)
+    assert len(out.columns) == MAX_ALIGNMENT_ACTORS and "A0" not in out.columns
+    assert "A0" not in set(strongest_pairs(m, n=1000)[["actor_a", "actor_b"]].to_numpy().ravel())
+    assert alignment_scope(len(out.columns), n) == (f"among the {MAX_ALIGNMENT_ACTORS} most affected of {n} actors, "
+                                                    "by their sum of |effect|")
+    assert alignment_scope(5, 5) == ""

@@ -696,7 +696,7 @@ def test_cli_promote(tmp_path):
     assert "warning: CIB scenario 213111 is not consistent (inconsistency 14)" in inconsistent.stderr
 
 
-@pytest.mark.parametrize("command", ["check", "scenarios", "balances", "succession", "promote"])
+@pytest.mark.parametrize("command", ["check", "scenarios", "balances", "succession", "basins", "promote"])
 def test_cli_help_has_an_example(command):
     result = run(command, "--help")
     assert result.exit_code == 0 and "Example" in result.stdout

@@ -284,7 +284,10 @@ def test_marker_payload_in_pieces_is_the_snapshots_json_cut_anywhere(tmp_path: P
     path.write_text(text, encoding="utf-8")
     study = load(path).study
     sheets = {"impacts": {"sheet": "Impacts", "columns": ["scenario", "actor"], "header_row": 3}}
-    whole = json.dumps({"tables": sheets, "snapshot": editable.snapshot(study)}, ensure_ascii=False, sort_keys=True)
-    assert "".join(editable.marker_payload(sheets, study)) == whole.replace("_", "\\u005f")
+    heatmaps = [{"sheet": "Matrix", "first_row": 4, "first_col": 6, "scenarios": list(study.scenarios),
+                 "actors": list(study.actors)}]
+    whole = json.dumps({"tables": sheets, "snapshot": editable.snapshot(study), "heatmaps": heatmaps},
+                       ensure_ascii=False, sort_keys=True)
+    assert "".join(editable.marker_payload(sheets, study, heatmaps)) == whole.replace("_", "\\u005f")
     monkeypatch.setattr(editable, "CHUNK", chunk)  # cells cut at every possible place
     assert plan_import(brief(path, tmp_path / "b.xlsx"), path).empty

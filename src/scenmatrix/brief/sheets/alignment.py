@@ -9,6 +9,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from scenmatrix.analysis.impacts import alignment_scope
 from scenmatrix.brief.context import Context
 from scenmatrix.brief.sheets.layout import LINE_HEIGHT, data_block, fit_page, heading
 from scenmatrix.brief.template import Sheet
@@ -50,8 +51,10 @@ def write_alignment(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
     ws.freeze_panes = "B4"
     ws.print_title_rows = "3:3"
     row = last + 2
+    scope = alignment_scope(len(aligned.columns), len(ctx.study.actors))
     put(ws, row, 1, "+1: the two always gain or lose together; -1: one gains where the other loses; "
-                    "blank: they share fewer than 2 rated scenarios, too few to tell.", "sm_subtitle")
+                    "blank: they share fewer than 2 rated scenarios, too few to tell."
+                    + (f" Pairs {scope}." if scope else ""), "sm_subtitle")
     pairs = ctx.table("alignment_pairs")
     rows = [(f"{r.relation}: {r.name_a} – {r.name_b}", float(r.alignment), float(r.intensity), int(r.shared))
             for r in pairs.itertuples()]

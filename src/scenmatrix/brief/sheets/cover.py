@@ -59,6 +59,15 @@ def _label_rows(ws: Worksheet, row: int, pairs: list[tuple[str, str]]) -> int:
     return row
 
 
+def _scenario_set_text(study) -> str:
+    if study.study.scenario_set == "exclusive":
+        total = vocab.band_sum([study.band(s.likelihood) for s in study.scenarios.values()])
+        return ("Mutually exclusive: exactly one of them unfolds, so their probabilities sum to 100 % (their "
+                f"bands allow {total.label()}), and expected impact weighs each outcome by its chance.")
+    return ("Not declared mutually exclusive: several may unfold together, so their probabilities need not sum to "
+            "100 %, and expected impact adds up scenarios that may overlap.")
+
+
 def _domains_text(study) -> str:
     text = "The fields of interest an impact touches: " + ", ".join(vocab.DOMAINS)
     own = [d for d in study.domains if d not in vocab.DOMAINS]
@@ -76,6 +85,7 @@ def _reading_guide(study) -> list[tuple[str, str]]:
         (f"Likelihood ({scale})", f"{likelihood}."),
         ("Expected impact", "Sum over scenarios of probability x effect at the band midpoint; the range uses "
                             "the band edges. Unrated pairs count as 0."),
+        ("Scenarios", _scenario_set_text(study)),
         ("Domains", _domains_text(study)),
         ("Confidence", "low / moderate / high: how well the judgment is supported by evidence and reasoning."),
         ("Evidence grades", f"NATO Admiralty Code, e.g. B2. Source reliability: {reliability}. "

@@ -9,8 +9,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scenmatrix.brief.context import Context
-from scenmatrix.brief.sheets.layout import (LINE_HEIGHT, PRINT_WIDTH, PT_PER_CHAR, fit_page, header_style, heading,
-                                           pages_tall, section)
+from scenmatrix.brief.sheets.layout import (LINE_HEIGHT, MIN_SCALE, PRINT_HEIGHT, PRINT_WIDTH, PT_PER_CHAR, fit_page,
+                                           header_style, heading, pages_tall, rows_height, section)
 from scenmatrix.brief.sheets.links import cell_link, links_fit
 from scenmatrix.brief.template import Sheet
 from scenmatrix.brief.xlsx.cells import lines_needed, put
@@ -21,37 +21,32 @@ from scenmatrix.study import vocab
 def write_matrix(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
     heading(ws, ctx, spec.title)
     rated = int(ctx.matrix.notna().to_numpy().sum())
-    _heatmap(ws, ctx, 3, with_links=links_fit(rated))
+    _heatmap(ws, spec, ctx, 3, with_links=links_fit(rated))
 
 
 TITLE_WIDTH = 30
 CENTRED = Alignment(horizontal="center", vertical="top")
+# Beyond this many actors a heatmap turns: actors down the rows, scenarios across (a row of 5,000 actor
+# columns is unreadable, and past Excel's 16,384 columns LibreOffice drops the rest without a word).
+MAX_ACTOR_COLUMNS = 60
 
 
-def _heatmap(ws: Worksheet, ctx: Context, top: int, with_links: bool) -> int:
+def _heatmap(ws: Worksheet, spec: Sheet, ctx: Context, top: int, with_links: bool) -> int:
     """Scenarios x actors with likelihood columns and expected-impact rows; returns the next free row."""
+    if len(ctx.matrix.columns) > MAX_ACTOR_COLUMNS:
+        return _turned_heatmap(ws, spec, ctx, top, with_links)
     study, matrix = ctx.study, ctx.matrix
     fixed = ["Scenario", "Title", "Likelihood", "Band", "Confidence"]
     widths = [10, TITLE_WIDTH, 16, 10, 11]
     names = [study.actors[a].name for a in matrix.columns]
     fit_page(ws, widths + [6] * len(names), "A:B")  # many actors: page groups, the scenario repeated
-    for c, (header, width) in enumerate(zip(fixed + names, widths + [6] * len(names)), 1):
-        cell = put(ws, top, c, header, "sm_header")
-        ws.column_dimensions[get_column_letter(c)].width = width
-        if c > len(fixed):  # actor names stand upright so that many actors fit on one page width
-            cell.alignment = Alignment(text_rotation=90, horizontal="center", vertical="bottom", wrap_text=True)
-    ws.row_dimensions[top].height = min(max([len(n) for n in names] + [8]), 40) * 5.6 + 8
+    _upright_headers(ws, top, fixed, widths, names)
     first = top + 1
     ws.stream(first, len(matrix.index), lambda: [_heatmap_block(ctx, first, with_links)])
+    ctx.heatmaps.append({"sheet": spec.title, "first_row": first, "first_col": len(fixed) + 1,
+                         "scenarios": list(matrix.index), "actors": list(matrix.columns)})
     last = first + max(len(matrix.index), 1) - 1
-    first_actor, last_actor = get_column_letter(len(fixed) + 1), get_column_letter(len(fixed) + len(names))
-    if names:
-        low, mid, high = ctx.style.heatmap
-        ws.conditional_formatting.add(
-            f"{first_actor}{first}:{last_actor}{last}",
-            ColorScaleRule(start_type="num", start_value=vocab.EFFECT_MIN, start_color=low,
-                           mid_type="num", mid_value=0, mid_color=mid,
-                           end_type="num", end_value=vocab.EFFECT_MAX, end_color=high))
+    _colour_scale(ws, ctx, first, last, len(fixed) + 1, len(fixed) + len(names))
     row = last + 2
     for label, column in (("Expected impact", "expected"), ("  range low", "low"), ("  range high", "high")):
         put(ws, row, 2, label, "sm_label")
@@ -64,6 +59,50 @@ def _heatmap(ws: Worksheet, ctx: Context, top: int, with_links: bool) -> int:
     ws.freeze_panes = ws.cell(row=first, column=len(fixed) + 1).coordinate
     ws.print_title_rows = f"{top}:{top}"
     return row + 2
+
+
+def _turned_heatmap(ws: Worksheet, spec: Sheet, ctx: Context, top: int, with_links: bool) -> int:
+    """The heatmap of a study with many actors: one row an actor, one column a scenario, and the actor's
+    expected impact beside its row; the sheet says why it is turned."""
+    study, matrix = ctx.study, ctx.matrix
+    fixed = ["Actor", "Name"]
+    put(ws, top, 1, f"{len(matrix.columns):,} actors: one row each, the scenarios across (a column an actor "
+                    f"would be {len(matrix.columns):,} columns wide).", "sm_subtitle")
+    top += 1
+    titles = [f"{sid} {study.scenarios[sid].title} ({study.scenarios[sid].likelihood})" for sid in matrix.index]
+    fit_page(ws, [12, 34] + [6] * (len(titles) + 3), "A:B")  # many scenarios: page groups, the actor repeated
+    _upright_headers(ws, top, fixed, [12, 34], titles + ["Expected impact", "Range low", "Range high"])
+    first = top + 1
+    ws.stream(first, len(matrix.columns), lambda: [_turned_block(ctx, first, with_links)])
+    ctx.heatmaps.append({"sheet": spec.title, "first_row": first, "first_col": len(fixed) + 1,
+                         "scenarios": list(matrix.index), "actors": list(matrix.columns), "down": "actors"})
+    last = first + len(matrix.columns) - 1
+    _colour_scale(ws, ctx, first, last, len(fixed) + 1, len(fixed) + len(titles))
+    legend = "Cells: effect on the actor, -3 severe harm … +3 major gain; blank = not rated."
+    put(ws, last + 2, 2, legend + (" Click a cell for its rationale." if with_links else ""), "sm_subtitle")
+    ws.freeze_panes = ws.cell(row=first, column=len(fixed) + 1).coordinate
+    ws.print_title_rows = f"{top}:{top}"
+    return last + 4
+
+
+def _upright_headers(ws: Worksheet, top: int, fixed: list[str], widths: list[int], upright: list[str]) -> None:
+    """Fixed headers, then headers standing upright so that many columns fit on one page width."""
+    for c, (header, width) in enumerate(zip(fixed + upright, widths + [6] * len(upright)), 1):
+        cell = put(ws, top, c, header, "sm_header")
+        ws.column_dimensions[get_column_letter(c)].width = width
+        if c > len(fixed):
+            cell.alignment = Alignment(text_rotation=90, horizontal="center", vertical="bottom", wrap_text=True)
+    ws.row_dimensions[top].height = min(max([len(n) for n in upright] + [8]), 40) * 5.6 + 8
+
+
+def _colour_scale(ws: Worksheet, ctx: Context, first: int, last: int, first_col: int, last_col: int) -> None:
+    if last_col >= first_col:
+        low, mid, high = ctx.style.heatmap
+        ws.conditional_formatting.add(
+            f"{get_column_letter(first_col)}{first}:{get_column_letter(last_col)}{last}",
+            ColorScaleRule(start_type="num", start_value=vocab.EFFECT_MIN, start_color=low,
+                           mid_type="num", mid_value=0, mid_color=mid,
+                           end_type="num", end_value=vocab.EFFECT_MAX, end_color=high))
 
 
 def _heatmap_block(ctx: Context, first: int, with_links: bool) -> Block:
@@ -81,6 +120,23 @@ def _heatmap_block(ctx: Context, first: int, with_links: bool) -> Block:
     return Block(first, columns, ["sm_body"] * 5 + ["sm_effect"] * len(matrix.columns), links, heights)
 
 
+def _turned_block(ctx: Context, first: int, with_links: bool) -> Block:
+    """The turned heatmap's rows: an actor, its effect in each scenario (linked), its expected impact."""
+    study, matrix = ctx.study, ctx.matrix
+    actors = list(matrix.columns)
+    columns: list[list] = [actors, [study.actors[a].name for a in actors]]
+    links: list = [None, None]
+    for sid, effects in zip(matrix.index, matrix.to_numpy().tolist()):
+        columns.append(effects)
+        links.append([cell_link(ctx, "impacts", (sid, actor)) if e == e else None
+                      for actor, e in zip(actors, effects)] if with_links else None)
+    for column in ("expected", "low", "high"):
+        columns.append(ctx.expected.loc[actors, column].tolist())
+        links.append(None)
+    styles = ["sm_body"] * 2 + ["sm_effect"] * len(matrix.index) + ["sm_number"] * 3
+    return Block(first, columns, styles, links, [LINE_HEIGHT + 3] * len(actors))
+
+
 def write_summary(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
     """Key judgments, the most exposed actors, and who gains and who loses in each scenario (actors down,
     most exposed first, so that the page stays one page wide for any number of actors). One page when its
@@ -89,10 +145,11 @@ def write_summary(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
     study = ctx.study
     scenarios = list(ctx.matrix.index)
     names = [study.actors[a].name for a in ctx.matrix.columns]
+    ids = max(8, max(map(len, [*ctx.matrix.columns, *study.study.key_judgments]), default=0) + 2)
     others = [SUMMARY_SCENARIO_WIDTH] * len(scenarios) + [10, 10, 10]
     # the actors' names on one line where the page width allows: one row per actor keeps it to a page or two
-    room = PRINT_WIDTH / PT_PER_CHAR - sum(others)
-    widths = [max(SUMMARY_NAME_WIDTH, min(max(map(len, names), default=0) + 2, room))] + others
+    room = PRINT_WIDTH / PT_PER_CHAR - sum(others) - ids
+    widths = [ids, max(SUMMARY_NAME_WIDTH, min(max(map(len, names), default=0) + 2, room))] + others
     for c, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(c)].width = width
     heading(ws, ctx, spec.title)
@@ -116,53 +173,52 @@ def write_summary(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
             put(ws, r, c, value, type_style(value))
         ws.row_dimensions[r].height = lines_needed(rec.name, widths[1]) * LINE_HEIGHT + 3
     row = section(ws, row + len(top) + 2, "Who gains, who loses")
-    rows = _actor_heatmap(ws, ctx, row, widths)
+    rows = _actor_heatmap(ws, spec, ctx, row, widths)
     ws.freeze_panes = None
     ws.print_title_rows = None
     _summary_pages(ws, widths, rows)
 
 
-SUMMARY_NAME_WIDTH, SUMMARY_SCENARIO_WIDTH = 24, 12
+SUMMARY_NAME_WIDTH, SUMMARY_SCENARIO_WIDTH = 20, 12
 SHOWN = "Printed: the {shown} most exposed of {all} actors (the others follow on screen)."
 
 
-def _actor_heatmap(ws: Worksheet, ctx: Context, top: int, widths: list[float]) -> list[int]:
-    """Actors (most exposed first) x scenarios as a heatmap, with each actor's expected impact and range;
-    returns the actors' rows."""
+def _actor_heatmap(ws: Worksheet, spec: Sheet, ctx: Context, top: int, widths: list[float]) -> list[int]:
+    """Actors (most exposed first; id, name) x scenarios as a heatmap, with each actor's expected impact and
+    range; recorded for import as a turned heatmap (a row an actor, found by its id in column A). Returns
+    the actors' rows."""
     study, matrix = ctx.study, ctx.matrix
     scenarios = list(matrix.index)
     put(ws, top, 1, "Cells: effect on the actor, -3 severe harm … +3 major gain; blank = not rated.", "sm_subtitle")
     top += 1
-    headers = ["Actor"] + [study.scenarios[sid].title for sid in scenarios] + ["Expected", "Low", "High"]
-    styles = ["sm_header"] + ["sm_header_centred"] * len(scenarios) + ["sm_header_number"] * 3
+    headers = ["Id", "Actor"] + [study.scenarios[sid].title for sid in scenarios] + ["Expected", "Low", "High"]
+    styles = ["sm_header"] * 2 + ["sm_header_centred"] * len(scenarios) + ["sm_header_number"] * 3
     for c, (header, style) in enumerate(zip(headers, styles), 1):
         put(ws, top, c, header, style)
     ws.row_dimensions[top].height = max(lines_needed(h, w) for h, w in zip(headers, widths)) * LINE_HEIGHT + 4
     top += 1  # each scenario's id and likelihood band under its title
-    put(ws, top, 1, "Scenario, likelihood", "sm_label")
-    for c, sid in enumerate(scenarios, 2):
-        band = f"{sid} {study.band(study.scenarios[sid].likelihood).label()}"
+    put(ws, top, 2, "Scenario, likelihood", "sm_label")
+    bands = [f"{sid} {study.band(study.scenarios[sid].likelihood).label()}" for sid in scenarios]
+    for c, band in enumerate(bands, 3):
         put(ws, top, c, band, "sm_int")
-    ws.row_dimensions[top].height = max([lines_needed(study.band(study.scenarios[sid].likelihood).label(), w) + 1
-                                         for sid, w in zip(scenarios, widths[1:])] + [1]) * LINE_HEIGHT + 3
+    ws.row_dimensions[top].height = max([lines_needed(b, w) for b, w in zip(bands, widths[2:])] + [1]) * LINE_HEIGHT + 3
     order = ctx.summary.sort_values("exposure_rank")["actor"].tolist()
     rows = list(range(top + 1, top + 1 + len(order)))
     for row, actor in zip(rows, order):
         name = study.actors[actor].name
-        put(ws, row, 1, name, "sm_body")
-        for c, sid in enumerate(scenarios, 2):
+        put(ws, row, 1, actor, "sm_body")
+        put(ws, row, 2, name, "sm_body")
+        for c, sid in enumerate(scenarios, 3):
             effect = matrix.at[sid, actor]
             put(ws, row, c, None if effect != effect else int(effect), "sm_effect")
-        for c, column in enumerate(("expected", "low", "high"), len(scenarios) + 2):
+        for c, column in enumerate(("expected", "low", "high"), len(scenarios) + 3):
             put(ws, row, c, float(ctx.expected.at[actor, column]), "sm_number")
-        ws.row_dimensions[row].height = lines_needed(name, widths[0]) * LINE_HEIGHT + 3
-    if rows and scenarios:
-        low, mid, high = ctx.style.heatmap
-        ws.conditional_formatting.add(
-            f"B{rows[0]}:{get_column_letter(1 + len(scenarios))}{rows[-1]}",
-            ColorScaleRule(start_type="num", start_value=vocab.EFFECT_MIN, start_color=low,
-                           mid_type="num", mid_value=0, mid_color=mid,
-                           end_type="num", end_value=vocab.EFFECT_MAX, end_color=high))
+        ws.row_dimensions[row].height = max(lines_needed(name, widths[1]), lines_needed(actor, widths[0])) \
+            * LINE_HEIGHT + 3
+    if rows:
+        ctx.heatmaps.append({"sheet": spec.title, "first_row": rows[0], "first_col": 3, "scenarios": scenarios,
+                             "actors": order, "down": "actors"})
+        _colour_scale(ws, ctx, rows[0], rows[-1], 3, 2 + len(scenarios))
     return rows
 
 
@@ -176,8 +232,13 @@ def _summary_pages(ws: Worksheet, widths: list[float], actor_rows: list[int]) ->
     pages = pages_tall(ws, actor_rows[-1] if actor_rows else 3, most=2)
     if pages == 0:  # the most exposed actors that two pages hold
         pages = 2
-        fitting = [r for r in actor_rows if pages_tall(ws, r, most=2)]
-        last = fitting[-1] if fitting else actor_rows[0]
+        room = 2 * PRINT_HEIGHT * 0.97 / MIN_SCALE - rows_height(ws, actor_rows[0] - 1)
+        last = actor_rows[0]
+        for row in actor_rows:  # a running total: a study may have thousands of actors
+            room -= ws.row_dimensions[row].height or 15.0
+            if room < 0:
+                break
+            last = row
         note = actor_rows[0] - 3  # the legend's row, above the two header rows
         put(ws, note, 1, f"{ws.cell(row=note, column=1).value} "
                          + SHOWN.format(shown=last - actor_rows[0] + 1, all=len(actor_rows)), "sm_subtitle")
