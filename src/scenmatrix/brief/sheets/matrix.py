@@ -9,7 +9,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scenmatrix.brief.context import Context
-from scenmatrix.brief.sheets.layout import (LINE_HEIGHT, MIN_SCALE, PRINT_HEIGHT, PRINT_WIDTH, PT_PER_CHAR, fit_page,
+from scenmatrix.brief.sheets.layout import (FIT_SCALE, LINE_HEIGHT, PRINT_HEIGHT, PRINT_WIDTH, PT_PER_CHAR, fit_page,
                                            header_style, heading, pages_tall, rows_height, section)
 from scenmatrix.brief.sheets.links import cell_link, links_fit
 from scenmatrix.brief.template import Sheet
@@ -232,7 +232,7 @@ def _summary_pages(ws: Worksheet, widths: list[float], actor_rows: list[int]) ->
     pages = pages_tall(ws, actor_rows[-1] if actor_rows else 3, most=2)
     if pages == 0:  # the most exposed actors that two pages hold
         pages = 2
-        room = 2 * PRINT_HEIGHT * 0.97 / MIN_SCALE - rows_height(ws, actor_rows[0] - 1)
+        room = 2 * PRINT_HEIGHT / FIT_SCALE - rows_height(ws, actor_rows[0] - 1)
         last = actor_rows[0]
         for row in actor_rows:  # a running total: a study may have thousands of actors
             room -= ws.row_dimensions[row].height or 15.0
