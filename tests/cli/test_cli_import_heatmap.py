@@ -85,9 +85,11 @@ def test_the_executive_summary_heatmap_is_read_too_without_an_impacts_sheet(tmp_
     assert run("brief", "s.yaml", "-t", "executive", "-o", "b.xlsx", cwd=tmp_path).returncode == 0
     wb = openpyxl.load_workbook(tmp_path / "b.xlsx")
     (ws,) = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
-    header = next(r for r in range(1, 40) if ws.cell(r, 1).value == "Scenario")
-    assert ws.cell(header + 1, 1).value == "S1" and ws.cell(header, 7).value == "Beta"
-    ws.cell(header + 1, 7).value = -2  # S1 x Beta, briefed -3
+    # actors down (id, name), most exposed first; a column a scenario, its id and band under its title
+    header = next(r for r in range(1, 40) if (ws.cell(r, 1).value, ws.cell(r, 2).value) == ("Id", "Actor"))
+    assert ws.cell(header, 3).value == "First" and ws.cell(header + 1, 3).value.startswith("S1 ")
+    assert (ws.cell(header + 2, 1).value, ws.cell(header + 2, 2).value) == ("B", "Beta")
+    ws.cell(header + 2, 3).value = -2  # S1 x Beta, briefed -3
     wb.save(tmp_path / "r.xlsx")
     result = run("import", "r.xlsx", "-s", "s.yaml", "--apply", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

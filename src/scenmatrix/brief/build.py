@@ -21,6 +21,7 @@ from scenmatrix.brief.base_workbook import load_base
 from scenmatrix.brief.context import Context, Progress, build_context, quiet
 from scenmatrix.brief.xlsx.cells import header_footer_text
 from scenmatrix.brief.marker import MARKER_SHEET, write_marker
+from scenmatrix.brief.sheets.layout import SIDE_MARGIN, TOP_MARGIN
 from scenmatrix.brief.sheets.registry import WRITERS
 from scenmatrix.brief.xlsx.grid import Grid, flush
 from scenmatrix.brief.xlsx.rows import SheetBodies, SplicingArchive
@@ -28,6 +29,9 @@ from scenmatrix.brief.template import LoadedTemplate, Sheet, load_template
 from scenmatrix.store.loader import LoadedStudy, load
 
 HEADER_FOOTER_MARKING = "000000"
+# Right-aligned numbers stand off their column's right edge, so that one does not run into left-aligned
+# text in the next column ("-2.00S1"); their headers the same, to stay aligned with them.
+NUMBER_INDENT = 1
 STEPS_BEFORE_SHEETS = 2  # loading the study; tables and analysis
 STEPS_BESIDE_SHEETS = 3  # those two, and saving
 
@@ -96,7 +100,8 @@ def _register_styles(wb: Workbook, ctx: Context) -> None:
     def header(name: str, horizontal: Optional[str] = None) -> NamedStyle:
         return NamedStyle(name, font=Font(name=s.font, size=s.size, bold=True, color=s.header_font),
                           fill=PatternFill("solid", fgColor=s.header_fill), border=Border(bottom=thin),
-                          alignment=Alignment(wrap_text=True, vertical="center", horizontal=horizontal))
+                          alignment=Alignment(wrap_text=True, vertical="center", horizontal=horizontal,
+                                              indent=NUMBER_INDENT if horizontal == "right" else 0))
 
     styles = {
         "sm_title": NamedStyle("sm_title", font=Font(name=s.font, size=s.title_size, bold=True, color="1F3864")),
@@ -120,7 +125,7 @@ def _register_styles(wb: Workbook, ctx: Context) -> None:
         "sm_int": NamedStyle("sm_int", font=Font(name=s.font, size=s.size),
                              alignment=Alignment(horizontal="center", vertical="top"), border=Border(bottom=thin)),
         "sm_number": NamedStyle("sm_number", font=Font(name=s.font, size=s.size),
-                                alignment=Alignment(horizontal="right", vertical="top"),
+                                alignment=Alignment(horizontal="right", vertical="top", indent=NUMBER_INDENT),
                                 number_format=SIGNED, border=Border(bottom=thin)),
     }
     existing = {style.name if hasattr(style, "name") else style for style in wb.named_styles}
@@ -142,7 +147,8 @@ def page_setup(ws: Worksheet, ctx: Context) -> None:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
-    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.page_margins.top = ws.page_margins.bottom = TOP_MARGIN
+    ws.page_margins.left = ws.page_margins.right = SIDE_MARGIN
     for part in (ws.oddHeader.right, ws.oddFooter.right):
         part.text = header_footer_text(marking)
         part.color = HEADER_FOOTER_MARKING
@@ -209,7 +215,7 @@ def save(wb: Workbook, handle, bodies: Optional[SheetBodies] = None) -> None:
     """Save a workbook to an open binary file at our chosen compression level, its sheets' rows spliced in."""
     with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, allowZip64=True,
                          compresslevel=COMPRESSION_LEVEL) as archive:
-        ExcelWriter(wb, archive if bodies is None else SplicingArchive(archive, bodies)).save()
+        ExcelWriter(wb, SplicingArchive(archive, bodies if bodies is not None else SheetBodies())).save()
 
 
 def build_brief_file(study: Union[str, Path], template: Union[str, Path] = "standard",

@@ -22,7 +22,7 @@ def write_changes(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
                                                          "what changed since a git revision.", "sm_text")
         return
     headers = ("Change", "Kind", "Id", "Field", "Before", "After")
-    widths = {1: 10, 2: 12, 3: 14, 4: 14, 5: 50, 6: 50}
+    widths = {1: 10, 2: 12, 3: 14, 4: 14, 5: 40, 6: 40}  # one page wide
     for col, width in widths.items():
         ws.column_dimensions[get_column_letter(col)].width = width
     for c, header in enumerate(headers, 1):

@@ -9,7 +9,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from scenmatrix.analysis.rounding import PLAIN, SIGNED, tidy
 from scenmatrix.brief.context import Context
-from scenmatrix.brief.sheets.layout import data_block, heading
+from scenmatrix.brief.sheets.layout import chart_on_page, data_block, heading
 from scenmatrix.brief.template import Sheet
 from scenmatrix.brief.xlsx.cells import sheet_ref
 
@@ -30,7 +30,6 @@ def write_charts(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
                (None, SIGNED, PLAIN, PLAIN))
     chart = _bar_chart(ws, top, len(impact_rows), "Expected net impact per actor",
                        "probability x effect (bar: band midpoints; whiskers: band edges)")
-    ws.add_chart(chart, "F4")
 
     scenarios = ctx.tables["scenarios"].iloc[::-1]
     band_rows = [(f"{r.id} {r.title}", tidy(100 * (r.probability_low + r.probability_high) / 2),
@@ -44,7 +43,8 @@ def write_charts(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
     chart2.y_axis.scaling.min, chart2.y_axis.scaling.max = 0, 100
     chart2.y_axis.majorUnit = 20
     chart2.y_axis.number_format = "0"
-    ws.add_chart(chart2, f"F{top + int(chart.height * 2) + 2}")
+    # each chart below the tables, on a page of its own, never split by a page break
+    chart_on_page(ws, chart2, chart_on_page(ws, chart, top2 + len(band_rows) + 2))
 
 
 def _bar_chart(ws: Worksheet, top: int, n: int, title: str, axis_title: str) -> BarChart:

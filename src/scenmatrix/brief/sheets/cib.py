@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scenmatrix.brief.context import Context
-from scenmatrix.brief.sheets.layout import LINE_HEIGHT, heading
+from scenmatrix.brief.sheets.layout import LINE_HEIGHT, fit_page, heading
 from scenmatrix.brief.template import Sheet
 from scenmatrix.brief.xlsx.cells import lines_needed, put
 
@@ -62,6 +62,7 @@ def write_cib(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
     widths = {1: LABEL_WIDTHS[0], 2: LABEL_WIDTHS[1], **{c: VARIANT_WIDTH for c in range(3, 3 + n)}}
     for col, width in widths.items():
         ws.column_dimensions[get_column_letter(col)].width = width
+    fit_page(ws, widths.values(), "A:B")  # many variants: page groups, the labels repeated
     heading(ws, ctx, spec.title)
     row = _lines(ws, 3, model.note)
     row = _judgments(ws, ctx, model, matrix, widths, row + 1)

@@ -7,7 +7,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from scenmatrix.analysis.rounding import SIGNED, signed, tidy
 from scenmatrix.brief.context import Context
-from scenmatrix.brief.sheets.layout import data_block, heading
+from scenmatrix.brief.sheets.layout import chart_on_page, data_block, heading
 from scenmatrix.brief.tables import FACTORS_SHOWN
 from scenmatrix.brief.template import Sheet
 
@@ -20,9 +20,9 @@ def write_sensitivity(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
     top_rows = [(r.name, r.label, float(base[r.actor]), float(r.low), float(r.high), float(r.swing))
                 for r in table.groupby("actor", sort=False).head(1).itertuples()]
     headers = ("Actor", "Factor that moves it most", "Expected", "Low", "High", "Swing")
-    data_block(ws, 3, headers, top_rows, SIGNED)
     for col, width in zip("ABCDEF", (30, 34, 10, 10, 10, 10)):
         ws.column_dimensions[col].width = width
+    data_block(ws, 3, headers, top_rows, SIGNED)
     row = 3 + len(top_rows) + 2
     exposed = ctx.summary.sort_values("exposure_rank")["actor"].head(spec.top)
     for actor in exposed:
@@ -41,6 +41,7 @@ def write_sensitivity(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
         chart.x_axis.tickLblPos = "low"
         chart.x_axis.delete = chart.y_axis.delete = False
         chart.y_axis.title = "change in expected impact"
-        chart.height, chart.width = max(6.0, 0.7 * len(rows) + 3), 16
-        ws.add_chart(chart, f"H{row}")
-        row += max(len(rows) + 3, int(chart.height * 2) + 2)
+        # on a page of its own: tall enough that a title wrapped over lines leaves the plot its labels
+        chart.height, chart.width = max(9.0, 0.7 * len(rows) + 4), 20
+        # below its table, on a page of its own: a chart is never split by a page break
+        row = chart_on_page(ws, chart, row + len(rows) + 2) + 1

@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from scenmatrix.brief.context import FIRST_DATA_ROW, Context
 from scenmatrix.brief.marker import EDITABLE, add_validations
-from scenmatrix.brief.sheets.layout import LINE_HEIGHT, header_style, heading
+from scenmatrix.brief.sheets.layout import LINE_HEIGHT, fit_page, fit_widths, header_style, heading, set_widths
 from scenmatrix.brief.sheets.links import cell_link, link_budget
 from scenmatrix.brief.tables import ANALYSIS_TABLES, NUMBER_FORMATS, label
 from scenmatrix.brief.template import Sheet
@@ -31,11 +31,17 @@ def write_table(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
     frame = _table_frame(spec, ctx)
     headers = list(spec.columns.values()) if spec.columns else [label(field) for field in frame.columns]
     heading(ws, ctx, spec.title)
-    widths = {}
+    widths, lengths, floors = {}, {}, {}
     for c, (field, header) in enumerate(zip(frame.columns, headers), 1):
         put(ws, 3, c, header, header_style(_value_style(frame[field])))
         widths[c] = _auto_width(header, frame[field], spec.widths.get(field))
-        ws.column_dimensions[get_column_letter(c)].width = widths[c]
+        # text wraps (pandas 3: str dtype); LibreOffice does not wrap a linked cell, so links keep their width
+        if frame[field].dtype.kind not in "iufb" and field != "effect" and _link_table(spec, field) is None:
+            lengths[c] = float(frame[field].astype(str).str.len().mean()) if len(frame) else 0.0
+            floors[c] = max(map(len, str(header).split()), default=0) + 2.0  # no header word broken
+    widths = fit_widths(widths, lengths, floors)  # text wraps into taller rows rather than the page shrinking
+    set_widths(ws, widths)
+    fit_page(ws, widths.values(), "A:A")
     ws.row_dimensions[3].height = max(lines_needed(h, widths[c + 1]) for c, h in enumerate(headers)) * LINE_HEIGHT + 4
     ws.stream(FIRST_DATA_ROW, len(frame), lambda: _table_blocks(spec, frame, widths, ctx))
     last = FIRST_DATA_ROW + max(len(frame), 1) - 1
@@ -136,11 +142,13 @@ def _status_colours(ws: Worksheet, frame: pd.DataFrame, last: int) -> None:
 
 
 def _auto_width(header: str, values: pd.Series, fixed: float | None) -> float:
+    """The template's width, or the longest value's (capped), wide enough for the header in at most
+    three lines without breaking a word."""
     if fixed:
         return fixed
     texts = [v if isinstance(v, str) else str(v) for v in values.tolist()]
     longest = max(map(len, texts), default=0)
-    if longest > len(header) and "\n" in "".join(texts):  # a text's longest line, not its length, sets the width
+    if "\n" in "".join(texts):  # a text's longest line, not its length, sets the width
         longest = max(len(line) for text in texts for line in text.split("\n"))
-    longest = max(longest, len(header))
-    return float(min(max(longest + 2, 8), 60))
+    header_needs = max(max(map(len, header.split()), default=0), -(-len(header) // 3))
+    return float(min(max(longest, header_needs, 4) + 2, 60))

@@ -85,7 +85,25 @@ def header_footer_text(text: str) -> str:
     return text.replace("&", "&&")
 
 
+LINE_CHARS = 1.1  # characters of 10-pt text a line holds per character of column width, less a margin
+
+
 def lines_needed(text: str, width: float) -> int:
-    """How many lines wrapped text takes in a column `width` characters wide (a slight overestimate)."""
-    usable = max(width - 1.0, 1.0)
-    return sum(max(1, math.ceil(len(part) / usable)) for part in str(text).split("\n"))
+    """How many lines wrapped text takes in a column `width` characters wide (a slight overestimate):
+    wrapped a word at a time, as applications wrap, at `1.1 width - 1` characters a line (a column holds
+    about 1.2 `width` characters of 10-pt text: Excel's Calibri, LibreOffice's substitute for it)."""
+    usable = max(LINE_CHARS * width - 1.0, 1.0)
+    lines = 0
+    for part in str(text).split("\n"):
+        if len(part) <= usable:
+            lines += 1
+            continue
+        count, filled = 0, None
+        for word in part.split(" "):
+            if filled is not None and filled + 1 + len(word) <= usable:
+                filled += 1 + len(word)
+            else:  # a new line; a word longer than a line is broken over several
+                pieces = max(1, math.ceil(len(word) / usable))
+                count, filled = count + pieces, len(word) - (pieces - 1) * usable
+        lines += count
+    return lines

@@ -24,7 +24,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Optional
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
-from scenmatrix.brief.xlsx.cells import ILLEGAL, MAX_CELL_CHARS, checked_text, lines_needed, ooxml_escape
+from scenmatrix.brief.xlsx.cells import ILLEGAL, LINE_CHARS, MAX_CELL_CHARS, checked_text, lines_needed, ooxml_escape
 from scenmatrix.study.formulas import RISKY_PREFIXES, is_risky
 from scenmatrix.errors import OutputError
 
@@ -248,12 +248,16 @@ def _finite_or_nan(value: float) -> bool:
     return value != value or math.isfinite(value)
 
 
+WORD_WRAP_ROWS = 5_000  # up to this many rows a block's texts are wrapped word by word, as `lines_needed`
+
+
 def text_lines(values: list, width: float) -> "np.ndarray":
     """Per value, the lines its text wraps to in a column `width` characters wide (1 for non-text)."""
     import numpy as np
 
-    usable = max(width - 1.0, 1.0)
-    if all(type(v) is str for v in values) and "\n" not in "".join(values):  # one line a text: lengths decide
+    usable = max(LINE_CHARS * width - 1.0, 1.0)
+    if (len(values) > WORD_WRAP_ROWS and all(type(v) is str for v in values)
+            and "\n" not in "".join(values)):  # long tables: lengths decide, a column at a time
         lengths = np.fromiter(map(len, values), dtype=np.float64, count=len(values))
         return np.maximum(np.ceil(lengths / usable), 1)  # as `lines_needed`, a column at a time
     return np.array([lines_needed(v, width) if isinstance(v, str) else 1 for v in values], dtype=np.float64)
@@ -287,6 +291,11 @@ class SheetBodies:
             raw.close()
 
 
+_DRAWINGML = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_ROOTS = (("xl/drawings/drawing", '<wsDr xmlns="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing">'),
+          ("xl/charts/chart", '<chartSpace xmlns="http://schemas.openxmlformats.org/drawingml/2006/chart">'))
+
+
 class SplicingArchive:
     """A ZipFile as openpyxl's ExcelWriter uses it, that puts our rows into the sheets it writes."""
 
@@ -295,6 +304,16 @@ class SplicingArchive:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._archive, name)
+
+    def writestr(self, name, data, *args, **kwargs) -> None:
+        """As ZipFile.writestr; a drawing or chart declares the DrawingML namespace on its root, where
+        Gnumeric looks for it: declared only on each `a:` element (as openpyxl writes it), Gnumeric drops
+        the charts (and, in a chart, its titles and line styles)."""
+        root = next((r for prefix, r in _ROOTS if str(getattr(name, "filename", name)).startswith(prefix)), None)
+        if root is not None:
+            text = data.decode("utf-8") if isinstance(data, bytes) else data
+            data = text.replace(root, root[:-1] + f' xmlns:a="{_DRAWINGML}">', 1)
+        self._archive.writestr(name, data, *args, **kwargs)
 
     def write(self, filename, arcname=None, *args, **kwargs) -> None:
         body = self._bodies.files.get(str(filename))
