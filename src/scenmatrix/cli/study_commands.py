@@ -249,7 +249,7 @@ def templates() -> None:
     Examples:
       $ scenmatrix templates
       annex        Data tables only — actors, scenarios, indicators, impacts, evidence, ...
-      executive    One page — key judgments, the heatmap, the five most exposed actors.
+      executive    One page (two if 8-pt type needs them) — key judgments, the heatmap, the five most exposed actors.
       standard     The full brief — cover, matrix, actors, scenarios, indicators, ...
       scenmatrix brief -t executive
     """

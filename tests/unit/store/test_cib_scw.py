@@ -12,7 +12,7 @@ import pytest
 from scenmatrix.analysis import cib
 from scenmatrix.errors import ScenmatrixError
 from scenmatrix.store import cib_csv, cib_files, cib_scw
-from tests.hardening import SCENMATRIX
+from hardening import SCENMATRIX
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "cib"
 SCW = sorted(DATA.glob("*.scw"))
