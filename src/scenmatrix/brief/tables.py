@@ -52,6 +52,7 @@ LABELS: dict[str, str] = {
     "p5": "P5", "p25": "P25", "p50": "Median", "p75": "P75", "p95": "P95", "p_negative": "P(net < 0)",
     "factor": "Factor", "rating": "Rating", "swing": "Swing", "label": "What moves it",
     "alignment": "Alignment", "intensity": "Intensity", "shared": "Shared scenarios", "relation": "Relation",
+    "descriptor": "Descriptor", "variants": "Variants", "target": "Acts on", "judgment": "Judgment",
 }
 
 # Columns whose numbers are not signed impacts (the style's +0.00): probabilities show as percentages.

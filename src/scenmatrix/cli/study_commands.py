@@ -13,6 +13,7 @@ import click
 
 from scenmatrix import errors
 from scenmatrix.analysis.budgets import MAX_CIB_SCENARIOS, MAX_SAMPLES, MIN_SAMPLES
+from scenmatrix.study.columns import TABLES
 from scenmatrix.cli.app import EXIT_PROBLEMS, STUDY_ARG, STUDY_DIR, LateProgressBar, cli, default_study
 
 
@@ -65,8 +66,7 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
 @STUDY_ARG
 @click.option("-f", "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True,
               help="json: the tables (or one, with --table) as one document; csv: one table.")
-@click.option("--table", type=click.Choice(
-    ["sources", "key_judgments", "actors", "scenarios", "indicators", "impacts", "evidence", "drivers"]),
+@click.option("--table", type=click.Choice(TABLES),
     help="Only this table (required for CSV on stdout).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
               help="Write one file a table into this folder instead of stdout.")

@@ -18,7 +18,7 @@ from scenmatrix.study.values import plain
 
 # Kinds in the order a reader meets them in the file.
 ORDER = ("study", "key-judgment", "source", "actor", "evidence", "driver", "constraint", "scenario",
-         "indicator", "impact")
+         "indicator", "impact", "cib", "descriptor", "judgment")
 
 
 @dataclass
@@ -134,15 +134,17 @@ def to_text(changes: list[Change]) -> str:
     lines = []
     for c in changes:
         mark = {"added": "+", "removed": "-", "changed": "~", "renamed": "~"}[c.action]
-        head = f"{mark} {c.kind} {c.id}" if c.kind != "study" else f"{mark} study"
+        head = f"{mark} {c.kind} {c.id}" if c.id else f"{mark} {c.kind}"
         if c.action == "renamed":
             followed = f", and {c.references} reference{'s' if c.references != 1 else ''} to it" if c.references else ""
             lines.append(f"{mark} {c.kind} {c.fields['id'][0]} → {c.id}: renamed{followed}")
             continue
+        signed = "effect" if c.kind == "judgment" else None  # judgments are signed, as effects are
         if c.action == "changed":
-            details = "; ".join(f"{f}: {show(old, f)} → {show(new, f)}" for f, (old, new) in c.fields.items())
+            details = "; ".join(f"{f}: {show(old, signed or f)} → {show(new, signed or f)}"
+                                for f, (old, new) in c.fields.items())
         elif c.action == "added":
-            details = ", ".join(f"{f} {show(new, f)}" for f, (_, new) in c.fields.items())
+            details = ", ".join(f"{f} {show(new, signed or f)}" for f, (_, new) in c.fields.items())
         else:
             details = ""
         lines.append(f"{head}: {details}" if details else head)
@@ -189,6 +191,13 @@ def _walk(tree: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
             yield "indicator", f"{sid}/{iid}", _fields(indicator)
         for aid, impact in _map(scenario.get("impacts")).items():
             yield "impact", f"{sid}/{aid}", _fields(impact)
+    cib = _map(tree.get("cib"))
+    if cib:  # the cross-impact model: its note, each descriptor (title, variants), each judgment row
+        yield "cib", "", {k: plain(v) for k, v in cib.items() if k not in ("descriptors", "judgments")}
+    for did, descriptor in _map(cib.get("descriptors")).items():
+        yield "descriptor", str(did), _fields(descriptor)
+    for source, row in _map(cib.get("judgments")).items():
+        yield "judgment", str(source), _fields(row)
 
 
 def _fields(entry: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from scenmatrix.study.columns import COLUMNS, TABLES
 from scenmatrix.study.model import Study
 
 if TYPE_CHECKING:
@@ -15,7 +16,6 @@ if TYPE_CHECKING:
 
 Row = dict[str, Any]
 
-TABLES = ("sources", "key_judgments", "actors", "scenarios", "indicators", "impacts", "evidence", "drivers")
 
 
 def rows(study: Study) -> dict[str, list[Row]]:
@@ -86,6 +86,23 @@ def _drivers(study: Study) -> list[Row]:
     ]
 
 
+def _cib_descriptors(study: Study) -> list[Row]:
+    descriptors = study.cib.descriptors if study.cib else {}
+    return [{"id": did, "title": d.title, "variants": len(d.variants)} for did, d in descriptors.items()]
+
+
+def _cib_variants(study: Study) -> list[Row]:
+    descriptors = study.cib.descriptors if study.cib else {}
+    return [{"descriptor": did, "id": vid, "title": title}
+            for did, d in descriptors.items() for vid, title in d.variants.items()]
+
+
+def _cib_judgments(study: Study) -> list[Row]:
+    judgments = study.cib.judgments if study.cib else {}
+    return [{"source": source, "target": target, "judgment": value}
+            for source, row in judgments.items() for target, value in row.items()]
+
+
 def flat(value: Any) -> Any:
     """A list as one '; '-joined cell, for CSV and spreadsheets."""
     return "; ".join(map(str, value)) if isinstance(value, list) else value
@@ -96,16 +113,3 @@ def frames(study: Study) -> dict[str, "pd.DataFrame"]:
     import pandas as pd
 
     return {name: pd.DataFrame(table, columns=list(COLUMNS[name])) for name, table in rows(study).items()}
-
-
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "sources": ("id", "title", "author", "publisher", "date", "url", "path"),
-    "key_judgments": ("id", "text"),
-    "actors": ("id", "name", "kind", "aliases"),
-    "scenarios": ("id", "title", "likelihood", "probability_low", "probability_high", "confidence", "horizon",
-                  "narrative", "drivers", "constraints"),
-    "indicators": ("id", "scenario", "text", "status"),
-    "impacts": ("scenario", "actor", "effect", "domains", "confidence", "rationale", "evidence"),
-    "evidence": ("id", "claim", "source", "cited_in", "grade", "quote", "contested_by", "contest_notes"),
-    "drivers": ("id", "type", "title", "description", "evidence"),
-}
