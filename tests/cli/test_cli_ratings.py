@@ -1,0 +1,120 @@
+"""Independent ratings (issue 18), through a real brief and real processes: a reviewer's edits of a generated
+brief imported with `--as NAME` are recorded beside the lead analyst's values, never over them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import SMALL
+from hardening import SCENMATRIX
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([SCENMATRIX, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture()
+def briefed(tmp_path: Path) -> Path:
+    (tmp_path / "s.yaml").write_text(SMALL, encoding="utf-8")
+    assert run("brief", "s.yaml", "-o", "b.xlsx", cwd=tmp_path).returncode == 0
+    return tmp_path
+
+
+def _row(ws, key: str) -> int:
+    return next(r for r in range(4, ws.max_row + 1) if "/".join(str(ws.cell(r, c).value) for c in (1, 3)) == key)
+
+
+def reviewed(folder: Path, name: str, impacts: dict[str, dict[str, object]] = {},
+             scenarios: dict[str, dict[str, object]] = {}, brief: str = "b.xlsx") -> str:
+    """The brief as a reviewer left it: cells of the Impacts and Scenarios sheets changed by header."""
+    wb = openpyxl.load_workbook(folder / brief)
+    for sheet, rows, key_of in (("Impacts", impacts, _row), ("Scenarios", scenarios, None)):
+        ws = wb[sheet]
+        headers = [c.value for c in ws[3]]
+        for key, fields in rows.items():
+            row = key_of(ws, key) if key_of else next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 1).value == key)
+            for header, value in fields.items():
+                ws.cell(row, headers.index(header) + 1).value = value
+    wb.save(folder / f"{name}.xlsx")
+    return f"{name}.xlsx"
+
+
+def test_import_as_records_the_reviewers_ratings_and_leaves_the_leads_values_byte_for_byte(briefed: Path) -> None:
+    before = (briefed / "s.yaml").read_text(encoding="utf-8")
+    path = reviewed(briefed, "alice", {"S1/A": {"Effect": -1, "Rationale": "Alice's own reason"},
+                                       "S1/B": {"Confidence": "high"}}, {"S1": {"Likelihood": "very likely"}})
+    dry = run("import", path, "-s", "s.yaml", "--as", "alice", cwd=briefed)
+    assert dry.returncode == 0, dry.stderr
+    assert "~ rating alice impact S1/A: effect: -1" in dry.stdout
+    assert "not imported: impact rationale" in dry.stdout
+    assert (briefed / "s.yaml").read_text(encoding="utf-8") == before  # a dry run by default
+
+    result = run("import", path, "-s", "s.yaml", "--as", "alice", "--apply", cwd=briefed)
+    assert result.returncode == 0, result.stderr
+    after = (briefed / "s.yaml").read_text(encoding="utf-8")
+    assert after.startswith(before)  # every line of the lead's study as it was, comments and all
+    assert after[len(before):] == ("ratings:\n  alice:\n    S1:\n      likelihood: very likely\n      impacts:\n"
+                                   "        A: {effect: -1}\n        B: {confidence: high}\n")
+    assert run("validate", "s.yaml", cwd=briefed).returncode == 0
+
+
+def test_importing_again_as_the_same_name_replaces_and_another_name_adds(briefed: Path) -> None:
+    run("import", reviewed(briefed, "a1", {"S1/A": {"Effect": -1}}), "-s", "s.yaml", "--as", "alice", "--apply",
+        cwd=briefed)
+    run("import", reviewed(briefed, "b1", {"S2/A": {"Effect": 1}}), "-s", "s.yaml", "--as", "bob", "--apply",
+        cwd=briefed)
+    again = run("import", reviewed(briefed, "a2", {"S1/B": {"Effect": 0}}), "-s", "s.yaml", "--as", "alice",
+                "--apply", "--json", cwd=briefed)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["replaces"] == {"S1": {"impacts": {"A": {"effect": -1}}}}
+    text = (briefed / "s.yaml").read_text(encoding="utf-8")
+    tail = text[text.index("ratings:"):]
+    assert tail == ("ratings:\n  alice:\n    S1:\n      impacts:\n        B: {effect: 0}\n"
+                    "  bob:\n    S2:\n      impacts:\n        A: {effect: 1}\n")
+
+
+def test_a_reviewer_who_changed_nothing_has_their_ratings_removed_on_reimport(briefed: Path) -> None:
+    run("import", reviewed(briefed, "a1", {"S1/A": {"Effect": -1}}), "-s", "s.yaml", "--as", "alice", "--apply",
+        cwd=briefed)
+    result = run("import", "b.xlsx", "-s", "s.yaml", "--as", "alice", "--apply", cwd=briefed)
+    assert result.returncode == 0, result.stderr
+    assert (briefed / "s.yaml").read_text(encoding="utf-8") == SMALL
+
+
+@pytest.mark.parametrize("name", ["a b", "1alice", "", "x" * 41, "al/ice"])
+def test_a_bad_reviewer_name_is_a_usage_error(briefed: Path, name: str) -> None:
+    result = run("import", "b.xlsx", "-s", "s.yaml", "--as", name, "--apply", cwd=briefed)
+    assert result.returncode == 2, result.stderr
+    assert "is not a reviewer name" in result.stderr and "Traceback" not in result.stderr
+    assert (briefed / "s.yaml").read_text(encoding="utf-8") == SMALL
+
+
+RATED = SMALL + "ratings:\n  alice:\n    S1:\n      likelihood: very likely\n      impacts:\n        A: {effect: -1}\n"
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("        A: {effect: -1}", "        Zed: {effect: -1}", "49:9: ratings.alice.S1.impacts.Zed: unknown actor 'Zed'"),
+    ("    S1:\n      likelihood", "    S7:\n      likelihood", "46:5: ratings.alice.S7: unknown scenario 'S7'"),
+    ("likelihood: very likely", "likelihood: remote chance", "47:19: ratings.alice.S1.likelihood: 'remote chance' "
+                                                             "is not an ICD 203 term"),
+    ("{effect: -1}", "{effect: -4}", "49:21: ratings.alice.S1.impacts.A.effect: -4 is out of range"),
+])
+def test_validate_refuses_a_rating_of_what_the_study_does_not_have_with_its_position(
+        tmp_path: Path, old: str, new: str, message: str) -> None:
+    (tmp_path / "s.yaml").write_text(RATED, encoding="utf-8")
+    assert run("validate", "s.yaml", cwd=tmp_path).returncode == 0
+    (tmp_path / "s.yaml").write_text(RATED.replace(old, new), encoding="utf-8")
+    result = run("validate", "s.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"s.yaml:{message}" in result.stderr, result.stderr
+
+
+def test_removing_or_renaming_an_actor_follows_into_the_ratings(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text(RATED, encoding="utf-8")
+    assert run("rename", "actor", "A", "AL", "-s", "s.yaml", cwd=tmp_path).returncode == 0
+    assert "        AL: {effect: -1}" in (tmp_path / "s.yaml").read_text(encoding="utf-8")
