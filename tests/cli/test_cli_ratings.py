@@ -118,3 +118,58 @@ def test_removing_or_renaming_an_actor_follows_into_the_ratings(tmp_path: Path) 
     (tmp_path / "s.yaml").write_text(RATED, encoding="utf-8")
     assert run("rename", "actor", "A", "AL", "-s", "s.yaml", cwd=tmp_path).returncode == 0
     assert "        AL: {effect: -1}" in (tmp_path / "s.yaml").read_text(encoding="utf-8")
+
+
+# --- the brief -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def rated(briefed: Path) -> Path:
+    """Two reviewers' ratings imported from edits of a real brief, then a new brief of the rated study."""
+    alice = reviewed(briefed, "alice", {"S1/A": {"Effect": -1}, "S1/B": {"Confidence": "moderate"}},
+                     {"S1": {"Likelihood": "almost certain"}})
+    bob = reviewed(briefed, "bob", {"S1/A": {"Effect": 3}, "S2/A": {"Effect": -2}}, {"S1": {"Likelihood": "unlikely"}})
+    for name, path in (("alice", alice), ("bob", bob)):
+        assert run("import", path, "-s", "s.yaml", "--as", name, "--apply", cwd=briefed).returncode == 0
+    result = run("brief", "s.yaml", "-o", "rated.xlsx", cwd=briefed)
+    assert result.returncode == 0, result.stderr
+    return briefed
+
+
+def test_the_review_sheet_lists_every_rated_field_disagreements_first(rated: Path) -> None:
+    wb = openpyxl.load_workbook(rated / "rated.xlsx")
+    assert wb.sheetnames.index("Review") == wb.sheetnames.index("Alignment") + 1
+    ws = wb["Review"]
+    assert ws["A3"].value.startswith("2 disagreement(s) among 4 rated field(s)")
+    rows = [list(r) for r in ws.iter_rows(min_row=4, values_only=True)]
+    assert rows == [
+        ["Disagreement", "Kind", "Entry", "Field", "Lead", "alice", "bob", "Raters", "Steps apart", "Lead's rationale"],
+        # likely (lead), almost certain (alice), unlikely (bob): 4 steps apart on ICD 203
+        ["yes", "scenario", "S1", "likelihood", "likely", "almost certain", "unlikely", 3, 4, None],
+        # +2 (lead), -1 (alice), +3 (bob): opposite signs, 4 steps apart
+        ["yes", "impact", "S1/A", "effect", "+2", "-1", "+3", 3, 4, "Alpha gains"],
+        ["no", "impact", "S1/B", "confidence", "low", "moderate", None, 2, 1, "Beta loses"],
+        ["no", "impact", "S2/A", "effect", "-1", None, "-2", 2, 1, "Alpha loses a little"],
+    ]
+
+
+def test_the_matrix_marks_the_disagreements_and_the_brief_imports_back_clean(rated: Path) -> None:
+    ws = openpyxl.load_workbook(rated / "rated.xlsx")["Matrix"]
+    marks = [str(cf.sqref) for cf in ws.conditional_formatting if cf.rules[0].type == "expression"]
+    assert marks == ["C4 F4"]  # S1's likelihood and S1 x Alpha; the agreements (S1/B, S2/A) are not marked
+    rule = next(cf for cf in ws.conditional_formatting if cf.rules[0].type == "expression").rules[0]
+    assert rule.dxf.font.b and rule.dxf.border.left.style == "thin"
+    assert "the raters disagree" in next(c.value for c in ws["B"] if isinstance(c.value, str) and "Cells:" in c.value)
+    before = (rated / "s.yaml").read_bytes()
+    for args in ((), ("--as", "alice")):
+        result = run("import", "rated.xlsx", "-s", "s.yaml", *args, cwd=rated)
+        assert result.returncode == 0, result.stderr
+        assert "~" not in result.stdout, result.stdout
+    assert run("import", "rated.xlsx", "-s", "s.yaml", "--apply", cwd=rated).stdout == "no changes\n"
+    assert (rated / "s.yaml").read_bytes() == before
+
+
+def test_a_study_without_reviewers_ratings_has_no_review_sheet_and_no_marks(briefed: Path) -> None:
+    wb = openpyxl.load_workbook(briefed / "b.xlsx")
+    assert "Review" not in wb.sheetnames
+    assert [cf.rules[0].type for cf in wb["Matrix"].conditional_formatting] == ["colorScale"]

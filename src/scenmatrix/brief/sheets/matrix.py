@@ -11,6 +11,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from scenmatrix.brief.context import Context
 from scenmatrix.brief.sheets.layout import LINE_HEIGHT, header_style, heading, section
 from scenmatrix.brief.sheets.links import cell_link, links_fit
+from scenmatrix.brief.sheets.review import MARK_LEGEND, disagreement_cells, mark
 from scenmatrix.brief.template import Sheet
 from scenmatrix.brief.xlsx.cells import lines_needed, put
 from scenmatrix.brief.xlsx.rows import Block, type_style
@@ -48,6 +49,7 @@ def _heatmap(ws: Worksheet, spec: Sheet, ctx: Context, top: int, with_links: boo
             ColorScaleRule(start_type="num", start_value=vocab.EFFECT_MIN, start_color=low,
                            mid_type="num", mid_value=0, mid_color=mid,
                            end_type="num", end_value=vocab.EFFECT_MAX, end_color=high))
+    marked = _mark_disagreements(ws, ctx, first, len(fixed) + 1)
     row = last + 2
     for label, column in (("Expected impact", "expected"), ("  range low", "low"), ("  range high", "high")):
         put(ws, row, 2, label, "sm_label")
@@ -55,10 +57,21 @@ def _heatmap(ws: Worksheet, spec: Sheet, ctx: Context, top: int, with_links: boo
             put(ws, row, c, value, "sm_number")
         row += 1
     legend = "Cells: effect on the actor, -3 severe harm … +3 major gain; blank = not rated."
-    put(ws, row, 2, legend + (" Click a cell for its rationale." if with_links else ""), "sm_subtitle")
+    legend += " Click a cell for its rationale." if with_links else ""
+    put(ws, row, 2, legend + (" " + MARK_LEGEND if marked else ""), "sm_subtitle")
     ws.freeze_panes = ws.cell(row=first, column=len(fixed) + 1).coordinate
     ws.print_title_rows = f"{top}:{top}"
     return row + 2
+
+
+def _mark_disagreements(ws: Worksheet, ctx: Context, first: int, first_col: int) -> bool:
+    """Mark the effects and likelihoods the raters disagree on (reviewers' ratings); whether any was."""
+    impacts, likelihoods = disagreement_cells(ctx)
+    cells = [f"C{first + r}" for r, sid in enumerate(ctx.matrix.index) if sid in likelihoods]
+    cells += [f"{get_column_letter(first_col + c)}{first + r}" for r, sid in enumerate(ctx.matrix.index)
+              for c, aid in enumerate(ctx.matrix.columns) if f"{sid}/{aid}" in impacts]
+    mark(ws, cells)
+    return bool(cells)
 
 
 def _heatmap_block(ctx: Context, first: int, with_links: bool) -> Block:
