@@ -173,3 +173,47 @@ def test_a_study_without_reviewers_ratings_has_no_review_sheet_and_no_marks(brie
     wb = openpyxl.load_workbook(briefed / "b.xlsx")
     assert "Review" not in wb.sheetnames
     assert [cf.rules[0].type for cf in wb["Matrix"].conditional_formatting] == ["colorScale"]
+
+
+# --- review and analyze --------------------------------------------------------------------------------------
+
+
+def test_review_lists_the_disagreements_in_the_terminal_and_as_json(rated: Path) -> None:
+    result = run("review", "s.yaml", "--json", cwd=rated)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)["disagreements"]
+    assert [(d["kind"], d["key"], d["field"], d["lead"], d["reviewers"], d["raters"], d["steps"], d["opposite"])
+            for d in found] == [
+        ("scenario", "S1", "likelihood", "likely", {"alice": "almost certain", "bob": "unlikely"}, 3, 4, False),
+        ("impact", "S1/A", "effect", 2, {"alice": -1, "bob": 3}, 3, 4, True),
+    ]
+    assert found[1]["rationale"] == "Alpha gains"
+    text = run("review", "s.yaml", cwd=rated).stdout.splitlines()
+    assert text[0].split() == ["entry", "kind", "field", "lead", "reviewers", "raters", "steps"]
+    assert text[3].split() == ["S1/A", "impact", "effect", "+2", "alice", "-1,", "bob", "+3", "3", "4"]
+
+
+def test_review_of_a_study_without_ratings_finds_no_disagreement(briefed: Path) -> None:
+    assert run("review", "s.yaml", "--json", cwd=briefed).stdout == '{\n  "disagreements": []\n}\n'
+    assert run("review", "s.yaml", cwd=briefed).stdout == "no disagreements\n"
+
+
+def test_analyze_reports_how_far_each_actors_expected_impact_moves_across_the_raters(rated: Path) -> None:
+    data = json.loads(run("analyze", "s.yaml", "--json", "--samples", "1000", cwd=rated).stdout)
+    spread = {a["actor"]: a for a in data["raters"]}
+    # likely = 67.5 % at mid-band, unlikely 32.5 %, almost certain 97 %
+    assert spread["A"]["lead"] == pytest.approx(0.675 * 2 - 0.325)
+    assert spread["A"]["by"] == pytest.approx({"alice": 0.97 * -1 - 0.325, "bob": 0.325 * 3 - 0.325 * 2})
+    assert (spread["A"]["min"], spread["A"]["max"]) == pytest.approx((-1.295, 1.025))
+    assert spread["B"]["by"] == pytest.approx({"alice": 0.97 * -3, "bob": 0.325 * -3})
+    expected = {a["actor"]: a["expected"] for a in data["actors"]}
+    assert all(spread[a]["lead"] == pytest.approx(expected[a]) for a in expected)  # the lead's is analyze's own
+    text = run("analyze", "s.yaml", "--samples", "1000", cwd=rated).stdout
+    section = text[text.index("Expected impact across raters"):].splitlines()
+    assert section[2].split() == ["actor", "name", "lead", "min..max", "moves", "alice", "bob"]
+    assert section[4].split() == ["A", "Alpha", "+1.03", "-1.30..+1.03", "2.32", "-1.30", "+0.33"]
+
+
+def test_analyze_of_a_study_without_ratings_has_no_raters_section(briefed: Path) -> None:
+    assert "raters" not in json.loads(run("analyze", "s.yaml", "--json", "--samples", "1000", cwd=briefed).stdout)
+    assert "across raters" not in run("analyze", "s.yaml", "--samples", "1000", cwd=briefed).stdout

@@ -151,7 +151,10 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int, max_s
     Per actor: expected net impact (band midpoints) and its range (band edges), expected harm
     (exp.harm: the harms alone) and the rank it gives (harm#, the list's order), worst case,
     spread, Monte Carlo percentiles of net impact with likelihoods drawn within their bands and
-    the chance it is negative, and the one judgment that moves it most.
+    the chance it is negative, and the one judgment that moves it most. When reviewers' ratings
+    are recorded (`import --as NAME`), how far each actor's expected impact moves across the
+    raters: recomputed with each reviewer's likelihoods and effects in place of the lead's
+    (JSON: "raters", min..max per actor).
     Then the strongest alignments and oppositions between actors (MACTOR-style), each with the
     number of scenarios both are rated in (shared); a pair sharing fewer than 2 is left out, as
     its ±1 would rest on one scenario. When the
@@ -184,6 +187,9 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int, max_s
         click.echo("\n" + render.cib_scenarios(analysis.cib))
     if analysis.cib_refusal is not None:
         click.echo(f"\nCross-impact balance: not enumerated: {analysis.cib_refusal}")
+    if analysis.raters:
+        click.echo("\nExpected impact across raters (each reviewer's ratings in place of the lead's where given)\n")
+        click.echo(render.raters(analysis))
 
 
 @cli.command("import")
