@@ -217,3 +217,11 @@ def test_analyze_reports_how_far_each_actors_expected_impact_moves_across_the_ra
 def test_analyze_of_a_study_without_ratings_has_no_raters_section(briefed: Path) -> None:
     assert "raters" not in json.loads(run("analyze", "s.yaml", "--json", "--samples", "1000", cwd=briefed).stdout)
     assert "across raters" not in run("analyze", "s.yaml", "--samples", "1000", cwd=briefed).stdout
+
+
+def test_diff_shows_a_reviewers_ratings_as_entries(tmp_path: Path) -> None:
+    (tmp_path / "old.yaml").write_text(SMALL, encoding="utf-8")
+    (tmp_path / "new.yaml").write_text(RATED, encoding="utf-8")
+    result = run("diff", "old.yaml", "new.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "+ rating alice/S1" in result.stdout, result.stdout
