@@ -40,7 +40,7 @@ from scenmatrix.study.kinds import KINDS, Kind, kind_named, option_of
 from scenmatrix.study.references import references_to
 
 __all__ = ["FieldValueError", "StudyChanged", "new_study", "add", "set_fields", "apply", "changing", "remove", "rename",
-           "references", "entries", "entry_path", "kind_of", "EditResult", "KINDS", "PARSE_MAKERS"]
+           "references", "entries", "entry_path", "kind_of", "reviewer_name", "EditResult", "KINDS", "PARSE_MAKERS"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -155,9 +155,7 @@ def _operation(op: str, kind: str, id: Optional[str], fields: Mapping[str, Any])
 def _rating(name: str, ratings: Mapping[str, Any]) -> Change:
     """("rate", "reviewer", NAME, {scenario id: {likelihood, confidence, impacts: {actor: {effect, confidence}}}}):
     NAME's ratings under `ratings:` become these, replacing any NAME had; none removes NAME's block."""
-    if not vocab.is_id(name):
-        raise UsageError(f"{name!r} is not a reviewer name: a letter, then letters, digits, '_', '.' or '-' "
-                         "(at most 40), e.g. alice", "--as")
+    reviewer_name(name)
 
     def change(s: Session) -> None:
         loc = ("ratings", name)
@@ -171,9 +169,20 @@ def _rating(name: str, ratings: Mapping[str, Any]) -> Change:
             if rating.get("impacts"):
                 entry["impacts"] = CommentedMap((aid, _flow(impact)) for aid, impact in rating["impacts"].items())
             node[sid] = entry
-        s.set(loc, node) if s.has(loc) else s.insert(loc, node)
+        if s.has(loc):
+            s.set(loc, node)
+        else:
+            s.insert(loc, node)
 
     return change
+
+
+def reviewer_name(name: str) -> str:
+    """A reviewer's name under `ratings:`, refused (a usage error: exit 2) unless it is id-like."""
+    if not vocab.is_id(name):
+        raise UsageError(f"{name!r} is not a reviewer name: a letter, then letters, digits, '_', '.' or '-' "
+                         "(at most 40 in all), e.g. alice", "--as")
+    return name
 
 
 def _flow(fields: Mapping[str, Any]) -> CommentedMap:

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from scenmatrix.brief.marker import EDITABLE
-from scenmatrix.errors import Problem, UsageError
+from scenmatrix.errors import Problem
 from scenmatrix.review.importer import REPLANS, BriefImportError, ImportPlan, plan_import
 from scenmatrix.review.sheet_reader import same
 from scenmatrix.store.loader import load
-from scenmatrix.study import vocab
 
 # The fields a reviewer rates, per table of the brief; every other edit is named in a note and left.
 RATED = {"impacts": ("effect", "confidence"), "scenarios": ("likelihood", "confidence")}
@@ -41,23 +40,16 @@ class RatingsPlan:
         return {"reviewer": self.name, "ratings": self.ratings, "replaces": self.previous, "notes": self.notes}
 
 
-def check_name(name: str) -> str:
-    """The reviewer's name, refused (a usage error, exit 2) unless it is id-like."""
-    if not vocab.is_id(name):
-        raise UsageError(f"{name!r} is not a reviewer name: a letter, then letters, digits, '_', '.' or '-' "
-                         "(at most 40 in all), e.g. alice", "--as")
-    return name
-
-
 def plan_reviewer_import(brief: Path | str, study: Path | str, name: str) -> RatingsPlan:
     """Read a brief as reviewer NAME's ratings (nothing is written); a bad NAME is refused before any reading."""
-    check_name(name)
+    from scenmatrix.edit.api import reviewer_name
+
+    reviewer_name(name)
     return plan_ratings(plan_import(brief, study), name)
 
 
 def plan_ratings(plan: ImportPlan, name: str) -> RatingsPlan:
     """NAME's ratings from a planned import: their values where they differ from the brief's snapshot."""
-    check_name(name)
     loaded = load(plan.study)
     out = RatingsPlan(plan.study, name, study_sha256=loaded.document.sha256,
                       previous=reviewer_ratings(loaded.study, name))
