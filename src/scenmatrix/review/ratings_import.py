@@ -59,7 +59,8 @@ def plan_ratings(plan: ImportPlan, name: str) -> RatingsPlan:
             row = theirs.get(table, {}).get(key, {})
             rated = {f: row[f] for f in fields if f in row and not same(row[f], briefed.get(f))}
             if rated and _place(out, loaded.study, table, key, rated) is None:
-                out.notes.append(f"note: {EDITABLE[table].kind} {key} is no longer in the study; its rating is not recorded")
+                out.notes.append(f"note: {EDITABLE[table].kind} {key} is no longer in the study; its rating is "
+                                 "not recorded")
     left = sorted({f"{EDITABLE[c.table].kind} {c.field}" for c in [*plan.changes, *(c for c, _ in plan.conflicts)]
                    if c.field not in RATED.get(c.table, ())})
     if left or plan.added:
