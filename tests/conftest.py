@@ -105,6 +105,19 @@ scenarios:
         rationale: Loses a partner.
 """
 
+# VALID_STUDY with two reviewers' independent ratings (issue 18).
+RATED_STUDY = VALID_STUDY + """\
+ratings:
+  alice:
+    S1:
+      likelihood: very likely
+      impacts:
+        RU: {effect: -1, confidence: low}
+        US: {effect: 3}
+  bob:
+    S2: {confidence: high, impacts: {IR: {effect: 1}}}
+"""
+
 
 def mutate(text: str, old: str, new: str) -> str:
     """text with its single occurrence of old replaced by new (fails loudly if old is absent or ambiguous)."""

@@ -13,6 +13,7 @@ import pandas as pd
 from scenmatrix.analysis import impacts
 from scenmatrix.analysis.budgets import MAX_CIB_SCENARIOS
 from scenmatrix.analysis.cib_model import CIBReport
+from scenmatrix.analysis.ratings import ActorSpread, expected_spread
 from scenmatrix.analysis.rounding import percent, plain, signed
 from scenmatrix.study.model import Study
 
@@ -32,6 +33,7 @@ class StudyAnalysis:
     results: dict[str, pd.DataFrame]   # impacts.analyze
     cib: Optional[CIBReport]
     cib_refusal: Optional[str] = None  # why the study's cross-impact model was not enumerated (too large)
+    raters: tuple[ActorSpread, ...] = ()  # expected impact with each reviewer's ratings (study.ratings)
 
     @property
     def pairs(self) -> pd.DataFrame:
@@ -52,7 +54,16 @@ class StudyAnalysis:
             **({"alignment_scope": self.alignment_scope} if self.alignment_scope else {}),
             **({"cib": self.cib.to_json()} if self.cib is not None else {}),
             **({"cib": {"refused": self.cib_refusal}} if self.cib_refusal is not None else {}),
+            **({"raters": [a.to_json() for a in self.raters]} if self.raters else {}),
         }
+
+    def rater_rows(self) -> tuple[list[str], list[list[Any]]]:
+        """Headers and rows of how far each actor's expected impact moves across the raters, most moved first."""
+        reviewers = list(self.raters[0].by) if self.raters else []
+        rows = [[a.actor, self.names.get(a.actor, a.actor), signed(a.lead), f"{signed(a.low)}..{signed(a.high)}",
+                 plain(a.high - a.low, 2), *(signed(a.by[r]) for r in reviewers)]
+                for a in sorted(self.raters, key=lambda a: a.low - a.high)]
+        return ["actor", "name", "lead", "min..max", "moves", *reviewers], rows
 
     def actor_rows(self) -> list[list[Any]]:
         return [
@@ -89,4 +100,5 @@ def analyze_study(study: Study, samples: int = 10_000, seed: int = 2022,
             cib = cib_model.analyze(study.cib, max_scenarios=max_scenarios)
         except ScenarioBudgetError as exc:
             refusal = "; ".join(f"{p.message} — {p.hint}" for p in exc.problems)
-    return StudyAnalysis(samples, seed, names, impacts.actor_report(results, names), results, cib, refusal)
+    return StudyAnalysis(samples, seed, names, impacts.actor_report(results, names), results, cib, refusal,
+                         tuple(expected_spread(study)))

@@ -57,8 +57,11 @@ class Context:
         return self.template.template.style
 
     def shows(self, sheet: Sheet) -> bool:
-        """Whether the brief has the sheet: not a cross-impact sheet of a study without a model, which
-        would only say so (unless the brief had no other sheet)."""
+        """Whether the brief has the sheet: not a cross-impact sheet of a study without a model, nor a
+        review sheet of a study without reviewers' ratings, which would only say so (unless the brief
+        had no other sheet)."""
+        if sheet.kind == "review":  # reviewers' ratings (`import --as`): none, no sheet
+            return bool(self.study.ratings) or all(other.kind == "review" for other in self.template.template.sheets)
         if sheet.kind != "cib" or self.study.cib is not None:
             return True
         return all(other.kind == "cib" for other in self.template.template.sheets)

@@ -70,7 +70,7 @@ def _colour(value: str) -> str:
 
 
 class Sheet(Strict):
-    kind: Literal["cover", "matrix", "summary", "table", "charts", "sensitivity", "alignment", "changes", "cib"]
+    kind: Literal["cover", "matrix", "summary", "table", "charts", "sensitivity", "alignment", "changes", "cib", "review"]
     title: str
     table: Optional[str] = Field(None, description="For kind: table, which table.")
     columns: Optional[dict[str, str]] = Field(None, description="field -> column header, in order.")

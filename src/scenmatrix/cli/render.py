@@ -59,6 +59,23 @@ def pairs(analysis) -> str:
     return table(PAIR_HEADERS, analysis.pair_rows(), [8, 28, 28, 6, 6, 6], right={3, 4, 5})
 
 
+def raters(analysis) -> str:
+    """How far each actor's expected impact moves across the reviewers' ratings (StudyAnalysis.rater_rows)."""
+    headers, rows = analysis.rater_rows()
+    return table(headers, rows, right={2, 3, 4, *range(5, len(headers))})
+
+
+def disagreements(found: Sequence[Any]) -> str:
+    """Where raters disagree (analysis.ratings.Spread), one line a field, then the lead's rationale."""
+    rows = [[s.key, s.kind, s.field, _rated(s.lead), ", ".join(f"{who} {_rated(v)}" for who, v in s.reviewers.items()),
+             s.raters, s.steps] for s in found]
+    return table(["entry", "kind", "field", "lead", "reviewers", "raters", "steps"], rows, right={5, 6})
+
+
+def _rated(value: Any) -> str:
+    return f"{value:+d}" if isinstance(value, int) and not isinstance(value, bool) and value else str(value)
+
+
 def cib_scenarios(report) -> str:
     """A study's cross-impact scenarios (a cib_study.CIBReport) as a terminal table, then the analyst's note."""
     descriptors = list(report.model.descriptors)

@@ -151,7 +151,10 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int, max_s
     Per actor: expected net impact (band midpoints) and its range (band edges), expected harm
     (exp.harm: the harms alone) and the rank it gives (harm#, the list's order), worst case,
     spread, Monte Carlo percentiles of net impact with likelihoods drawn within their bands and
-    the chance it is negative, and the one judgment that moves it most.
+    the chance it is negative, and the one judgment that moves it most. When reviewers' ratings
+    are recorded (`import --as NAME`), how far each actor's expected impact moves across the
+    raters: recomputed with each reviewer's likelihoods and effects in place of the lead's
+    (JSON: "raters", min..max per actor).
     Then the strongest alignments and oppositions between actors (MACTOR-style), each with the
     number of scenarios both are rated in (shared); a pair sharing fewer than 2 is left out, as
     its ±1 would rest on one scenario. When the
@@ -185,6 +188,9 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int, max_s
         click.echo("\n" + render.cib_scenarios(analysis.cib))
     if analysis.cib_refusal is not None:
         click.echo(f"\nCross-impact balance: not enumerated: {analysis.cib_refusal}")
+    if analysis.raters:
+        click.echo("\nExpected impact across raters (each reviewer's ratings in place of the lead's where given)\n")
+        click.echo(render.raters(analysis))
 
 
 @cli.command("import")
@@ -194,8 +200,11 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int, max_s
 @click.option("--apply", "do_apply", is_flag=True, help="Write the changes to the study (otherwise only show them).")
 @click.option("--theirs", "prefer", flag_value="theirs", help="On a conflict, take the brief's value.")
 @click.option("--ours", "prefer", flag_value="ours", help="On a conflict, keep the study's value.")
+@click.option("--as", "as_name", metavar="NAME", help="Record the brief's ratings as reviewer NAME's, beside the "
+              "lead analyst's (which stay as they are); replaces NAME's earlier ratings.")
 @click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
-def import_(brief_path: Path, study: Optional[Path], do_apply: bool, prefer: Optional[str], as_json: bool) -> None:
+def import_(brief_path: Path, study: Optional[Path], do_apply: bool, prefer: Optional[str], as_name: Optional[str],
+            as_json: bool) -> None:
     """Read a reviewed brief's ratings back into its study.
 
     Shows what the reviewer changed in the editable cells (impact effect, confidence and rationale;
@@ -213,12 +222,21 @@ def import_(brief_path: Path, study: Optional[Path], do_apply: bool, prefer: Opt
     formula, an error value, or a value a field does not take is refused with its cell, and
     nothing is written.
 
+    With --as NAME the brief is a second reader's independent rating: the effects, likelihoods and
+    confidences NAME changed are recorded under `ratings: NAME:` in the study, the lead analyst's
+    values are left as they are, and other edits are named and not imported. Importing as NAME
+    again replaces NAME's ratings. `scenmatrix review` lists where raters disagree.
+
     \b
     Examples:
       scenmatrix import reviewed.xlsx
       scenmatrix import reviewed.xlsx --apply
       scenmatrix import reviewed.xlsx -s scenarios/other.yaml --apply --theirs
+      scenmatrix import alice.xlsx --as alice --apply
     """
+    if as_name is not None:
+        _import_ratings(brief_path, study, as_name, do_apply, as_json)
+        return
     from scenmatrix.review.importer import apply_import, describe, plan_import
 
     plan = plan_import(brief_path, default_study(study))
@@ -236,6 +254,26 @@ def import_(brief_path: Path, study: Optional[Path], do_apply: bool, prefer: Opt
         return
     apply_import(plan, prefer)
     click.echo(f"applied to {plan.study}", err=True)
+
+
+def _import_ratings(brief_path: Path, study: Optional[Path], name: str, do_apply: bool, as_json: bool) -> None:
+    from scenmatrix.review.ratings_import import apply_ratings, describe_ratings, plan_reviewer_import
+
+    plan = plan_reviewer_import(brief_path, default_study(study), name)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(plan.to_json(), indent=2, ensure_ascii=False))
+    else:
+        for line in describe_ratings(plan):
+            click.echo(line)
+    if plan.empty:
+        return
+    if not do_apply:
+        click.echo(f"nothing written; run again with --apply to record {name}'s ratings", err=True)
+        return
+    apply_ratings(plan)
+    click.echo(f"recorded {name}'s ratings in {plan.study}", err=True)
 
 
 @cli.command()

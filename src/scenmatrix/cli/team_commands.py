@@ -8,7 +8,7 @@ from typing import Optional
 
 import click
 
-from scenmatrix.cli.app import EXIT_PROBLEMS, cli, default_study
+from scenmatrix.cli.app import EXIT_PROBLEMS, STUDY_ARG, cli, default_study
 
 
 @cli.command("merge-driver")
@@ -104,3 +104,36 @@ def resolve(kind: Optional[str], id: Optional[str], side: Optional[str], every: 
     else:
         what = "every conflict" if every else " ".join(part for part in (kind, id) if part)
         click.echo(f"settled {what} with {side} in {path}", err=True)
+
+
+@cli.command()
+@STUDY_ARG
+@click.option("--json", "as_json", is_flag=True, help='Print {"disagreements": [...]} for scripts.')
+def review(study: Optional[Path], as_json: bool) -> None:
+    """List where the lead and the reviewers disagree.
+
+    Reviewers' ratings are recorded with `scenmatrix import BRIEF --as NAME`. A field (an impact's
+    effect or confidence, a scenario's likelihood or confidence) is a disagreement when two raters
+    are two or more steps apart on its scale, or one rates an effect a gain and another a harm.
+    Each is listed with the lead's rating, each reviewer's, how many rated it and the steps between
+    them; the JSON adds the lead's rationale. The brief's Review sheet shows every rated field.
+
+    \b
+    Examples:
+      scenmatrix review
+      scenmatrix review --json | jq '.disagreements[].key'
+    """
+    from scenmatrix.analysis.ratings import disagreements
+    from scenmatrix.store.loader import load
+
+    found = disagreements(load(default_study(study)).study)
+    if as_json:
+        import json
+
+        click.echo(json.dumps({"disagreements": [s.to_json() for s in found]}, indent=2, ensure_ascii=False))
+    elif found:
+        from scenmatrix.cli import render
+
+        click.echo(render.disagreements(found))
+    else:
+        click.echo("no disagreements")

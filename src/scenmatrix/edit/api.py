@@ -40,7 +40,7 @@ from scenmatrix.study.kinds import KINDS, Kind, kind_named, option_of
 from scenmatrix.study.references import references_to
 
 __all__ = ["FieldValueError", "StudyChanged", "new_study", "add", "set_fields", "apply", "changing", "remove", "rename",
-           "references", "entries", "entry_path", "kind_of", "EditResult", "KINDS", "PARSE_MAKERS"]
+           "references", "entries", "entry_path", "kind_of", "reviewer_name", "EditResult", "KINDS", "PARSE_MAKERS"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -147,7 +147,48 @@ def _operation(op: str, kind: str, id: Optional[str], fields: Mapping[str, Any])
         return _removing(kind, id, None, None, bool(fields.get("cascade")))
     if op == "rename":
         return _renaming(kind, id or "", str(fields.get("id") or ""), None)
+    if op == "rate":
+        return _rating(id or "", fields)
     raise ValueError(f"unknown operation {op!r}")
+
+
+def _rating(name: str, ratings: Mapping[str, Any]) -> Change:
+    """("rate", "reviewer", NAME, {scenario id: {likelihood, confidence, impacts: {actor: {effect, confidence}}}}):
+    NAME's ratings under `ratings:` become these, replacing any NAME had; none removes NAME's block."""
+    reviewer_name(name)
+
+    def change(s: Session) -> None:
+        loc = ("ratings", name)
+        if not ratings:
+            if s.has(loc):
+                s.delete(("ratings",) if len(s.get(("ratings",))) == 1 else loc)
+            return
+        node = CommentedMap()
+        for sid, rating in ratings.items():
+            entry = CommentedMap((k, v) for k, v in rating.items() if k != "impacts")
+            if rating.get("impacts"):
+                entry["impacts"] = CommentedMap((aid, _flow(impact)) for aid, impact in rating["impacts"].items())
+            node[sid] = entry
+        if s.has(loc):
+            s.set(loc, node)
+        else:
+            s.insert(loc, node)
+
+    return change
+
+
+def reviewer_name(name: str) -> str:
+    """A reviewer's name under `ratings:`, refused (a usage error: exit 2) unless it is id-like."""
+    if not vocab.is_id(name):
+        raise UsageError(f"{name!r} is not a reviewer name: a letter, then letters, digits, '_', '.' or '-' "
+                         "(at most 40 in all), e.g. alice", "--as")
+    return name
+
+
+def _flow(fields: Mapping[str, Any]) -> CommentedMap:
+    out = flow_map()
+    out.update(fields)
+    return out
 
 
 def _setting(kind: str, id: Optional[str], fields: Optional[Mapping[str, Any]], scenario: Optional[str],

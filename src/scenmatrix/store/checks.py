@@ -218,10 +218,13 @@ def _likelihood_scale(tree: dict, locate: Locator) -> Iterator[Problem]:
         return  # the schema check reports the unknown scale itself
     scale = vocab.SCALES[scale_name]
     all_terms = {t for other in vocab.SCALES.values() for t in other}
-    for sid, scenario in mapping_at(tree, "scenarios").items():
+    # a reviewer's likelihood (ratings.NAME.SCENARIO) is held to the same scale as the lead's
+    rated = [(("ratings", name, sid), scenario) for name, scenarios in mapping_at(tree, "ratings").items()
+             if isinstance(scenarios, dict) for sid, scenario in scenarios.items()]
+    for where, scenario in [(("scenarios", sid), s) for sid, s in mapping_at(tree, "scenarios").items()] + rated:
         term = scenario.get("likelihood") if isinstance(scenario, dict) else None
         if isinstance(term, str) and term in all_terms and term not in scale:
-            loc = ("scenarios", sid, "likelihood")
+            loc = (*where, "likelihood")
             hint = did_you_mean(term, scale, _scale_synonyms(scale_name)) or "expected one of: " + ", ".join(scale)
             yield locate.problem(loc, "vocabulary", f"{key_path(loc)}: {term!r} is not {a(vocab.SCALE_NAMES[scale_name])} "
                                  f"term (study.likelihood_scale is {scale_name}; a study never mixes scales)", hint)

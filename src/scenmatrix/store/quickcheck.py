@@ -114,6 +114,8 @@ def _references_resolve(tree: dict) -> bool:
     scenarios = tree.get("scenarios", {})
     return (len(set(declared)) == len(declared) and not any(unresolved(tree, reference) for reference in REFERENCES)
             and _scenarios_resolve(scenarios, scale, set(vocab.DOMAINS).union(declared))
+            and all(rating.get("likelihood") in (None, *scale) for by in tree.get("ratings", {}).values()
+                    for rating in by.values())
             and (tree.get("cib") is None or _judgments_resolve(tree["cib"])))
 
 

@@ -18,7 +18,7 @@ from scenmatrix.study.values import plain
 
 # Kinds in the order a reader meets them in the file.
 ORDER = ("study", "key-judgment", "source", "actor", "evidence", "driver", "constraint", "scenario",
-         "indicator", "impact", "cib", "descriptor", "judgment")
+         "indicator", "impact", "rating", "cib", "descriptor", "judgment")
 
 
 @dataclass
@@ -191,6 +191,9 @@ def _walk(tree: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
             yield "indicator", f"{sid}/{iid}", _fields(indicator)
         for aid, impact in _map(scenario.get("impacts")).items():
             yield "impact", f"{sid}/{aid}", _fields(impact)
+    for name, scenarios in _map(tree.get("ratings")).items():  # a reviewer's ratings of one scenario
+        for sid, rating in _map(scenarios).items():
+            yield "rating", f"{name}/{sid}", _fields(rating)
     cib = _map(tree.get("cib"))
     if cib:  # the cross-impact model: its note, each descriptor (title, variants), each judgment row
         yield "cib", "", {k: plain(v) for k, v in cib.items() if k not in ("descriptors", "judgments")}

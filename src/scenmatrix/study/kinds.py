@@ -79,6 +79,8 @@ REFERENCES: tuple[Reference, ...] = (
     Reference(("scenarios", "*", "constraints"), "constraint", "item"),
     Reference(("scenarios", "*", "impacts", "*"), "actor", "key"),
     Reference(("scenarios", "*", "impacts", "*", "evidence"), "evidence", "item"),
+    Reference(("ratings", "*", "*"), "scenario", "key"),
+    Reference(("ratings", "*", "*", "impacts", "*"), "actor", "key"),
 )
 
 ALL_FIELDS: dict[str, str] = {}

@@ -78,7 +78,7 @@ def merge(ancestor: Any, ours: Any, theirs: Any) -> Merge:
     o, a, b = (copy.deepcopy(plain(t)) if isinstance(t, dict) else {} for t in (ancestor, ours, theirs))
     base = copy.deepcopy(a)
     operations, conflicts = _renames(o, a, b)
-    o_entries, a_entries, b_entries = entries(o), entries(a), entries(b)
+    o_entries, a_entries, b_entries = (_entries(t) for t in (o, a, b))
     for key in _sections(o, a, b):
         o_entries[key], a_entries[key], b_entries[key] = o.get(key[1]), a.get(key[1]), b.get(key[1])
     for key in _keys(o_entries, a_entries, b_entries):
@@ -91,6 +91,15 @@ def merge(ancestor: Any, ours: Any, theirs: Any) -> Merge:
             return Merge(operations, conflicts, tree)
         operations.remove(moved[0])
         conflicts.extend(moved[1])
+
+
+def _entries(tree: dict) -> dict:
+    """The entries merged one by one: a reviewer's ratings (diff's kind "rating", in `ratings:`) and the
+    cross-impact model (diff's "cib", "descriptor" and "judgment", in `cib:`) are merged whole as sections."""
+    return {key: value for key, value in entries(tree).items() if key[0] not in WHOLE_SECTIONS}
+
+
+WHOLE_SECTIONS = ("rating", "cib", "descriptor", "judgment")
 
 
 def _renames(o: dict, a: dict, b: dict) -> tuple[list[Operation], list[Conflict]]:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from scenmatrix.study import vocab
 
-ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.\-]{0,39}$"
+ID_PATTERN = vocab.ID_PATTERN
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Text = Annotated[str, StringConstraints(min_length=1)]
 
@@ -158,6 +158,21 @@ class Conflict(Entity):
     theirs_branch: Optional[Text] = None
 
 
+class ImpactRating(Entity):
+    """A reviewer's own rating of one impact: only what they rated differently from the brief."""
+
+    effect: Optional[Effect] = None
+    confidence: Optional[Confidence] = None
+
+
+class ScenarioRating(Entity):
+    """A reviewer's own rating of one scenario and of its impacts (actor id -> rating)."""
+
+    likelihood: Optional[Likelihood] = Field(None, description="Estimative term from the study's likelihood_scale.")
+    confidence: Optional[Confidence] = None
+    impacts: dict[Id, ImpactRating] = Field(default_factory=dict, description="Actor id -> rating of that impact.")
+
+
 class Study(Entity):
     study: StudyInfo
 
@@ -180,6 +195,10 @@ class Study(Entity):
     constraints: dict[Id, Factor] = Field(default_factory=dict)
     scenarios: dict[Id, Scenario] = Field(default_factory=dict)
     cib: Optional[CrossImpact] = Field(None, description="Optional cross-impact balance model of the scenario space.")
+    ratings: dict[Id, dict[Id, ScenarioRating]] = Field(default_factory=dict, description=(
+        "Independent ratings beside the lead analyst's: reviewer name -> scenario id -> the reviewer's "
+        "likelihood, confidence and impacts (actor id -> effect, confidence); written by "
+        "`scenmatrix import BRIEF --as NAME`. The study's own values stay the lead's."))
     conflicts: list[Conflict] = Field(default_factory=list, description=(
         "Merge conflicts left to settle (scenmatrix merge-driver); a study with any is not valid."))
 

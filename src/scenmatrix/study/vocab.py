@@ -5,7 +5,16 @@ Plain data only, so that the CLI, the schema and the brief share one definition 
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
+
+
+# An entry's id (and a reviewer's name): a letter, then letters, digits, '_', '.' or '-', at most 40.
+ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.\-]{0,39}$"
+
+
+def is_id(text: object) -> bool:
+    return isinstance(text, str) and re.fullmatch(ID_PATTERN, text) is not None
 
 
 class Band(NamedTuple):

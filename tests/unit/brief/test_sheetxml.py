@@ -22,7 +22,7 @@ from scenmatrix.brief.xlsx.rows import Block, SheetBodies, escape
 from scenmatrix.brief.template import load_template
 from scenmatrix.store.loader import load
 
-from conftest import VALID_STUDY
+from conftest import RATED_STUDY, VALID_STUDY
 
 REPO = Path(__file__).resolve().parents[3]
 NOW = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
@@ -65,6 +65,7 @@ def sheet_facts(ws) -> dict:
         "merged": sorted(map(str, ws.merged_cells.ranges)),
         "validations": sorted(str(dv.sqref) for dv in ws.data_validations.dataValidation),
         "freeze": ws.freeze_panes,
+        "conditional": sorted((str(cf.sqref), tuple(r.type for r in cf.rules)) for cf in ws.conditional_formatting),
     }
 
 
@@ -83,9 +84,11 @@ def nasty_study(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("template", ["standard", "executive", "annex"])
-@pytest.mark.parametrize("study", ["default", "nasty"])
+@pytest.mark.parametrize("study", ["default", "nasty", "rated"])
 def test_write_only_brief_equals_openpyxls_own_cells(tmp_path: Path, template: str, study: str) -> None:
     path = REPO / "scenarios" / "russia-iran-2022.yaml" if study == "default" else nasty_study(tmp_path)
+    if study == "rated":  # reviewers' ratings: a Review sheet, and disagreements marked on the heatmaps
+        path.write_text(RATED_STUDY, encoding="utf-8")
     tpl = load_template(template)
     fast = tmp_path / "fast.xlsx"
     with open(fast, "wb") as handle:
@@ -167,3 +170,15 @@ def test_sheets_without_rows_and_parts_are_passed_through(tmp_path: Path) -> Non
     path = write_block(tmp_path / "b.xlsx", Block(1, [[]], ["sm_body"], [None], []))
     wb = load_workbook(path)
     assert wb.sheetnames == ["T"] and wb["T"].max_row == 1 and wb["T"]["A1"].value is None
+
+
+def test_the_rated_study_marks_its_disagreements_in_both_writers(tmp_path: Path) -> None:
+    """The comparison above would pass with no marks at all: the rated study has some to compare."""
+    path = tmp_path / "rated.yaml"
+    path.write_text(RATED_STUDY, encoding="utf-8")
+    fast = tmp_path / "fast.xlsx"
+    with open(fast, "wb") as handle:
+        brief.write_brief(brief.build_context(load(path), load_template("standard"), NOW), handle)
+    wb = load_workbook(fast)
+    assert "Review" in wb.sheetnames
+    assert [str(cf.sqref) for cf in wb["Matrix"].conditional_formatting if cf.rules[0].type == "expression"]

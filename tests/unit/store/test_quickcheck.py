@@ -19,7 +19,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarint import HexInt, ScalarInt
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
-from conftest import VALID_STUDY
+from conftest import RATED_STUDY, VALID_STUDY
 from edit_fixtures import AWKWARD
 from scenmatrix.edit import tree as edit_tree
 from scenmatrix.study import model
@@ -29,7 +29,7 @@ from scenmatrix.store.checks import validate_document
 
 REPO = Path(__file__).resolve().parents[3]
 DEFAULT = (REPO / "scenarios" / "russia-iran-2022.yaml").read_text(encoding="utf-8")
-STUDIES = {"default": DEFAULT, "small": VALID_STUDY, "awkward": AWKWARD}
+STUDIES = {"default": DEFAULT, "small": VALID_STUDY, "awkward": AWKWARD, "rated": RATED_STUDY}
 TREES = {name: edit_tree.parse(text)[0] for name, text in STUDIES.items()}
 
 

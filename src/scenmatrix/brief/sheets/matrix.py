@@ -12,6 +12,7 @@ from scenmatrix.brief.context import Context
 from scenmatrix.brief.sheets.layout import (FIT_SCALE, LINE_HEIGHT, PRINT_HEIGHT, PRINT_WIDTH, PT_PER_CHAR, fit_page,
                                            header_style, heading, pages_tall, rows_height, section)
 from scenmatrix.brief.sheets.links import cell_link, links_fit
+from scenmatrix.brief.sheets.review import MARK_LEGEND, disagreement_cells, mark
 from scenmatrix.brief.template import Sheet
 from scenmatrix.brief.xlsx.cells import lines_needed, put
 from scenmatrix.brief.xlsx.rows import Block, type_style
@@ -47,6 +48,7 @@ def _heatmap(ws: Worksheet, spec: Sheet, ctx: Context, top: int, with_links: boo
                          "scenarios": list(matrix.index), "actors": list(matrix.columns)})
     last = first + max(len(matrix.index), 1) - 1
     _colour_scale(ws, ctx, first, last, len(fixed) + 1, len(fixed) + len(names))
+    marked = _mark_disagreements(ws, ctx, first, len(fixed) + 1)
     row = last + 2
     for label, column in (("Expected impact", "expected"), ("  range low", "low"), ("  range high", "high")):
         put(ws, row, 2, label, "sm_label")
@@ -55,7 +57,8 @@ def _heatmap(ws: Worksheet, spec: Sheet, ctx: Context, top: int, with_links: boo
             put(ws, row, c, value, "sm_number").alignment = CENTRED
         row += 1
     legend = "Cells: effect on the actor, -3 severe harm … +3 major gain; blank = not rated."
-    put(ws, row, 2, legend + (" Click a cell for its rationale." if with_links else ""), "sm_subtitle")
+    legend += " Click a cell for its rationale." if with_links else ""
+    put(ws, row, 2, legend + (" " + MARK_LEGEND if marked else ""), "sm_subtitle")
     ws.freeze_panes = ws.cell(row=first, column=len(fixed) + 1).coordinate
     ws.print_title_rows = f"{top}:{top}"
     return row + 2
@@ -103,6 +106,16 @@ def _colour_scale(ws: Worksheet, ctx: Context, first: int, last: int, first_col:
             ColorScaleRule(start_type="num", start_value=vocab.EFFECT_MIN, start_color=low,
                            mid_type="num", mid_value=0, mid_color=mid,
                            end_type="num", end_value=vocab.EFFECT_MAX, end_color=high))
+
+
+def _mark_disagreements(ws: Worksheet, ctx: Context, first: int, first_col: int) -> bool:
+    """Mark the effects and likelihoods the raters disagree on (reviewers' ratings); whether any was."""
+    impacts, likelihoods = disagreement_cells(ctx)
+    cells = [f"C{first + r}" for r, sid in enumerate(ctx.matrix.index) if sid in likelihoods]
+    cells += [f"{get_column_letter(first_col + c)}{first + r}" for r, sid in enumerate(ctx.matrix.index)
+              for c, aid in enumerate(ctx.matrix.columns) if f"{sid}/{aid}" in impacts]
+    mark(ws, cells)
+    return bool(cells)
 
 
 def _heatmap_block(ctx: Context, first: int, with_links: bool) -> Block:

@@ -13,6 +13,7 @@ from scenmatrix.brief.sheets.charts import write_charts
 from scenmatrix.brief.sheets.cib import write_cib
 from scenmatrix.brief.sheets.cover import write_cover
 from scenmatrix.brief.sheets.matrix import write_matrix, write_summary
+from scenmatrix.brief.sheets.review import write_review
 from scenmatrix.brief.sheets.sensitivity import write_sensitivity
 from scenmatrix.brief.sheets.table import write_table
 from scenmatrix.brief.template import Sheet
@@ -29,4 +30,5 @@ WRITERS: dict[str, Writer] = {
     "alignment": write_alignment,
     "changes": write_changes,
     "cib": write_cib,
+    "review": write_review,
 }
