@@ -232,3 +232,28 @@ def test_a_merge_that_would_not_validate_exits_1_and_leaves_ours_untouched(tmp_p
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert re.match(rf"{STUDY}:\d+:\d+: .*effect.* \(in the merged study, not written\)", done.stderr), done.stderr
     assert (tmp_path / "ours").read_text(encoding="utf-8") == COMMENTED
+
+
+ALICE = "  alice:\n    S1:\n      likelihood: very likely\n"
+BOB = "  bob:\n    S1:\n      impacts:\n        A: {effect: -1}\n"
+
+
+def test_two_branches_that_each_imported_a_different_reviewer_keep_both(tmp_path: Path) -> None:
+    (tmp_path / "base").write_text(SMALL, encoding="utf-8")
+    (tmp_path / "ours").write_text(SMALL + "ratings:\n" + ALICE, encoding="utf-8")
+    (tmp_path / "theirs").write_text(SMALL + "ratings:\n" + BOB, encoding="utf-8")
+    done = run("merge-driver", "base", "ours", "theirs", STUDY, cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    merged = (tmp_path / "ours").read_text(encoding="utf-8")
+    assert "alice:" in merged and "bob:" in merged and merged.startswith(SMALL)
+    (tmp_path / "m.yaml").write_text(merged, encoding="utf-8")
+    assert run("validate", "m.yaml", cwd=tmp_path).returncode == 0
+
+
+def test_one_reviewer_rerated_differently_on_both_branches_is_a_conflict(tmp_path: Path) -> None:
+    (tmp_path / "base").write_text(SMALL + "ratings:\n" + ALICE, encoding="utf-8")
+    (tmp_path / "ours").write_text(SMALL + "ratings:\n" + ALICE.replace("very likely", "unlikely"), encoding="utf-8")
+    (tmp_path / "theirs").write_text(SMALL + "ratings:\n" + ALICE.replace("very likely", "almost certain"),
+                                     encoding="utf-8")
+    done = run("merge-driver", "base", "ours", "theirs", STUDY, cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr

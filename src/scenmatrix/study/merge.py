@@ -150,6 +150,24 @@ def _sections(*trees: dict) -> list[tuple[str, str]]:
     return [("section", k) for k in keys]
 
 
+def _by_reviewer(o: Any, a: Any, b: Any) -> Any:
+    """`ratings:` changed on both sides, merged reviewer by reviewer (two branches that each imported a
+    different reviewer keep both); None where one reviewer's ratings changed on both sides differently."""
+    o, a, b = (x if isinstance(x, dict) else {} for x in (o, a, b))
+    merged = dict(a)
+    for name in dict.fromkeys([*a, *b, *o]):
+        mine, yours, was = a.get(name), b.get(name), o.get(name)
+        if yours == was or mine == yours:
+            continue
+        if mine != was:
+            return None
+        if yours is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = yours
+    return merged
+
+
 def _keys(*maps: dict) -> list[tuple[str, str]]:
     """Every entry of the three, kind by kind in the order of the file; within a kind ours first, then
     theirs' new ones in their order."""
@@ -163,8 +181,9 @@ def _merge_entry(key: tuple[str, str], o: Any, a: Any, b: Any, operations: list[
     if a == b or b == o:
         return
     if kind == "section":
-        if a == o:
-            operations.append(Operation("section", kind, eid, {"value": b}))
+        merged = b if a == o else _by_reviewer(o, a, b) if eid == "ratings" else None
+        if merged is not None:
+            operations.append(Operation("section", kind, eid, {"value": merged}))
         else:
             conflicts.append(Conflict(kind, eid, None, a, b))
         return
