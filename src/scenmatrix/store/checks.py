@@ -31,10 +31,8 @@ def validate_document(document: Document, locate: Optional[Locator] = None) -> t
         return None, _anchor_problems(document) or [
             locate.problem(loc, "anchor", "YAML anchors and aliases are not allowed in a study",
                            "write the entry out in full") for loc in anchors]
-    # plain data comes from the fast path, which refuses unprintable characters in the text: only an escape
-    # (in a double-quoted scalar) can write one into a value
-    characters = hasattr(tree, "lc") or "\\" in document.text
-    problems = (list(check_characters(tree, (), locate)) if characters else []) + list(check_references(tree, locate))
+    problems = (list(check_characters(tree, (), locate)) if characters_to_check(document) else []) \
+        + list(check_references(tree, locate))
     study: Optional[Study] = None
     try:
         study = Study.model_validate(tree)
@@ -63,6 +61,13 @@ def _anchor_problems(document: Document) -> list[Problem]:
 
 # What YAML refuses in a file, and what an escape ("\0", "\x07", "\ud800") can still put into text.
 _NOT_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+
+
+def characters_to_check(document: Document) -> bool:
+    """Whether a parsed study may hold a character check_characters refuses. Plain data comes from the fast
+    path, which refuses unprintable characters in the text: there only an escape (in a double-quoted
+    scalar) can write one into a value."""
+    return hasattr(document.tree, "lc") or "\\" in document.text
 
 
 def check_characters(node: Any, loc: Loc, locate: "Locator") -> Iterator[Problem]:

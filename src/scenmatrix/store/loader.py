@@ -15,7 +15,8 @@ from scenmatrix.errors import Problem, StudyError, counted
 from scenmatrix.store.document import Document, parse
 from scenmatrix.store.files import read_text
 
-from scenmatrix.store.checks import check_characters, check_references, study_warnings, validate_document
+from scenmatrix.store.checks import (characters_to_check, check_characters, check_references, study_warnings,
+                                     validate_document)
 from scenmatrix.store import piecewise
 from scenmatrix.store.messages import Locator
 
@@ -75,9 +76,8 @@ def _load_fast(path: Path, text: str) -> Optional[LoadedStudy]:
         locate = Locator(Document(path, text, None))  # plain data knows no positions
         if next(check_references(tree, locate), None) is not None:
             return None
-        # fast_tree refused unprintable characters in the text: only an escape (in a double-quoted scalar)
-        # can write one into a value
-        if "\\" in text and next(check_characters(tree, (), locate), None) is not None:
+        if characters_to_check(Document(path, text, tree)) and \
+                next(check_characters(tree, (), locate), None) is not None:
             return None
         study = _validated(tree)
         del tree
