@@ -41,7 +41,7 @@ def validate(paths: tuple[Path, ...], strict: bool) -> None:
       draft.yaml:198:12: warning: evidence.E06.quote: 'an agreement to transfer space
       techniques' is not in the text of source 'khater-2022' (sources/khater.txt) — ...
     """
-    from scenmatrix.store.loader import check_studies
+    from scenmatrix.store.report import check_studies
 
     targets = _expand(paths or (STUDY_DIR,))
     if not targets:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from pydantic import ValidationError
 
 from scenmatrix.store import cache, fastpath as fastload
 from scenmatrix.bulk import gc_paused
 from scenmatrix.study.model import Scenario, Study
-from scenmatrix.errors import Problem, StudyError, counted
+from scenmatrix.errors import Problem, StudyError
 from scenmatrix.store.document import Document, parse
 from scenmatrix.store.files import read_text
 
@@ -158,40 +158,3 @@ class _SharedNames(set):
     add = update = discard = remove = pop = clear = _refuse
     difference_update = intersection_update = symmetric_difference_update = _refuse
     __ior__ = __iand__ = __isub__ = __ixor__ = _refuse
-
-
-@dataclass
-class Report:
-    """What checking several studies found: problems (fail), warnings (do not), and a line per valid study."""
-
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    summaries: list[str] = field(default_factory=list)
-
-
-def check_studies(paths: Iterable[Path | str]) -> Report:
-    """Problems and warnings of every study, and a one-line summary of each valid one."""
-    report = Report()
-    for path in paths:
-        try:
-            loaded = load(path)
-        except StudyError as exc:
-            report.problems += exc.problems
-            continue
-        report.warnings += loaded.warnings
-        s = loaded.study
-        impacts = sum(len(x.impacts) for x in s.scenarios.values())
-        model = ""
-        if s.cib is not None:
-            variants = sum(len(d.variants) for d in s.cib.descriptors.values())
-            model = (f", a cross-impact model of {counted(len(s.cib.descriptors), 'descriptor')} and "
-                     f"{counted(variants, 'variant')}")
-        report.summaries.append(f"{path}: valid ({counted(len(s.scenarios), 'scenario')}, "
-                                f"{counted(len(s.actors), 'actor')}, {counted(impacts, 'impact')}{model})")
-    return report
-
-
-def check_report(paths: Iterable[Path | str]) -> tuple[list[Problem], list[str]]:
-    """Problems of every study, and a one-line summary of each valid one (warnings: see `check_studies`)."""
-    report = check_studies(paths)
-    return report.problems, report.summaries
