@@ -23,6 +23,13 @@ from scenmatrix.version import __version__
 DEFAULT_STUDY = Path("scenarios/russia-iran-2022.yaml")
 STUDY_DIR = Path("scenarios")
 
+# The path types of every command's arguments and options, made once: each click.Path looks up its name's
+# translation (gettext, a few file lookups), which for the two dozen the commands declare was a tenth of
+# the start-up of any command.
+FILE = click.Path(path_type=Path, dir_okay=False)
+FOLDER = click.Path(path_type=Path, file_okay=False)
+ANY_PATH = click.Path(path_type=Path)
+
 EXIT_PROBLEMS = 1     # bad input, or a file that cannot be read or written
 EXIT_USAGE = 2        # click's own code for a usage mistake
 EXIT_INTERRUPTED = 130
@@ -52,8 +59,38 @@ def reported(ctx: click.Context) -> Iterator[None]:
         ctx.exit(EXIT_PROBLEMS)
 
 
+class Context(click.Context):
+    """click's context, with the help's width found without `shutil` (whose import, with the compression
+    modules it brings, was a tenth of `--help`): the same width click finds."""
+
+    def make_formatter(self) -> click.HelpFormatter:
+        from click import formatting
+
+        width = self.terminal_width
+        if width is None and formatting.FORCED_WIDTH is None:
+            most = 80 if self.max_content_width is None else self.max_content_width
+            width = max(min(_terminal_columns(), most) - 2, 50)
+        return self.formatter_class(width=width, max_width=self.max_content_width)
+
+
+def _terminal_columns() -> int:
+    """shutil.get_terminal_size().columns: $COLUMNS, else the terminal's width, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
 class Command(click.Command):
     """A command whose errors are `reported`."""
+
+    context_class = Context
 
     def invoke(self, ctx: click.Context) -> Any:
         with reported(ctx):
@@ -65,6 +102,7 @@ class Group(click.Group):
 
     command_class = Command
     group_class = type  # a subgroup is a Group too
+    context_class = Context
 
 
 class LateProgressBar:
@@ -95,6 +133,13 @@ class LateProgressBar:
             self.bar.__exit__(*exc)
 
 
+def json_text(data: object, **options: Any) -> str:
+    """json.dumps for the commands' --json output, importing json only then (a twentieth of the start-up)."""
+    import json
+
+    return json.dumps(data, **options)
+
+
 def default_study(study: Optional[Path]) -> Path:
     """STUDY argument, else $SCENMATRIX_STUDY, else the only study under scenarios/; with several, a usage
     error listing them."""
@@ -122,10 +167,10 @@ def STUDY_ARG(func: Any) -> Any:
         kwargs["study"] = kwargs.get("study") or study_option
         return func(*args, **kwargs)
 
-    command = click.option("-s", "--study", "study_option", type=click.Path(path_type=Path, dir_okay=False),
+    command = click.option("-s", "--study", "study_option", type=FILE,
                            help="The study, if not given as STUDY (default: $SCENMATRIX_STUDY, else the only "
                                 "study under scenarios/).")(command)
-    return click.argument("study", required=False, type=click.Path(path_type=Path, dir_okay=False))(command)
+    return click.argument("study", required=False, type=FILE)(command)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

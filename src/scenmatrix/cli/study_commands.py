@@ -14,11 +14,12 @@ import click
 from scenmatrix import errors
 from scenmatrix.analysis.budgets import MAX_CIB_SCENARIOS, MAX_SAMPLES, MIN_SAMPLES
 from scenmatrix.study.columns import TABLES
-from scenmatrix.cli.app import EXIT_PROBLEMS, STUDY_ARG, STUDY_DIR, LateProgressBar, cli, default_study
+from scenmatrix.cli.app import (ANY_PATH, EXIT_PROBLEMS, FILE, FOLDER, STUDY_ARG, STUDY_DIR, LateProgressBar, cli,
+                                default_study)
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=ANY_PATH)
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too: for CI and pre-commit hooks.")
 def validate(paths: tuple[Path, ...], strict: bool) -> None:
     """Check studies and report every problem with its position.
@@ -68,7 +69,7 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
               help="json: the tables (or one, with --table) as one document; csv: one table.")
 @click.option("--table", type=click.Choice(TABLES),
     help="Only this table (required for CSV on stdout).")
-@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
+@click.option("-o", "--output", type=FOLDER,
               help="Write one file a table into this folder instead of stdout.")
 def export(study: Optional[Path], fmt: str, table: Optional[str], output: Optional[Path]) -> None:
     """Print the study's tables as JSON or CSV, or into files.
@@ -105,7 +106,7 @@ def export(study: Optional[Path], fmt: str, table: Optional[str], output: Option
 @STUDY_ARG
 @click.option("-t", "--template", default="standard", show_default=True,
               help="A template name from `scenmatrix templates`, or a path to a template .yaml.")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("-o", "--output", type=FILE,
               help="Where to write the .xlsx (default: briefs/STUDY-TEMPLATE.xlsx).")
 @click.option("--since", metavar="REV", help="Add a Changes sheet: what changed in the study since git revision REV.")
 def brief(study: Optional[Path], template: str, output: Optional[Path], since: Optional[str]) -> None:
@@ -194,8 +195,8 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int, max_s
 
 
 @cli.command("import")
-@click.argument("brief_path", metavar="BRIEF.xlsx", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("-s", "--study", type=click.Path(path_type=Path, dir_okay=False),
+@click.argument("brief_path", metavar="BRIEF.xlsx", type=FILE)
+@click.option("-s", "--study", type=FILE,
               help="The study the brief was made from (default: as for other commands).")
 @click.option("--apply", "do_apply", is_flag=True, help="Write the changes to the study (otherwise only show them).")
 @click.option("--theirs", "prefer", flag_value="theirs", help="On a conflict, take the brief's value.")

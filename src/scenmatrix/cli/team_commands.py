@@ -8,7 +8,7 @@ from typing import Optional
 
 import click
 
-from scenmatrix.cli.app import EXIT_PROBLEMS, STUDY_ARG, cli, default_study
+from scenmatrix.cli.app import EXIT_PROBLEMS, FILE, STUDY_ARG, cli, default_study
 
 
 @cli.command("merge-driver")
@@ -71,7 +71,7 @@ def _command() -> str:
 @click.option("--ours", "side", flag_value="ours", help="Keep our value (the file's): drop the record.")
 @click.option("--theirs", "side", flag_value="theirs", help="Take their value, removal, addition or rename.")
 @click.option("--all", "every", is_flag=True, help="Settle every recorded conflict this way.")
-@click.option("-s", "--study", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("-s", "--study", type=FILE,
               help="The study (default: $SCENMATRIX_STUDY, else the only study under scenarios/).")
 @click.option("-n", "--dry-run", is_flag=True, help="Print the unified diff; write nothing.")
 def resolve(kind: Optional[str], id: Optional[str], side: Optional[str], every: bool, study: Optional[Path],

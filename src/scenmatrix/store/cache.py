@@ -194,6 +194,11 @@ def _discard(slot: Path) -> None:
         os.unlink(slot)
 
 
+def enabled() -> bool:
+    """Whether there is a cache to keep parses in (SCENMATRIX_CACHE=off: none)."""
+    return _cache_folder() is not None
+
+
 def _cache_folder() -> Path | None:
     chosen = os.environ.get("SCENMATRIX_CACHE")
     if chosen == "off":
