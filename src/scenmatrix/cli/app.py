@@ -12,23 +12,37 @@ import functools
 import os
 import sys
 import time
-from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 import click
 
 from scenmatrix import errors
 from scenmatrix.version import __version__
 
-DEFAULT_STUDY = Path("scenarios/russia-iran-2022.yaml")
-STUDY_DIR = Path("scenarios")
+if TYPE_CHECKING:  # pathlib is imported once a path is given: --help needs none
+    from pathlib import Path
+
+DEFAULT_STUDY = "scenarios/russia-iran-2022.yaml"
+STUDY_DIR = "scenarios"
+
+
+
+class PathParam(click.Path):
+    """click.Path(path_type=pathlib.Path), importing pathlib only once a path is given (a twentieth of the
+    start-up, which --help does not need)."""
+
+    def coerce_path_result(self, value: Any) -> "Path":
+        from pathlib import Path
+
+        return value if isinstance(value, Path) else Path(value)
+
 
 # The path types of every command's arguments and options, made once: each click.Path looks up its name's
 # translation (gettext, a few file lookups), which for the two dozen the commands declare was a tenth of
 # the start-up of any command.
-FILE = click.Path(path_type=Path, dir_okay=False)
-FOLDER = click.Path(path_type=Path, file_okay=False)
-ANY_PATH = click.Path(path_type=Path)
+FILE = PathParam(dir_okay=False)
+FOLDER = PathParam(file_okay=False)
+ANY_PATH = PathParam()
 
 EXIT_PROBLEMS = 1     # bad input, or a file that cannot be read or written
 EXIT_USAGE = 2        # click's own code for a usage mistake
@@ -143,15 +157,18 @@ def json_text(data: object, **options: Any) -> str:
 def default_study(study: Optional[Path]) -> Path:
     """STUDY argument, else $SCENMATRIX_STUDY, else the only study under scenarios/; with several, a usage
     error listing them."""
+    from pathlib import Path
+
     if study is not None:
         return study
     if os.environ.get("SCENMATRIX_STUDY"):
         return Path(os.environ["SCENMATRIX_STUDY"])
-    found = sorted(STUDY_DIR.glob("*.yaml")) if STUDY_DIR.is_dir() else []
+    folder = Path(STUDY_DIR)
+    found = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
     if len(found) == 1:
         return found[0]
     if not found:
-        return DEFAULT_STUDY  # its "no such file" says where a study was looked for
+        return Path(DEFAULT_STUDY)  # its "no such file" says where a study was looked for
     # Never the default among several: an edit of the wrong study exits 0 and is found too late.
     shown = ", ".join(str(p) for p in found[:10]) + (f" and {len(found) - 10} more" if len(found) > 10 else "")
     raise click.UsageError(f"{len(found)} studies under {STUDY_DIR}/ ({shown}) — name one with -s/--study "

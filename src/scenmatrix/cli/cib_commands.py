@@ -9,14 +9,16 @@ from __future__ import annotations
 import contextlib
 import itertools
 import sys
-from pathlib import Path
-from typing import Iterator, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
 import click
 
 from scenmatrix.analysis.budgets import (CIB_BASIN_SAMPLE, MAX_CIB_BASIN_SCAN, MAX_CIB_BASIN_STATES, MAX_CIB_SCENARIOS,
                                          MAX_CIB_SEARCH_NODES, MAX_LISTED)
 from scenmatrix.cli.app import FILE, cli, default_study, json_text
+
+if TYPE_CHECKING:  # pathlib is imported where a path is used (app.PathParam): --help needs none
+    from pathlib import Path
 
 LONG_RUN = 2_000_000   # scenarios; a scan this large shows a progress bar on a terminal
 BASIN_LONG_RUN = 200_000  # start scenarios; following succession costs more a scenario than a scan

@@ -7,8 +7,7 @@ when a command runs, pandas and openpyxl never.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import click
 
@@ -16,6 +15,9 @@ from scenmatrix.study import vocab
 from scenmatrix.cli.app import FILE, STUDY_ARG, cli, default_study, json_text
 from scenmatrix.errors import a
 from scenmatrix.study.kinds import ALL_FIELDS, KINDS, kind_named, option_of
+
+if TYPE_CHECKING:  # pathlib is imported where a path is used (app.PathParam): --help needs none
+    from pathlib import Path
 
 KIND_NAMES = list(KINDS)
 

@@ -6,8 +6,7 @@ openpyxl, pydantic) are imported inside the commands, so that `--help` starts fa
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import click
 
@@ -16,6 +15,9 @@ from scenmatrix.analysis.budgets import MAX_CIB_SCENARIOS, MAX_SAMPLES, MIN_SAMP
 from scenmatrix.study.columns import TABLES
 from scenmatrix.cli.app import (ANY_PATH, EXIT_PROBLEMS, FILE, FOLDER, STUDY_ARG, STUDY_DIR, LateProgressBar, cli,
                                 default_study)
+
+if TYPE_CHECKING:  # pathlib is imported where a path is used (app.PathParam): --help needs none
+    from pathlib import Path
 
 
 @cli.command()
@@ -42,9 +44,11 @@ def validate(paths: tuple[Path, ...], strict: bool) -> None:
       draft.yaml:198:12: warning: evidence.E06.quote: 'an agreement to transfer space
       techniques' is not in the text of source 'khater-2022' (sources/khater.txt) — ...
     """
+    from pathlib import Path
+
     from scenmatrix.store.report import check_studies
 
-    targets = _expand(paths or (STUDY_DIR,))
+    targets = _expand(paths or (Path(STUDY_DIR),))
     if not targets:
         raise click.UsageError("no study files found; give a path to a .yaml study")
     report = check_studies(targets)

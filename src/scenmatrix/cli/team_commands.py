@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import click
 
 from scenmatrix.cli.app import EXIT_PROBLEMS, FILE, STUDY_ARG, cli, default_study
+
+if TYPE_CHECKING:  # pathlib is imported where a path is used (app.PathParam): --help needs none
+    from pathlib import Path
 
 
 @cli.command("merge-driver")
@@ -43,6 +45,8 @@ def merge_driver(versions: tuple[str, ...], install: bool) -> None:
     if install:
         if versions:
             raise click.UsageError("--install takes no versions")
+        from pathlib import Path
+
         from scenmatrix.store import git_merge
 
         for line in git_merge.install(Path.cwd(), _command()):
@@ -61,6 +65,8 @@ def merge_driver(versions: tuple[str, ...], install: bool) -> None:
 
 def _command() -> str:
     """How git is to run scenmatrix: the console script it was started as, else the name on the PATH."""
+    from pathlib import Path
+
     script = Path(sys.argv[0])
     return str(script.resolve()) if script.name == "scenmatrix" and script.is_file() else "scenmatrix"
 
