@@ -16,10 +16,14 @@ __all__ = ["__version__", "load", "check_report", "build_brief", "StudyError"]
 
 def __getattr__(name: str):
     # Lazy, so that `import scenmatrix` (and the CLI's --help) does not pull in pydantic or openpyxl.
-    if name in ("load", "check_report"):
+    if name == "load":
         from scenmatrix.store import loader
 
-        return getattr(loader, name)
+        return loader.load
+    if name == "check_report":
+        from scenmatrix.store import report
+
+        return report.check_report
     if name == "build_brief":
         from scenmatrix.brief.build import build_brief
 

@@ -6,7 +6,6 @@ that no code is used without being listed here.
 
 from __future__ import annotations
 
-import difflib
 import errno
 import os
 import re
@@ -179,6 +178,8 @@ def did_you_mean(word: str, choices: Iterable[str], aliases: dict[str, str] | No
         folded.setdefault(key.casefold(), target)
     if word.casefold() in folded:
         return f"did you mean '{folded[word.casefold()]}'?"
+    import difflib  # here: did-you-mean is only for a problem, and difflib is a fiftieth of every start-up
+
     close = difflib.get_close_matches(word.casefold(), list(folded), n=1, cutoff=0.6)
     if close:
         return f"did you mean '{folded[close[0]]}'?"

@@ -12,16 +12,37 @@ import functools
 import os
 import sys
 import time
-from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 import click
 
 from scenmatrix import errors
 from scenmatrix.version import __version__
 
-DEFAULT_STUDY = Path("scenarios/russia-iran-2022.yaml")
-STUDY_DIR = Path("scenarios")
+if TYPE_CHECKING:  # pathlib is imported once a path is given: --help needs none
+    from pathlib import Path
+
+DEFAULT_STUDY = "scenarios/russia-iran-2022.yaml"
+STUDY_DIR = "scenarios"
+
+
+
+class PathParam(click.Path):
+    """click.Path(path_type=pathlib.Path), importing pathlib only once a path is given (a twentieth of the
+    start-up, which --help does not need)."""
+
+    def coerce_path_result(self, value: Any) -> "Path":
+        from pathlib import Path
+
+        return value if isinstance(value, Path) else Path(value)
+
+
+# The path types of every command's arguments and options, made once: each click.Path looks up its name's
+# translation (gettext, a few file lookups), which for the two dozen the commands declare was a tenth of
+# the start-up of any command.
+FILE = PathParam(dir_okay=False)
+FOLDER = PathParam(file_okay=False)
+ANY_PATH = PathParam()
 
 EXIT_PROBLEMS = 1     # bad input, or a file that cannot be read or written
 EXIT_USAGE = 2        # click's own code for a usage mistake
@@ -52,8 +73,38 @@ def reported(ctx: click.Context) -> Iterator[None]:
         ctx.exit(EXIT_PROBLEMS)
 
 
+class Context(click.Context):
+    """click's context, with the help's width found without `shutil` (whose import, with the compression
+    modules it brings, was a tenth of `--help`): the same width click finds."""
+
+    def make_formatter(self) -> click.HelpFormatter:
+        from click import formatting
+
+        width = self.terminal_width
+        if width is None and formatting.FORCED_WIDTH is None:
+            most = 80 if self.max_content_width is None else self.max_content_width
+            width = max(min(_terminal_columns(), most) - 2, 50)
+        return self.formatter_class(width=width, max_width=self.max_content_width)
+
+
+def _terminal_columns() -> int:
+    """shutil.get_terminal_size().columns: $COLUMNS, else the terminal's width, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
 class Command(click.Command):
     """A command whose errors are `reported`."""
+
+    context_class = Context
 
     def invoke(self, ctx: click.Context) -> Any:
         with reported(ctx):
@@ -65,6 +116,7 @@ class Group(click.Group):
 
     command_class = Command
     group_class = type  # a subgroup is a Group too
+    context_class = Context
 
 
 class LateProgressBar:
@@ -95,18 +147,28 @@ class LateProgressBar:
             self.bar.__exit__(*exc)
 
 
+def json_text(data: object, **options: Any) -> str:
+    """json.dumps for the commands' --json output, importing json only then (a twentieth of the start-up)."""
+    import json
+
+    return json.dumps(data, **options)
+
+
 def default_study(study: Optional[Path]) -> Path:
     """STUDY argument, else $SCENMATRIX_STUDY, else the only study under scenarios/; with several, a usage
     error listing them."""
+    from pathlib import Path
+
     if study is not None:
         return study
     if os.environ.get("SCENMATRIX_STUDY"):
         return Path(os.environ["SCENMATRIX_STUDY"])
-    found = sorted(STUDY_DIR.glob("*.yaml")) if STUDY_DIR.is_dir() else []
+    folder = Path(STUDY_DIR)
+    found = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
     if len(found) == 1:
         return found[0]
     if not found:
-        return DEFAULT_STUDY  # its "no such file" says where a study was looked for
+        return Path(DEFAULT_STUDY)  # its "no such file" says where a study was looked for
     # Never the default among several: an edit of the wrong study exits 0 and is found too late.
     shown = ", ".join(str(p) for p in found[:10]) + (f" and {len(found) - 10} more" if len(found) > 10 else "")
     raise click.UsageError(f"{len(found)} studies under {STUDY_DIR}/ ({shown}) — name one with -s/--study "
@@ -122,10 +184,10 @@ def STUDY_ARG(func: Any) -> Any:
         kwargs["study"] = kwargs.get("study") or study_option
         return func(*args, **kwargs)
 
-    command = click.option("-s", "--study", "study_option", type=click.Path(path_type=Path, dir_okay=False),
+    command = click.option("-s", "--study", "study_option", type=FILE,
                            help="The study, if not given as STUDY (default: $SCENMATRIX_STUDY, else the only "
                                 "study under scenarios/).")(command)
-    return click.argument("study", required=False, type=click.Path(path_type=Path, dir_okay=False))(command)
+    return click.argument("study", required=False, type=FILE)(command)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -8,22 +8,23 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import sys
-from pathlib import Path
-from typing import Iterator, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
 import click
 
 from scenmatrix.analysis.budgets import (CIB_BASIN_SAMPLE, MAX_CIB_BASIN_SCAN, MAX_CIB_BASIN_STATES, MAX_CIB_SCENARIOS,
                                          MAX_CIB_SEARCH_NODES, MAX_LISTED)
-from scenmatrix.cli.app import cli, default_study
+from scenmatrix.cli.app import FILE, cli, default_study, json_text
+
+if TYPE_CHECKING:  # pathlib is imported where a path is used (app.PathParam): --help needs none
+    from pathlib import Path
 
 LONG_RUN = 2_000_000   # scenarios; a scan this large shows a progress bar on a terminal
 BASIN_LONG_RUN = 200_000  # start scenarios; following succession costs more a scenario than a scan
 SHOWN_WARNINGS = 3     # other commands show this many warnings; `cib check` shows them all
 
-MATRIX_ARG = click.argument("matrix", type=click.Path(path_type=Path, dir_okay=False))
+MATRIX_ARG = click.argument("matrix", type=FILE)
 SCENARIO_ARG = click.argument("scenario")
 JSON_OPT = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 
@@ -74,7 +75,7 @@ def _scenario(matrix, text: str):
 
 
 def _echo_json(data: object) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    click.echo(json_text(data, indent=2, ensure_ascii=False))
 
 
 @contextlib.contextmanager
@@ -310,7 +311,7 @@ basins.help = basins.help.format(scan=f"{MAX_CIB_BASIN_SCAN:,}", sample=f"{CIB_B
 @cib_group.command()
 @MATRIX_ARG
 @SCENARIO_ARG
-@click.option("-s", "--study", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("-s", "--study", type=FILE,
               help="The study to add the scenario to (default: as for other commands).")
 @click.option("--id", "scenario_id", required=True, help="Id of the new study scenario, e.g. S5.")
 @click.option("--title", required=True, help="Title of the new study scenario.")
@@ -347,4 +348,3 @@ def promote(matrix: Path, scenario: str, study: Optional[Path], scenario_id: str
         click.echo(diff, nl=False)
     else:
         click.echo(f"{path}: added scenario {scenario_id} (CIB {promoted.code})")
-

@@ -7,16 +7,17 @@ when a command runs, pandas and openpyxl never.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import click
 
 from scenmatrix.study import vocab
-from scenmatrix.cli.app import STUDY_ARG, cli, default_study
+from scenmatrix.cli.app import FILE, STUDY_ARG, cli, default_study, json_text
 from scenmatrix.errors import a
 from scenmatrix.study.kinds import ALL_FIELDS, KINDS, kind_named, option_of
+
+if TYPE_CHECKING:  # pathlib is imported where a path is used (app.PathParam): --help needs none
+    from pathlib import Path
 
 KIND_NAMES = list(KINDS)
 
@@ -91,7 +92,7 @@ def _complete_choice(field: str) -> Callable:
 
 
 def study_option(func: Callable) -> Callable:
-    return click.option("-s", "--study", type=click.Path(path_type=Path, dir_okay=False),
+    return click.option("-s", "--study", type=FILE,
                         help="The study file (default: $SCENMATRIX_STUDY, else the only study under "
                              "scenarios/; with several, name one).")(func)
 
@@ -164,7 +165,7 @@ def _run(call: Callable[[], Any], dry_run: bool, done: str) -> None:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("path", type=FILE)
 @click.option("--title", required=True, help="The study's title.")
 @click.option("--id", "study_id", help="The study's id (default: the file name without .yaml).")
 @click.option("--as-of", help="Date the assessment is current to, YYYY-MM-DD (default: today).")
@@ -326,7 +327,7 @@ def list_(kind: str, study: Optional[Path], as_json: bool) -> None:
 
     rows = edit.entries(default_study(study), kind)
     if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        click.echo(json_text(rows, indent=2, ensure_ascii=False))
         return
     label = KINDS[kind].label
     width = max((len(r["id"]) for r in rows), default=0)
@@ -359,13 +360,13 @@ def show(study: Optional[Path], as_json: bool) -> None:
 
     matrix = EffectMatrix(load(default_study(study)).study)
     if as_json:
-        click.echo(json.dumps(matrix.to_json(), indent=2, ensure_ascii=False))
+        click.echo(json_text(matrix.to_json(), indent=2, ensure_ascii=False))
         return
     click.echo(render.table(matrix.headers, matrix.rows(), right=matrix.right, rule=False))
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("paths", nargs=-1, type=FILE)
 @click.option("--since", metavar="REV", help="Compare the study as it was at git revision REV with the file now.")
 @click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
 def diff(paths: tuple[Path, ...], since: Optional[str], as_json: bool) -> None:
@@ -398,8 +399,7 @@ def diff(paths: tuple[Path, ...], since: Optional[str], as_json: bool) -> None:
             raise click.UsageError("give OLD and NEW study files, or --since REV [STUDY]")
         changes = revisions.diff_files(paths[0], paths[1])
     if as_json:
-        click.echo(json.dumps(diff.to_json(changes), indent=2, ensure_ascii=False))
+        click.echo(json_text(diff.to_json(changes), indent=2, ensure_ascii=False))
     else:
         text = diff.to_text(changes)
         click.echo(text if text else "no changes", nl=bool(not text) or not text.endswith("\n"))
-

@@ -6,19 +6,22 @@ openpyxl, pydantic) are imported inside the commands, so that `--help` starts fa
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import click
 
 from scenmatrix import errors
 from scenmatrix.analysis.budgets import MAX_CIB_SCENARIOS, MAX_SAMPLES, MIN_SAMPLES
 from scenmatrix.study.columns import TABLES
-from scenmatrix.cli.app import EXIT_PROBLEMS, STUDY_ARG, STUDY_DIR, LateProgressBar, cli, default_study
+from scenmatrix.cli.app import (ANY_PATH, EXIT_PROBLEMS, FILE, FOLDER, STUDY_ARG, STUDY_DIR, LateProgressBar, cli,
+                                default_study)
+
+if TYPE_CHECKING:  # pathlib is imported where a path is used (app.PathParam): --help needs none
+    from pathlib import Path
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=ANY_PATH)
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too: for CI and pre-commit hooks.")
 def validate(paths: tuple[Path, ...], strict: bool) -> None:
     """Check studies and report every problem with its position.
@@ -41,9 +44,11 @@ def validate(paths: tuple[Path, ...], strict: bool) -> None:
       draft.yaml:198:12: warning: evidence.E06.quote: 'an agreement to transfer space
       techniques' is not in the text of source 'khater-2022' (sources/khater.txt) — ...
     """
-    from scenmatrix.store.loader import check_studies
+    from pathlib import Path
 
-    targets = _expand(paths or (STUDY_DIR,))
+    from scenmatrix.store.report import check_studies
+
+    targets = _expand(paths or (Path(STUDY_DIR),))
     if not targets:
         raise click.UsageError("no study files found; give a path to a .yaml study")
     report = check_studies(targets)
@@ -68,7 +73,7 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
               help="json: the tables (or one, with --table) as one document; csv: one table.")
 @click.option("--table", type=click.Choice(TABLES),
     help="Only this table (required for CSV on stdout).")
-@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
+@click.option("-o", "--output", type=FOLDER,
               help="Write one file a table into this folder instead of stdout.")
 def export(study: Optional[Path], fmt: str, table: Optional[str], output: Optional[Path]) -> None:
     """Print the study's tables as JSON or CSV, or into files.
@@ -105,7 +110,7 @@ def export(study: Optional[Path], fmt: str, table: Optional[str], output: Option
 @STUDY_ARG
 @click.option("-t", "--template", default="standard", show_default=True,
               help="A template name from `scenmatrix templates`, or a path to a template .yaml.")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("-o", "--output", type=FILE,
               help="Where to write the .xlsx (default: briefs/STUDY-TEMPLATE.xlsx).")
 @click.option("--since", metavar="REV", help="Add a Changes sheet: what changed in the study since git revision REV.")
 def brief(study: Optional[Path], template: str, output: Optional[Path], since: Optional[str]) -> None:
@@ -194,8 +199,8 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int, max_s
 
 
 @cli.command("import")
-@click.argument("brief_path", metavar="BRIEF.xlsx", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("-s", "--study", type=click.Path(path_type=Path, dir_okay=False),
+@click.argument("brief_path", metavar="BRIEF.xlsx", type=FILE)
+@click.option("-s", "--study", type=FILE,
               help="The study the brief was made from (default: as for other commands).")
 @click.option("--apply", "do_apply", is_flag=True, help="Write the changes to the study (otherwise only show them).")
 @click.option("--theirs", "prefer", flag_value="theirs", help="On a conflict, take the brief's value.")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import click
 
-from scenmatrix.cli.app import EXIT_PROBLEMS, STUDY_ARG, cli, default_study
+from scenmatrix.cli.app import EXIT_PROBLEMS, FILE, STUDY_ARG, cli, default_study
+
+if TYPE_CHECKING:  # pathlib is imported where a path is used (app.PathParam): --help needs none
+    from pathlib import Path
 
 
 @cli.command("merge-driver")
@@ -43,6 +45,8 @@ def merge_driver(versions: tuple[str, ...], install: bool) -> None:
     if install:
         if versions:
             raise click.UsageError("--install takes no versions")
+        from pathlib import Path
+
         from scenmatrix.store import git_merge
 
         for line in git_merge.install(Path.cwd(), _command()):
@@ -61,6 +65,8 @@ def merge_driver(versions: tuple[str, ...], install: bool) -> None:
 
 def _command() -> str:
     """How git is to run scenmatrix: the console script it was started as, else the name on the PATH."""
+    from pathlib import Path
+
     script = Path(sys.argv[0])
     return str(script.resolve()) if script.name == "scenmatrix" and script.is_file() else "scenmatrix"
 
@@ -71,7 +77,7 @@ def _command() -> str:
 @click.option("--ours", "side", flag_value="ours", help="Keep our value (the file's): drop the record.")
 @click.option("--theirs", "side", flag_value="theirs", help="Take their value, removal, addition or rename.")
 @click.option("--all", "every", is_flag=True, help="Settle every recorded conflict this way.")
-@click.option("-s", "--study", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("-s", "--study", type=FILE,
               help="The study (default: $SCENMATRIX_STUDY, else the only study under scenarios/).")
 @click.option("-n", "--dry-run", is_flag=True, help="Print the unified diff; write nothing.")
 def resolve(kind: Optional[str], id: Optional[str], side: Optional[str], every: bool, study: Optional[Path],

@@ -409,6 +409,8 @@ class Session:
         if not cache.cacheable(cache.marking_of(self.tree)):
             cache.forget(self.path)
             return
+        if not cache.enabled() and not self.cross_check:
+            return  # nowhere to keep it (SCENMATRIX_CACHE=off): building the parse would be wasted
         try:
             parse = self._parse_of(new_text)
         except Exception:

@@ -15,10 +15,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable, Sequence
 
-import ruamel.yaml
-
 from scenmatrix.bulk import gc_paused
-from scenmatrix.store.document import text_sha256
 from scenmatrix.study.vocab import CACHED_MARKINGS
 
 # The parse cache: ruamel's round-trip parse (pure Python) is the slowest part of an edit, so each
@@ -197,6 +194,11 @@ def _discard(slot: Path) -> None:
         os.unlink(slot)
 
 
+def enabled() -> bool:
+    """Whether there is a cache to keep parses in (SCENMATRIX_CACHE=off: none)."""
+    return _cache_folder() is not None
+
+
 def _cache_folder() -> Path | None:
     chosen = os.environ.get("SCENMATRIX_CACHE")
     if chosen == "off":
@@ -238,6 +240,8 @@ def _slot_keys(path: Path) -> list[str]:
 def _cache_header(text: str, made_by: Sequence[ModuleType]) -> bytes | None:
     """What a cached parse must match: the text's SHA-256 and the code that parsed it (None: unknown code)."""
     stamp = _code_stamp(made_by)
+    from scenmatrix.store.document import text_sha256  # imports ruamel, which only a parse needs
+
     return None if stamp is None else f"{text_sha256(text)} {stamp}".encode()
 
 
@@ -249,6 +253,8 @@ def _code_stamp(made_by: Sequence[ModuleType]) -> str | None:
         code = [(module.__name__, os.stat(module.__file__ or "")) for module in made_by]
     except (OSError, TypeError):
         return None
+    import ruamel.yaml  # here: a command that only forgets a parse (`validate`) never needs ruamel
+
     stamp = (_CACHE_FORMAT, sys.version, ruamel.yaml.__version__,
              [(name, c.st_mtime_ns, c.st_size) for name, c in code])
     return hashlib.sha256(repr(stamp).encode()).hexdigest()

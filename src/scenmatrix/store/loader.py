@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from pydantic import ValidationError
 
 from scenmatrix.store import cache, fastpath as fastload
 from scenmatrix.bulk import gc_paused
 from scenmatrix.study.model import Scenario, Study
-from scenmatrix.errors import Problem, StudyError, counted
+from scenmatrix.errors import Problem, StudyError
 from scenmatrix.store.document import Document, parse
 from scenmatrix.store.files import read_text
 
@@ -41,11 +41,11 @@ def load(path: Path | str) -> LoadedStudy:
     """Read and validate a study; raise StudyError holding every problem if it is not valid."""
     path = Path(path)
     text = read_text(path)
-    loaded = _load_fast(path, text)
-    if loaded is not None:
-        cache.keep_private(path, loaded.study.study.marking)
-        return loaded
-    placed = piecewise.problems(path, text) if len(text) >= piecewise.PIECEWISE_FROM else None
+    fast = _load_fast(path, text)
+    if isinstance(fast, LoadedStudy):
+        cache.keep_private(path, fast.study.study.marking)
+        return fast
+    placed = _placed(path, text, fast) if fast is not None and len(text) >= piecewise.PIECEWISE_FROM else None
     if placed:
         cache.forget(path)  # nothing valid to keep, and its marking is not known for certain
         raise StudyError(placed)
@@ -62,9 +62,32 @@ def load(path: Path | str) -> LoadedStudy:
     return LoadedStudy(document, study, study_warnings(document, study))
 
 
-def _load_fast(path: Path, text: str) -> Optional[LoadedStudy]:
-    """A big study through fastload's shortcut if it is valid and has no warning, else None: the slow path
-    then finds every problem or warning again, with its position.
+@dataclass
+class _Invalid:
+    """What the fast load leaves for placing the problems it met: the plain data (`tree`), and where the
+    schema check failed, pydantic's errors on that data (`errors`; then the tree's valid scenarios are
+    models already, and references and characters are known to be in order). Placing them needs no second
+    parse of the text, which for a big study costs as much as all the rest. No tree: the data nests too
+    deeply to be validated, and is read again for its problem."""
+
+    tree: Optional[dict]
+    errors: Optional[list] = None
+
+
+def _placed(path: Path, text: str, fast: _Invalid) -> Optional[list[Problem]]:
+    """The problems of a big invalid study placed piece by piece, or None (then the full parse places them)."""
+    if fast.tree is None:
+        return piecewise.problems(path, text)
+    if fast.errors is None:
+        return piecewise.problems(path, text, fast.tree)
+    return piecewise.schema_problems(path, text, fast.tree, fast.errors)
+
+
+def _load_fast(path: Path, text: str) -> LoadedStudy | _Invalid | None:
+    """A study through fastload's shortcut if it is valid and has no warning; else what is left for placing
+    its problems (`_Invalid`), or None where the fast path cannot read it or the study is valid with a
+    warning (nothing to place on plain data): the slow path then finds every problem or warning again,
+    with its position.
 
     The study keeps no tree (its document's `tree` is None): no command needs it once the study is valid,
     and for a big study its mappings and lists would be half as big again as the models.
@@ -75,29 +98,38 @@ def _load_fast(path: Path, text: str) -> Optional[LoadedStudy]:
             return None
         locate = Locator(Document(path, text, None))  # plain data knows no positions
         if next(check_references(tree, locate), None) is not None:
-            return None
+            return _Invalid(tree)
         if characters_to_check(Document(path, text, tree)) and \
                 next(check_characters(tree, (), locate), None) is not None:
-            return None
+            return _Invalid(tree)
         study = _validated(tree)
+        if not isinstance(study, Study):
+            return _Invalid(None if study is None else tree, study)
         del tree
-        if study is None or study_warnings(locate.document, study):
+        if study_warnings(locate.document, study):
             return None
     return LoadedStudy(locate.document, study)
 
 
-def _validated(tree: dict) -> Optional[Study]:
-    """The study from plain data if it is valid, else None. Scenarios (nearly all of a big study) are
-    validated one by one and their data dropped as they are done, so that data and models never both
-    exist whole."""
+def _validated(tree: dict) -> Study | list | None:
+    """The study from plain data if it is valid, else pydantic's errors on it (a list), or None where the
+    data nests too deeply. Scenarios (nearly all of a big study) are validated one by one, each replaced in
+    the tree by its model as it is done, so that data and models never both exist whole. Once one fails,
+    the rest is validated as the whole study: the models in place are taken as they are (a valid
+    scenario adds no error), so the errors are those of the plain data, and the rest stays plain data."""
     shared: dict[tuple[type, frozenset[str]], "_SharedNames"] = {}
     try:
         scenarios = tree.get("scenarios")
         if isinstance(scenarios, dict):
-            tree["scenarios"] = {sid: _share_fields_sets(Scenario.model_validate(scenarios.pop(sid)), shared)
-                                 for sid in list(scenarios)}
+            for sid in list(scenarios):
+                try:
+                    scenarios[sid] = _share_fields_sets(Scenario.model_validate(scenarios[sid]), shared)
+                except ValidationError:
+                    break
         return Study.model_validate(tree)
-    except (ValidationError, RecursionError):
+    except ValidationError as exc:
+        return exc.errors()
+    except RecursionError:
         return None
 
 
@@ -126,43 +158,3 @@ class _SharedNames(set):
     add = update = discard = remove = pop = clear = _refuse
     difference_update = intersection_update = symmetric_difference_update = _refuse
     __ior__ = __iand__ = __isub__ = __ixor__ = _refuse
-
-
-
-
-
-@dataclass
-class Report:
-    """What checking several studies found: problems (fail), warnings (do not), and a line per valid study."""
-
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    summaries: list[str] = field(default_factory=list)
-
-
-def check_studies(paths: Iterable[Path | str]) -> Report:
-    """Problems and warnings of every study, and a one-line summary of each valid one."""
-    report = Report()
-    for path in paths:
-        try:
-            loaded = load(path)
-        except StudyError as exc:
-            report.problems += exc.problems
-            continue
-        report.warnings += loaded.warnings
-        s = loaded.study
-        impacts = sum(len(x.impacts) for x in s.scenarios.values())
-        model = ""
-        if s.cib is not None:
-            variants = sum(len(d.variants) for d in s.cib.descriptors.values())
-            model = (f", a cross-impact model of {counted(len(s.cib.descriptors), 'descriptor')} and "
-                     f"{counted(variants, 'variant')}")
-        report.summaries.append(f"{path}: valid ({counted(len(s.scenarios), 'scenario')}, "
-                                f"{counted(len(s.actors), 'actor')}, {counted(impacts, 'impact')}{model})")
-    return report
-
-
-def check_report(paths: Iterable[Path | str]) -> tuple[list[Problem], list[str]]:
-    """Problems of every study, and a one-line summary of each valid one (warnings: see `check_studies`)."""
-    report = check_studies(paths)
-    return report.problems, report.summaries

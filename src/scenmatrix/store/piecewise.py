@@ -26,7 +26,7 @@ PIECEWISE_FROM = 2 * 1024 * 1024
 # A top-level entry bigger than this is cut into its sub-entries for placing.
 BIG_ENTRY = 64 * 1024
 
-_TOP = re.compile(r"^(?=[A-Za-z0-9_\"'])", re.M)
+_KEY_START = r"(?=[A-Za-z0-9_\"'])"
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 
 
@@ -34,13 +34,14 @@ class Unplaceable(Exception):
     """A location whose entry cannot be found for certain in the text: use the full parse."""
 
 
-def problems(path: Path, text: str) -> Optional[list[Problem]]:
-    """The problems of a study the fast path reads as plain data, placed piece by piece; None where the
-    fast path cannot read it, where it is valid, or where a problem cannot be placed for certain."""
+def problems(path: Path, text: str, tree: Optional[dict] = None) -> Optional[list[Problem]]:
+    """The problems of a study the fast path reads as plain data (`tree`, where the caller has it already),
+    placed piece by piece; None where the fast path cannot read it, where it is valid, or where a problem
+    cannot be placed for certain."""
     from scenmatrix.store import fastpath
     from scenmatrix.store.checks import validate_document
 
-    tree = fastpath.fast_tree(text)
+    tree = fastpath.fast_tree(text) if tree is None else tree
     if tree is None:
         return None
     document = Document(path, text, tree)
@@ -49,6 +50,20 @@ def problems(path: Path, text: str) -> Optional[list[Problem]]:
     except Unplaceable:
         return None
     return found or None
+
+
+def schema_problems(path: Path, text: str, tree: dict, errors: list[dict]) -> Optional[list[Problem]]:
+    """The problems of a study whose plain data passed every check but the schema's: pydantic's `errors`
+    on `tree` placed piece by piece, as `validate_document` reports them; None where one cannot be placed
+    for certain. Only the entries holding an error are read in `tree`: elsewhere it may hold models."""
+    document = Document(path, text, tree)
+    locate = PieceLocator(document)
+    try:
+        # string_unicode (a lone surrogate) is check_characters' to report, as in validate_document
+        found = [locate.from_pydantic(error) for error in errors if error["type"] != "string_unicode"]
+    except Unplaceable:
+        return None
+    return sorted(found) or None
 
 
 class PieceLocator(Locator):
@@ -111,8 +126,12 @@ def _entries(text: str, begin: int, end: int, indent: int) -> list[tuple[Any, in
     """(key, key line start, start, end) of every entry at `indent` in text[begin:end]; a key that is not
     plain or simply quoted is None (so never found). An entry runs to the next; the first takes what comes
     before it."""
-    pattern = _TOP if indent == 0 else re.compile(r"^" + " " * indent + r"(?=[A-Za-z0-9_\"'])", re.M)
-    starts = [m.start() for m in pattern.finditer(text, begin, end)]
+    # Searched as a line break and the indentation, then the key's first character: Python's re scans
+    # for a literal fast, where `^` (re.M) would be tried at every character of a big study.
+    line = re.compile("\n" + " " * indent + _KEY_START)
+    starts = [m.start() + 1 for m in line.finditer(text, max(begin - 1, 0), end)]
+    if begin == 0 and re.compile(" " * indent + _KEY_START).match(text, 0, end):
+        starts.insert(0, 0)
     bounds = [begin] + starts[1:] + [end] if starts else []
     return [(_key(text, s + indent), s, a, b) for s, a, b in zip(starts, bounds, bounds[1:])]
 

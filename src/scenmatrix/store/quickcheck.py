@@ -16,7 +16,9 @@ every check of `validate_document` has its counterpart here.
   variants of other descriptors.
 
 The tree comes from ruamel's round-trip parse, whose composer (store._Composer) refuses anchors
-and aliases, so the anchor check of `validate_document` has nothing to find here.
+and aliases, so the anchor check of `validate_document` has nothing to find here; or it is the fast
+path's plain data (fastpath.py, which refuses anchors too), as `validate` checks a small study: then
+ruamel's types are never needed, and not imported while the data fits.
 tests/test_quickcheck.py compares the two on generated studies; the test suite
 (SCENMATRIX_CROSS_CHECK=1) also runs `validate_document` after every "valid" answer of an edit.
 """
@@ -26,10 +28,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import types
 from typing import Any
-
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarint import ScalarInt
 
 from scenmatrix.study import vocab
 from scenmatrix.study.kinds import REFERENCES
@@ -37,9 +37,6 @@ from scenmatrix.study.references import unresolved
 from scenmatrix.study.shapes import MODELS
 
 _LINE_BREAKS = str.maketrans("", "", "\t\n\r\x85")
-# What YAML gives for a mapping and a sequence (`!!omap`, `!!set`, `!!pairs` give others: left to pydantic).
-_MAPPINGS = (CommentedMap, dict)
-_SEQUENCES = (CommentedSeq, list)
 
 
 def valid(tree: Any) -> bool:
@@ -58,14 +55,14 @@ def _fits(value: Any, shape: tuple) -> bool:
     if kind == "literal":
         return isinstance(value, str) and value in shape[1]
     if kind == "model":
-        return type(value) in _MAPPINGS and _fits_model(value, MODELS[shape[1]])
+        return _mapping(value) and _fits_model(value, MODELS[shape[1]])
     if kind == "dict":
-        return type(value) in _MAPPINGS and len(value) >= shape[3] and all(
+        return _mapping(value) and len(value) >= shape[3] and all(
             _fits(key, shape[1]) and _fits(item, shape[2]) for key, item in value.items())
     if kind == "list":
-        return type(value) in _SEQUENCES and len(value) >= shape[2] and all(_fits(item, shape[1]) for item in value)
+        return _sequence(value) and len(value) >= shape[2] and all(_fits(item, shape[1]) for item in value)
     if kind == "int":  # a bool is no int in strict mode; ruamel reads `0`, `0x10`, `1_000` as a ScalarInt
-        return (type(value) is int or isinstance(value, ScalarInt)) and _within(value, shape[1], shape[2])
+        return (type(value) is int or isinstance(value, _round_trip().ScalarInt)) and _within(value, shape[1], shape[2])
     if kind == "date":
         return type(value) is dt.date
     if kind == "any":  # a merge conflict's values; a study with any conflict is refused by valid()
@@ -73,6 +70,25 @@ def _fits(value: Any, shape: tuple) -> bool:
     if kind == "nullable":
         return value is None or _fits(value, shape[1])
     return False
+
+
+# What YAML gives for a mapping and a sequence (`!!omap`, `!!set`, `!!pairs` give others: left to pydantic):
+# plain data's type first, so that plain data that fits never imports ruamel.
+def _mapping(value: Any) -> bool:
+    return type(value) is dict or type(value) is _round_trip().CommentedMap
+
+
+def _sequence(value: Any) -> bool:
+    return type(value) is list or type(value) is _round_trip().CommentedSeq
+
+
+@functools.cache
+def _round_trip() -> Any:
+    """ruamel's types of a round-trip tree (importing ruamel takes longer than checking a small study)."""
+    from ruamel.yaml import comments, scalarint
+
+    return types.SimpleNamespace(CommentedMap=comments.CommentedMap, CommentedSeq=comments.CommentedSeq,
+                                 ScalarInt=scalarint.ScalarInt)
 
 
 def _within(number: int, least: int | None, most: int | None) -> bool:

@@ -26,7 +26,8 @@ from scenmatrix.brief.build import build_brief
 from scenmatrix.cli.app import cli
 from scenmatrix.errors import StudyError
 from scenmatrix.brief.template import Sheet
-from scenmatrix.store.loader import check_studies, load
+from scenmatrix.store.loader import load
+from scenmatrix.store.report import check_studies
 
 ROOT = Path(__file__).resolve().parents[3]
 DEFAULT = ROOT / "scenarios" / "russia-iran-2022.yaml"

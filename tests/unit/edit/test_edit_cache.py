@@ -24,7 +24,7 @@ from scenmatrix.edit import api as edit
 from scenmatrix.brief.build import build_brief_file
 from scenmatrix.edit import patch, session
 from scenmatrix.store import cache as parse_cache
-from scenmatrix.store import document, loader
+from scenmatrix.store import document, report
 from scenmatrix.study import vocab
 from scenmatrix.errors import StudyError
 from test_edit_regions import EDITS, IMPACT, LAYOUTS
@@ -311,7 +311,7 @@ def remark(path: Path, marking: str) -> None:
 
 
 def _validate(path: Path) -> None:
-    assert not loader.check_studies([path]).problems
+    assert not report.check_studies([path]).problems
 
 
 COMMANDS: dict[str, Callable[[Path], object]] = {
@@ -342,7 +342,7 @@ def test_a_study_re_marked_private_loses_its_cached_parses_at_the_next_command(t
 def test_a_study_whose_marking_cannot_be_read_loses_its_cached_parses(tmp_path, cache):
     path, slot = primed(tmp_path, cache)
     path.write_text(path.read_text().replace("marking: TLP:CLEAR", "marking: [TLP:RED"))
-    assert loader.check_studies([path]).problems
+    assert report.check_studies([path]).problems
     assert not slot.exists()
 
 

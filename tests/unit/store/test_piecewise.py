@@ -84,3 +84,39 @@ def test_problems_put_anywhere_are_placed_as_the_full_parse_places_them(tmp_path
     path = tmp_path_factory.mktemp("g") / "g.yaml"
     found = piecewise.problems(path, text)
     assert found is None or found == full_parse(path, text)
+
+
+def load_problems(path: Path) -> list:
+    from scenmatrix.store.loader import load
+
+    try:
+        load(path)
+    except StudyError as exc:
+        return exc.problems
+    return []
+
+
+def test_load_places_a_big_invalid_study_from_its_one_fast_parse(tmp_path: Path, monkeypatch) -> None:
+    """load() places a big study's problems from the plain data its fast load read (the schema's errors
+    on it, where they are the only problems): one fast parse, no full parse, the full parse's problems."""
+    from scenmatrix.store import fastpath, loader
+
+    monkeypatch.setattr(piecewise, "PIECEWISE_FROM", 0)
+    parses, schema_only = [], []
+    fast_tree, schema_problems = fastpath.fast_tree, piecewise.schema_problems
+    monkeypatch.setattr(fastpath, "fast_tree", lambda text: parses.append(1) or fast_tree(text))
+    monkeypatch.setattr(piecewise, "schema_problems", lambda *a: schema_only.append(1) or schema_problems(*a))
+    cases = [mutate(VALID_STUDY, *case.values[:2]) for case in MUTATIONS]
+    cases += [broken(generated(seed), random.Random(seed), [bad]) for seed in range(2) for bad in BAD_LINES]
+    cases += [broken(generated(3), random.Random(3), BAD_LINES[:3])]  # several schema errors, far apart
+    placed = 0
+    for index, text in enumerate(cases):
+        path = tmp_path / f"s{index}.yaml"
+        path.write_text(text, encoding="utf-8")
+        parses.clear()
+        full_parses = []
+        monkeypatch.setattr(loader, "parse", lambda *a: full_parses.append(1) or document.parse(*a))
+        assert load_problems(path) == full_parse(path, text), index
+        assert len(parses) <= 1, index
+        placed += not full_parses
+    assert placed >= len(cases) // 2 and len(schema_only) >= 10, (placed, len(schema_only))

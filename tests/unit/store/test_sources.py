@@ -10,7 +10,8 @@ import pytest
 
 from scenmatrix.store import fastpath as fastload
 from scenmatrix.store import loader
-from scenmatrix.store.loader import check_studies, load
+from scenmatrix.store.loader import load
+from scenmatrix.store.report import check_studies
 from scenmatrix.store.sources import check_quotes
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -13,7 +13,8 @@ import pytest
 from conftest import VALID_STUDY, line_of, mutate
 from scenmatrix.errors import Problem, StudyError
 from scenmatrix.store.document import Document, read_document
-from scenmatrix.store.loader import check_report, load
+from scenmatrix.store.loader import load
+from scenmatrix.store.report import check_report
 from scenmatrix.store.checks import validate_document
 
 Expected = tuple[int, int, str, str, "str | None"]  # line, col, code, part of the message, part of the hint
