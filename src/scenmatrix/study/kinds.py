@@ -77,8 +77,8 @@ KINDS: dict[str, Kind] = {
 # What a section holds besides its entries, written when the first entry creates it (and the section
 # removed with its last entry): the model requires a cross-impact model's note.
 NEW_SECTIONS: dict[str, dict[str, str]] = {
-    "cib": {"note": "Analyst judgment: the descriptors, variants and judgments are the analyst's own reading "
-                    "(say on what basis with `scenmatrix set cib --note ...`)."},
+    "cib": {"note": "The descriptors, variants and judgments are the analyst's own judgment (say whose and on "
+                    "what basis with `scenmatrix set cib --note ...`)."},
 }
 
 ALIASES = {
