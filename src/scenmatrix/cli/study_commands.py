@@ -64,37 +64,51 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
 
 @cli.command()
 @STUDY_ARG
-@click.option("-f", "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True,
-              help="json: the tables (or one, with --table) as one document; csv: one table.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["json", "csv", "scw"]), default="json", show_default=True,
+              help="json: the tables (or one, with --table) as one document; csv: one table; scw: the "
+                   "cross-impact model (cib:) as a ScenarioWizard .scw model file.")
 @click.option("--table", type=click.Choice(TABLES),
     help="Only this table (required for CSV on stdout).")
-@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
-              help="Write one file a table into this folder instead of stdout.")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write one file a table into this folder instead of stdout; with --format scw, the .scw file.")
 def export(study: Optional[Path], fmt: str, table: Optional[str], output: Optional[Path]) -> None:
     """Print the study's tables as JSON or CSV, or into files.
 
     One row an entry, ids written out: sources, key judgments, actors, scenarios, indicators,
-    impacts (one row a scenario and actor), evidence and drivers (constraints included).
+    impacts (one row a scenario and actor), evidence and drivers (constraints included), and the
+    cross-impact model's descriptors, variants and judgments.
 
     In CSV, text a spreadsheet would evaluate (starting with = + - @, a tab or CR, or an error
     code such as #N/A) is written with a leading apostrophe, so that opening the file runs nothing;
     numbers stay numbers. JSON keeps every text exactly.
+
+    --format scw writes the study's cross-impact model as ScenarioWizard writes a model
+    (Windows-1252, CRLF): descriptors and variants named by their ids, the judgments, the model's
+    note; `scenmatrix cib scenarios FILE.scw` then finds the consistent scenarios `analyze` does.
 
     \b
     Examples:
       scenmatrix export --format json > study.json
       scenmatrix export --format csv --table impacts
       scenmatrix export --format csv -o exports/
+      scenmatrix export --format scw -o model.scw
     """
     from scenmatrix.store import export as exporter
     from scenmatrix.store.loader import load
 
     if fmt == "csv" and output is None and table is None:
         raise click.UsageError("CSV to stdout needs --table NAME (or -o FOLDER for every table)")
-    loaded = load(default_study(study))
-    if output is not None:
-        for path in exporter.export_folder(loaded.study, fmt, output):
-            click.echo(f"wrote {path}", err=True)
+    if fmt == "scw" and table is not None:
+        raise click.UsageError("--table does not apply to --format scw (the .scw file is the cross-impact model)")
+    path = default_study(study)
+    loaded = load(path)
+    if fmt == "scw" and output is not None:
+        click.echo(f"wrote {exporter.write_cib_scw(loaded.study, output, {'the study': path})}", err=True)
+    elif fmt == "scw":
+        click.get_binary_stream("stdout").write(exporter.cib_scw(loaded.study, path.stem + ".scw"))
+    elif output is not None:
+        for written in exporter.export_folder(loaded.study, fmt, output):
+            click.echo(f"wrote {written}", err=True)
     elif fmt == "json":
         click.echo(exporter.to_json(loaded.study, table), nl=False)
     else:

@@ -47,12 +47,13 @@ from scenmatrix.errors import Problem, warning
 from scenmatrix.store import files
 from scenmatrix.store.cib_csv import MAX_CSV_VARIANTS
 
-__all__ = ["ScwFile", "ScwParts", "SolutionSet", "read_scw", "parse_scw", "format_scw", "write_scw",
+__all__ = ["ScwFile", "ScwParts", "SolutionSet", "read_scw", "parse_scw", "format_scw", "write_scw", "new_parts",
            "read_solutions", "parse_solutions", "MAX_SCW_BYTES"]
 
 MAX_SCW_BYTES = 20 * 1024 * 1024  # the largest public model (100 descriptors, 200 variants) is 0.3 MB
 MAX_SCW_LINE_CHARS = 8 * MAX_CSV_VARIANTS + 1000  # a matrix row: ' -3 ,' per variant; or a long note
 MAX_SL_SOLUTIONS = 1_000_000
+MAX_NOTE_CHARS = 2000  # a model note written from elsewhere (a study's) is cut to this
 SIGNATURE = "$ ScenarioWizard"
 _CELL = re.compile(r"\s*([+-]?\d+)\s*")
 _SL_LINE = re.compile(r'\s*"([\d\s]*)"\s*((?:,[^,"]*)*?)(?:,\s*"(.*)")?\s*')
@@ -285,8 +286,15 @@ def _notes_fit(notes: tuple[str, ...], descriptors: int) -> bool:
     return headings == 1 + descriptors + descriptors ** 2
 
 
-def _fresh_notes(descriptors: int) -> list[str]:
-    out = ["#", "# 0-0", '""']
+def new_parts(m: CIBMatrix, title: str, note: str = "") -> ScwParts:
+    """The parts of a new model's file, as ScenarioWizard writes an unedited one, with the model's note (one
+    line: VB doubles a quote; a character Windows-1252 lacks becomes '?')."""
+    note = " ".join(note.split())[:MAX_NOTE_CHARS].replace('"', '""').encode("cp1252", "replace").decode("cp1252")
+    return ScwParts(preamble=(f"{SIGNATURE} 4.0", title), notes=tuple(_fresh_notes(len(m.sizes), note)))
+
+
+def _fresh_notes(descriptors: int, note: str = "") -> list[str]:
+    out = ["#", "# 0-0", f'"{note}"']
     out += ["# ", '""'] * descriptors
     out += ["#  -> ", '""'] * descriptors ** 2
     return out + ["#", "#"]
