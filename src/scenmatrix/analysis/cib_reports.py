@@ -12,6 +12,7 @@ from typing import Any, Iterator, Optional
 
 from scenmatrix.analysis import cib, cib_basins
 from scenmatrix.analysis.budgets import MAX_CIB_SEARCH_NODES
+from scenmatrix.analysis.cib_matrix import search_stopped
 from scenmatrix.analysis.cib import CIBMatrix, Enumeration, Scenario, Succession
 
 
@@ -30,10 +31,8 @@ class ScenarioList:
         what = "consistent scenarios" if k == 0 else f"scenarios with inconsistency <= {k}"
         found = self.found
         if not getattr(found, "complete", True):  # a search stopped at its budget: what it proved, no more
-            share = 100 * found.share
-            line = (f"{self.source}: warning: searched {share:.0f} % of the space ({cib.space_size(found.scanned)} of "
-                    f"{cib.space_size(self.matrix.n_scenarios)} scenarios) in {found.nodes:,} nodes: found "
-                    f"{len(found) + found.left_out:,} {what}; others may exist — pass --max-nodes N to search further")
+            line = f"{self.source}: warning: " + search_stopped(found.scanned, self.matrix.n_scenarios, found.nodes,
+                                                                len(found) + found.left_out, what)
         else:
             line = f"{self.source}: {len(found) + found.left_out:,} {what} of {found.scanned:,}"
         if found.left_out:

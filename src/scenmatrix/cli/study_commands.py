@@ -12,7 +12,7 @@ from typing import Optional
 import click
 
 from scenmatrix import errors
-from scenmatrix.analysis.budgets import MAX_CIB_SCENARIOS, MAX_SAMPLES, MIN_SAMPLES
+from scenmatrix.analysis.budgets import MAX_CIB_SCENARIOS, MAX_CIB_SEARCH_NODES, MAX_SAMPLES, MIN_SAMPLES
 from scenmatrix.study.columns import TABLES
 from scenmatrix.cli.app import EXIT_PROBLEMS, STUDY_ARG, STUDY_DIR, LateProgressBar, cli, default_study
 
@@ -156,9 +156,13 @@ def brief(study: Optional[Path], template: str, output: Optional[Path], since: O
                    "net impacts at once), time grows with draws x actors.")
 @click.option("--seed", default=2022, show_default=True, type=int, help="Monte Carlo seed (same seed, same figures).")
 @click.option("--max-scenarios", type=click.IntRange(min=1), default=MAX_CIB_SCENARIOS, show_default=True,
-              help="Leave out the cross-impact scenarios, saying why, when the study's `cib:` model has more "
-                   "scenarios than this (every one is scanned).")
-def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int, max_scenarios: int) -> None:
+              help="Where the cross-impact search prunes little, scan every scenario of a `cib:` model up to "
+                   "this size instead; a larger one is only searched.")
+@click.option("--max-nodes", type=click.IntRange(min=1), default=MAX_CIB_SEARCH_NODES, show_default=True,
+              help="Stop the cross-impact search after this many partial scenarios, saying how much of the space "
+                   "it settled.")
+def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int, max_scenarios: int,
+            max_nodes: int) -> None:
     """Rank actors by exposure; show what moves them and who aligns.
 
     \b
@@ -173,9 +177,10 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int, max_s
     number of scenarios both are rated in (shared); a pair sharing fewer than 2 is left out, as
     its ±1 would rest on one scenario. When the
     study has a cross-impact model (`cib:`), its consistent scenarios: the variant of each
-    descriptor, the inconsistency and the total impact score. A cross-impact model with more
-    scenarios than --max-scenarios is not enumerated: the output says so, with its size, and the
-    rest of the analysis is printed as usual (exit code 0).
+    descriptor, the inconsistency and the total impact score, found exactly at any size by the
+    branch-and-bound search of `cib scenarios`. A search that reaches --max-nodes stops and says
+    what share of the space it settled: other consistent scenarios may exist in the rest (JSON:
+    "complete": false; exit code 0).
 
     \b
     Examples:
@@ -185,7 +190,8 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int, max_s
     from scenmatrix.analysis.report import analyze_study
     from scenmatrix.store.loader import load
 
-    analysis = analyze_study(load(default_study(study)).study, samples=samples, seed=seed, max_scenarios=max_scenarios)
+    analysis = analyze_study(load(default_study(study)).study, samples=samples, seed=seed, max_scenarios=max_scenarios,
+                             max_nodes=max_nodes)
     if as_json:
         import json
 
@@ -200,8 +206,6 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int, max_s
     click.echo(render.pairs(analysis))
     if analysis.cib is not None:
         click.echo("\n" + render.cib_scenarios(analysis.cib))
-    if analysis.cib_refusal is not None:
-        click.echo(f"\nCross-impact balance: not enumerated: {analysis.cib_refusal}")
     if analysis.raters:
         click.echo("\nExpected impact across raters (each reviewer's ratings in place of the lead's where given)\n")
         click.echo(render.raters(analysis))
