@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
 from scenmatrix.analysis import cib, cib_basins
-from scenmatrix.analysis.budgets import MAX_CIB_SEARCH_NODES
+from scenmatrix.analysis.budgets import MAX_CIB_BASIN_SCAN, MAX_CIB_SEARCH_NODES
 from scenmatrix.analysis.cib_matrix import search_stopped
 from scenmatrix.analysis.cib import CIBMatrix, Enumeration, Scenario, Succession
 
@@ -91,6 +91,27 @@ class ScenarioList:
         m = self.matrix
         for s, inc, tot in self.found.sorted():
             yield [cib.scenario_code(m, s), *m.names(s).values(), str(inc), str(tot)]
+
+    def solution_rows(self) -> list[tuple[Scenario, int, int, int]]:
+        """The scenarios listed as a ScenarioWizard solution set has them (store.cib_scw.format_solutions):
+        (scenario, basin, consistency value, total impact score). The basin is each one's under global
+        succession where the whole space can be followed (at most MAX_CIB_BASIN_SCAN), else 0: not counted."""
+        m = self.matrix
+        basin: dict[Scenario, int] = {}
+        if m.n_scenarios <= MAX_CIB_BASIN_SCAN and len(self.found):
+            basin = {states[0]: int(size) for states, size in cib.basins(m) if len(states) == 1}
+        return [(s, basin.get(s, 0), consistency_value(m, s), tot) for s, _, tot in self.found.sorted()]
+
+
+def consistency_value(m: CIBMatrix, s: Scenario) -> int:
+    """The least lead of a chosen variant over the best other variant of its descriptor: 0 or more for a
+    consistent scenario (0 where one ties), minus its inconsistency for another."""
+    bal = cib.balances(m, s)
+    leads = []
+    for d, (o, n) in enumerate(zip(m.offsets, m.sizes)):
+        own = bal[o:o + n]
+        leads.append(int(own[s[d]]) - int(max(v for j, v in enumerate(own) if j != s[d])))
+    return min(leads)
 
 
 def list_scenarios(m: CIBMatrix, max_inconsistency: int = 0, source: str = "", progress=None,
