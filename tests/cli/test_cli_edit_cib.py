@@ -189,3 +189,32 @@ def test_a_descriptor_needs_two_variants_and_says_so_by_option(plain_study: Path
     assert plain_study.read_bytes() == before
     unknown = run("add", "variant", "oil.high", "--title", "High", "-s", str(plain_study), cwd=plain_study.parent)
     assert unknown.returncode == 1 and "no descriptor 'oil'" in unknown.stderr
+
+
+FLOW_MODEL = """
+cib:
+  note: x   # keep me
+  descriptors:
+    a: {title: A, variants: {x: X, y: Y}}
+    "b": {title: B, variants: {x: X, y: Y}}  # b is quoted
+  judgments:
+    a.x: {b.y: 2, "b.x": -2}
+    'b.y': {a.x: 1}
+"""
+
+
+def test_flow_rows_and_quoted_keys_keep_their_style_through_renames_and_removals(plain_study: Path) -> None:
+    plain_study.write_text(SMALL + FLOW_MODEL, encoding="utf-8")
+    edit(plain_study, "rename", "descriptor", "b", "bee")
+    edit(plain_study, "rename", "variant", "a.x", "ex")
+    assert plain_study.read_text(encoding="utf-8") == SMALL + FLOW_MODEL.replace(
+        '"b": {', '"bee": {').replace("{x: X, y: Y}}\n    \"bee", "{ex: X, y: Y}}\n    \"bee").replace(
+        "b.", "bee.").replace("a.x", "a.ex")
+    valid(plain_study)
+    one_left = run("rm", "variant", "bee.x", "--cascade", "-s", str(plain_study), cwd=plain_study.parent)
+    assert one_left.returncode == 1 and "cib.descriptors.bee.variants: needs at least 2 variants" in one_left.stderr
+    edit(plain_study, "rm", "descriptor", "a", "--cascade")
+    assert plain_study.read_text(encoding="utf-8").endswith(
+        '  note: x   # keep me\n  descriptors:\n    "bee": {title: B, variants: {x: X, y: Y}}  # b is quoted\n'
+        "  judgments: {}\n")
+    valid(plain_study)
