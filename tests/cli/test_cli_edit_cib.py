@@ -218,3 +218,17 @@ def test_flow_rows_and_quoted_keys_keep_their_style_through_renames_and_removals
         '  note: x   # keep me\n  descriptors:\n    "bee": {title: B, variants: {x: X, y: Y}}  # b is quoted\n'
         "  judgments: {}\n")
     valid(plain_study)
+
+
+def test_rm_cib_removes_the_whole_model_and_nothing_else(study: Path) -> None:
+    before = study.read_text(encoding="utf-8")
+    edit(study, "rm", "cib")
+    # the section goes with the comment block above it, which is about it
+    start = before.rindex("\n\n", 0, before.index("\ncib:\n")) + 1
+    assert all(line.startswith("#") for line in before[start:before.index("\ncib:\n")].split("\n")[1:])
+    assert study.read_text(encoding="utf-8") == before[:start]
+    valid(study)
+    again = run("rm", "cib", "-s", str(study), cwd=study.parent)
+    assert again.returncode == 0 and "no change" in again.stderr
+    named = run("rm", "cib", "x", "-s", str(study), cwd=study.parent)
+    assert named.returncode == 2 and "removes it whole" in named.stderr

@@ -308,7 +308,7 @@ def rm(kind: str, id: tuple[str, ...], cascade: bool, scenario: Optional[str], a
     KIND and ID as for `scenmatrix add`. If other entries refer to it (an actor's impacts, an
     evidence id in a list, the judgments of a variant or of a descriptor's variants, ...), the
     removal is refused and each reference printed with its position, unless --cascade is given.
-    Removing the last descriptor removes the `cib:` section.
+    Removing the last descriptor removes the `cib:` section; `rm cib` removes it whole.
 
     \b
     Examples:

@@ -289,6 +289,10 @@ def remove(path: Path | str, kind: str, id: Optional[str] = None, *, scenario: O
 
 def _removing(kind: str, id: Optional[str], scenario: Optional[str], actor: Optional[str], cascade: bool) -> Change:
     k = kind_of(kind)
+    if k.single and k.section[0] in NEW_SECTIONS:  # an optional section (`cib:`) goes whole, entries and all
+        if id:
+            raise UsageError(f"the {k.name} section has no id: `scenmatrix rm {k.name}` removes it whole")
+        return lambda s: s.delete(k.section) if s.has(k.section) else None
     if k.single:
         raise UsageError(f"the {k.name} fields cannot be removed; change them with `scenmatrix set {k.name}`")
     _check_names(k, id, scenario, actor)
