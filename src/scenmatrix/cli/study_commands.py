@@ -12,7 +12,8 @@ from typing import Optional
 import click
 
 from scenmatrix import errors
-from scenmatrix.analysis.budgets import MAX_CIB_SCENARIOS, MAX_CIB_SEARCH_NODES, MAX_SAMPLES, MIN_SAMPLES
+from scenmatrix.analysis.budgets import (MAX_BRIEF_CIB_NODES, MAX_CIB_SCENARIOS, MAX_CIB_SEARCH_NODES, MAX_SAMPLES,
+                                         MIN_SAMPLES)
 from scenmatrix.study.columns import TABLES
 from scenmatrix.cli.app import EXIT_PROBLEMS, STUDY_ARG, STUDY_DIR, LateProgressBar, cli, default_study
 
@@ -122,7 +123,10 @@ def export(study: Optional[Path], fmt: str, table: Optional[str], output: Option
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               help="Where to write the .xlsx (default: briefs/STUDY-TEMPLATE.xlsx).")
 @click.option("--since", metavar="REV", help="Add a Changes sheet: what changed in the study since git revision REV.")
-def brief(study: Optional[Path], template: str, output: Optional[Path], since: Optional[str]) -> None:
+@click.option("--max-nodes", type=click.IntRange(min=1), default=MAX_BRIEF_CIB_NODES, show_default=True,
+              help="Stop the Cross-impact sheet's search after this many partial scenarios; the sheet says how "
+                   "much of the space it settled.")
+def brief(study: Optional[Path], template: str, output: Optional[Path], since: Optional[str], max_nodes: int) -> None:
     """Build an Excel brief of a study from a template.
 
     TEMPLATE is a name from `scenmatrix templates` or a path to a template .yaml. The file is
@@ -144,7 +148,7 @@ def brief(study: Optional[Path], template: str, output: Optional[Path], since: O
                                  param_hint="-t/--template")
     path = default_study(study)
     with LateProgressBar("Building brief") as progress:
-        out = build_brief_file(path, template, output, since=since, progress=progress)
+        out = build_brief_file(path, template, output, since=since, progress=progress, cib_nodes=max_nodes)
     click.echo(f"wrote {out}")
 
 

@@ -172,8 +172,13 @@ def test_the_brief_searches_a_large_model_within_its_budget_and_says_so(tmp_path
     text = " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None)
     assert "Consistent scenarios found:" in text and "in the part of the space searched" in text
     assert f"in {budgets.MAX_BRIEF_CIB_NODES:,} nodes" in text
-    assert "others may exist — `scenmatrix analyze --max-nodes N` searches further" in text
+    assert "others may exist — `scenmatrix brief --max-nodes N` searches further" in text
     assert "Cross-impact judgments" in text and "--max-scenarios" not in text
+    smaller = tmp_path / "smaller.xlsx"
+    assert CliRunner().invoke(cli, ["brief", str(path), "-o", str(smaller), "--max-nodes", "100000"]).exit_code == 0
+    sheet = openpyxl.load_workbook(smaller)["Cross-impact"]
+    text = " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None)
+    assert "in 100,000 nodes" in text
 
 
 # --------------------------------------------------------------------------------------------

@@ -50,11 +50,10 @@ def write_cib(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
         for row, line in enumerate(NO_MODEL, 3):
             put(ws, row, 1, line, "sm_subtitle")
         return
-    from scenmatrix.analysis.budgets import MAX_BRIEF_CIB_NODES
     from scenmatrix.analysis.cib_model import analyze, to_matrix
 
     matrix = to_matrix(model)
-    report = analyze(model, matrix, max_nodes=MAX_BRIEF_CIB_NODES)  # exact, or says what it proved
+    report = analyze(model, matrix, max_nodes=ctx.cib_nodes)  # exact, or says what it proved
     n = matrix.n_variants
     widths = {1: LABEL_WIDTHS[0], 2: LABEL_WIDTHS[1], **{c: VARIANT_WIDTH for c in range(3, 3 + n)}}
     for col, width in widths.items():
@@ -121,7 +120,7 @@ def _scenarios(ws: Worksheet, report: "CIBReport", widths: dict[int, float], row
     from scenmatrix.analysis.cib_matrix import space_size
 
     model, m = report.model, report.matrix
-    stopped = report.stopped_saying("`scenmatrix analyze --max-nodes N` searches further")
+    stopped = report.stopped_saying("`scenmatrix brief --max-nodes N` searches further")
     count = len(report.scenarios) + report.left_out
     if stopped:
         title = f"Consistent scenarios found: {count:,}, in the part of the space searched"
