@@ -16,6 +16,11 @@ CIB_SCAN_RATE = 50_000_000  # scenarios a second at -k 0, measured; only for the
 # says how much of the space it has settled. A node costs about 1 KB of arrays for a 20 x 5 model and
 # CIB_SEARCH_RATE is about the measured rate (benchmarks/README.md, CIB), so this is about a minute.
 MAX_CIB_SEARCH_NODES = 20_000_000
+# The most scenarios a study's own analysis keeps and shows (analyze, the brief's Cross-impact sheet): a model
+# of weak judgments holds nearly every scenario together, and a table of them says nothing; the rest are counted.
+MAX_STUDY_CIB_LISTED = 1_000
+# A brief is built unattended, in seconds: its Cross-impact sheet searches this far and says what it proved.
+MAX_BRIEF_CIB_NODES = 500_000
 CIB_SEARCH_RATE = 400_000  # nodes a second: where a space can be scanned, the search gets the scan's time, then the scan
 
 # Basins of attraction: the largest space followed from every scenario (memory grows with it: about 40 bytes a

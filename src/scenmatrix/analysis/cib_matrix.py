@@ -264,6 +264,14 @@ def space_size(n: int) -> str:
     return f"{mantissa}×10{str(int(exponent)).translate(_SUPERSCRIPT)}"
 
 
+def search_stopped(scanned: int, space: int, nodes: int, found: int, what: str,
+                   further: str = "pass --max-nodes N to search further") -> str:
+    """What a branch-and-bound search stopped at its node budget has proved, and what it has not: the
+    share of the space settled and what it found there; the rest is not claimed."""
+    return (f"searched {100 * scanned / space:.0f} % of the space ({space_size(scanned)} of {space_size(space)} "
+            f"scenarios) in {nodes:,} nodes: found {found:,} {what}; others may exist — {further}")
+
+
 def _duration(seconds: float) -> str:
     for unit, size in (("years", 365 * 86400), ("days", 86400), ("hours", 3600), ("minutes", 60)):
         if seconds >= 2 * size:

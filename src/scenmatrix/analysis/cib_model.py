@@ -19,7 +19,9 @@ from typing import Any
 import numpy as np
 
 from scenmatrix.analysis import cib
+from scenmatrix.analysis.budgets import MAX_CIB_SEARCH_NODES, MAX_STUDY_CIB_LISTED
 from scenmatrix.analysis.cib import CIBMatrix, GroupSum
+from scenmatrix.analysis.cib_matrix import search_stopped
 from scenmatrix.study.model import CrossImpact
 
 
@@ -69,14 +71,34 @@ class CIBReport:
 
     model: CrossImpact
     matrix: CIBMatrix
-    scanned: int
+    scanned: int                       # scenarios settled: the whole space unless the search stopped
     max_inconsistency: int
     scenarios: tuple[CIBScenario, ...]
     unbalanced: tuple[GroupSum, ...]   # judgment groups that do not sum to zero (a warning, not an error)
+    complete: bool = True              # False: the search stopped at its node budget (`stopped` says where)
+    nodes: int = 0                     # partial scenarios the branch-and-bound search evaluated
+    left_out: int = 0                  # as inconsistent as those listed, but beyond the listing's limit
 
     @property
     def consistent(self) -> bool:
         return self.max_inconsistency == 0
+
+    @property
+    def space(self) -> int:
+        return self.matrix.n_scenarios
+
+    @property
+    def stopped(self) -> str | None:
+        """What an unfinished search proved ('searched 46 % of the space ... others may exist'), or None."""
+        return self.stopped_saying("pass --max-nodes N to search further")
+
+    def stopped_saying(self, further: str) -> str | None:
+        """`stopped`, with `further` saying how to search further."""
+        if self.complete:
+            return None
+        found = len(self.scenarios) + self.left_out
+        what = "consistent scenario" + "s" * (found != 1)
+        return search_stopped(self.scanned, self.space, self.nodes, found, what, further)
 
     def descriptor_title(self, descriptor: str) -> str:
         return self.model.descriptors[descriptor].title
@@ -91,6 +113,10 @@ class CIBReport:
             "descriptors": {d: {"title": desc.title, "variants": dict(desc.variants)}
                             for d, desc in self.model.descriptors.items()},
             "scanned": self.scanned,
+            "space": self.space,
+            "complete": self.complete,
+            **({"nodes": self.nodes} if self.nodes else {}),
+            **({"left_out": self.left_out} if self.left_out else {}),
             "max_inconsistency": self.max_inconsistency,
             "consistent": self.consistent,
             "scenarios": [{"code": s.code, "variants": s.variants, "inconsistency": s.inconsistency,
@@ -105,24 +131,38 @@ def _ref(m: CIBMatrix, row: int) -> str:
     return f"{m.descriptors[d]}.{m.variants[d][row - m.offsets[d]]}"
 
 
-def analyze(model: CrossImpact, matrix: CIBMatrix | None = None,
-            max_scenarios: int = cib.MAX_CIB_SCENARIOS) -> CIBReport:
+def analyze(model: CrossImpact, matrix: CIBMatrix | None = None, max_scenarios: int = cib.MAX_CIB_SCENARIOS,
+            max_nodes: int = MAX_CIB_SEARCH_NODES, limit: int = MAX_STUDY_CIB_LISTED) -> CIBReport:
     """Every consistent scenario of the model, or, if none is consistent, the least inconsistent ones.
 
-    A model with more than `max_scenarios` scenarios is refused (cib.ScenarioBudgetError) before any scan.
+    Exact at any size, as `cib scenarios`: branch and bound (cib.find_scenarios), scanning a space of at
+    most `max_scenarios` where the search prunes little. The search evaluates at most `max_nodes` partial
+    scenarios in all: one stopped there reports what it found in the part it settled (`complete` False).
+    At most `limit` scenarios are kept, the least inconsistent; `left_out` counts the others as good.
     """
     m = matrix if matrix is not None else to_matrix(model)
-    cib.check_budget(m, max_scenarios, "cib")
-    limit = 0
-    found = cib.enumerate_scenarios(m, 0, max_scenarios=max_scenarios)
-    # No consistent scenario: widen, doubling, until some scenario is found (a gap never exceeds twice
-    # the largest judgment times the other descriptors); the enumeration keeps the least inconsistent.
+    k, nodes = 0, 0
+
+    def find(k: int) -> cib.Enumeration:
+        nonlocal nodes
+        found = cib.find_scenarios(m, k, max_scenarios=max_scenarios, max_nodes=max(1, max_nodes - nodes),
+                                   limit=limit)
+        nodes += getattr(found, "nodes", 0)
+        return found
+
+    found = find(0)
+    # No consistent scenario, proved: widen, doubling, until some scenario is found (a gap never exceeds
+    # twice the largest judgment times the other descriptors); the search keeps the least inconsistent.
+    # An unfinished search has proved nothing about the rest, so it is not widened.
     ceiling = 2 * max(m.strongest, 1) * max(len(m.descriptors) - 1, 1)
-    while not len(found) and limit < ceiling:
-        limit = min(ceiling, max(1, 2 * limit))
-        found = cib.enumerate_scenarios(m, limit, max_scenarios=max_scenarios)
+    while not len(found) and getattr(found, "complete", True) and k < ceiling and nodes < max_nodes:
+        k = min(ceiling, max(1, 2 * k))
+        found = find(k)
     rows = [CIBScenario(cib.scenario_code(m, s), m.names(s), inc, tot) for s, inc, tot in found]
     least = min((r.inconsistency for r in rows), default=0)
     rows = [r for r in rows if r.inconsistency == least]
+    # counted only where they are as good as those listed: consistent (with k > 0 those left out may be worse)
+    left_out = found.left_out if found.max_inconsistency == 0 else 0
     rows.sort(key=lambda r: -r.total_impact_score)  # stable: index order among equals
-    return CIBReport(model, m, found.scanned, least, tuple(rows), tuple(cib.group_sums(m)))
+    return CIBReport(model, m, found.scanned, least, tuple(rows), tuple(cib.group_sums(m)),
+                     bool(getattr(found, "complete", True)), nodes, left_out)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
 from scenmatrix.analysis import cib, cib_basins
-from scenmatrix.analysis.budgets import MAX_CIB_SEARCH_NODES
+from scenmatrix.analysis.budgets import MAX_CIB_BASIN_SCAN, MAX_CIB_SEARCH_NODES
+from scenmatrix.analysis.cib_matrix import search_stopped
 from scenmatrix.analysis.cib import CIBMatrix, Enumeration, Scenario, Succession
 
 
@@ -30,10 +31,8 @@ class ScenarioList:
         what = "consistent scenarios" if k == 0 else f"scenarios with inconsistency <= {k}"
         found = self.found
         if not getattr(found, "complete", True):  # a search stopped at its budget: what it proved, no more
-            share = 100 * found.share
-            line = (f"{self.source}: warning: searched {share:.0f} % of the space ({cib.space_size(found.scanned)} of "
-                    f"{cib.space_size(self.matrix.n_scenarios)} scenarios) in {found.nodes:,} nodes: found "
-                    f"{len(found) + found.left_out:,} {what}; others may exist — pass --max-nodes N to search further")
+            line = f"{self.source}: warning: " + search_stopped(found.scanned, self.matrix.n_scenarios, found.nodes,
+                                                                len(found) + found.left_out, what)
         else:
             line = f"{self.source}: {len(found) + found.left_out:,} {what} of {found.scanned:,}"
         if found.left_out:
@@ -92,6 +91,27 @@ class ScenarioList:
         m = self.matrix
         for s, inc, tot in self.found.sorted():
             yield [cib.scenario_code(m, s), *m.names(s).values(), str(inc), str(tot)]
+
+    def solution_rows(self) -> list[tuple[Scenario, int, int, int]]:
+        """The scenarios listed as a ScenarioWizard solution set has them (store.cib_scw.format_solutions):
+        (scenario, basin, consistency value, total impact score). The basin is each one's under global
+        succession where the whole space can be followed (at most MAX_CIB_BASIN_SCAN), else 0: not counted."""
+        m = self.matrix
+        basin: dict[Scenario, int] = {}
+        if m.n_scenarios <= MAX_CIB_BASIN_SCAN and len(self.found):
+            basin = {states[0]: int(size) for states, size in cib.basins(m) if len(states) == 1}
+        return [(s, basin.get(s, 0), consistency_value(m, s), tot) for s, _, tot in self.found.sorted()]
+
+
+def consistency_value(m: CIBMatrix, s: Scenario) -> int:
+    """The least lead of a chosen variant over the best other variant of its descriptor: 0 or more for a
+    consistent scenario (0 where one ties), minus its inconsistency for another."""
+    bal = cib.balances(m, s)
+    leads = []
+    for d, (o, n) in enumerate(zip(m.offsets, m.sizes)):
+        own = bal[o:o + n]
+        leads.append(int(own[s[d]]) - int(max(v for j, v in enumerate(own) if j != s[d])))
+    return min(leads)
 
 
 def list_scenarios(m: CIBMatrix, max_inconsistency: int = 0, source: str = "", progress=None,

@@ -11,7 +11,7 @@ from typing import Any, Optional
 import pandas as pd
 
 from scenmatrix.analysis import impacts
-from scenmatrix.analysis.budgets import MAX_CIB_SCENARIOS
+from scenmatrix.analysis.budgets import MAX_CIB_SCENARIOS, MAX_CIB_SEARCH_NODES
 from scenmatrix.analysis.cib_model import CIBReport
 from scenmatrix.analysis.ratings import ActorSpread, expected_spread
 from scenmatrix.analysis.rounding import percent, plain, signed
@@ -32,7 +32,6 @@ class StudyAnalysis:
     actors: pd.DataFrame               # impacts.actor_report: one row an actor, most exposed first
     results: dict[str, pd.DataFrame]   # impacts.analyze
     cib: Optional[CIBReport]
-    cib_refusal: Optional[str] = None  # why the study's cross-impact model was not enumerated (too large)
     raters: tuple[ActorSpread, ...] = ()  # expected impact with each reviewer's ratings (study.ratings)
 
     @property
@@ -53,7 +52,6 @@ class StudyAnalysis:
             "alignment": alignment.astype(object).where(alignment.notna(), None).to_dict(),
             **({"alignment_scope": self.alignment_scope} if self.alignment_scope else {}),
             **({"cib": self.cib.to_json()} if self.cib is not None else {}),
-            **({"cib": {"refused": self.cib_refusal}} if self.cib_refusal is not None else {}),
             **({"raters": [a.to_json() for a in self.raters]} if self.raters else {}),
         }
 
@@ -80,25 +78,17 @@ class StudyAnalysis:
                  plain(r.intensity, 1), int(r.shared)] for r in self.pairs.itertuples()]
 
 
-def analyze_study(study: Study, samples: int = 10_000, seed: int = 2022,
-                  max_scenarios: int = MAX_CIB_SCENARIOS) -> StudyAnalysis:
-    """Every analysis of a valid study (see `impacts.analyze` and `cib_model.analyze`).
-
-    A cross-impact model with more than `max_scenarios` scenarios is not enumerated: the rest of the
-    analysis stands, and `cib_refusal` says why (its size and the option that allows it).
-    """
+def analyze_study(study: Study, samples: int = 10_000, seed: int = 2022, max_scenarios: int = MAX_CIB_SCENARIOS,
+                  max_nodes: int = MAX_CIB_SEARCH_NODES) -> StudyAnalysis:
+    """Every analysis of a valid study (see `impacts.analyze` and `cib_model.analyze`: the cross-impact
+    scenarios exactly, by branch and bound within `max_nodes`, scanning a space of at most `max_scenarios`
+    where the search prunes little)."""
     from scenmatrix.analysis import cib_model
-    from scenmatrix.analysis.cib import ScenarioBudgetError
     from scenmatrix.study.tables import frames
 
     tables = frames(study)
     results = impacts.analyze(tables["impacts"], tables["scenarios"], tables["actors"], samples=samples, seed=seed)
     names = {aid: a.name for aid, a in study.actors.items()}
-    cib, refusal = None, None
-    if study.cib is not None:
-        try:
-            cib = cib_model.analyze(study.cib, max_scenarios=max_scenarios)
-        except ScenarioBudgetError as exc:
-            refusal = "; ".join(f"{p.message} — {p.hint}" for p in exc.problems)
-    return StudyAnalysis(samples, seed, names, impacts.actor_report(results, names), results, cib, refusal,
+    cib = None if study.cib is None else cib_model.analyze(study.cib, max_scenarios=max_scenarios, max_nodes=max_nodes)
+    return StudyAnalysis(samples, seed, names, impacts.actor_report(results, names), results, cib,
                          tuple(expected_spread(study)))

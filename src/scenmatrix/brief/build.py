@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scenmatrix.version import __version__
+from scenmatrix.analysis.budgets import MAX_BRIEF_CIB_NODES
 from scenmatrix.analysis.rounding import SIGNED
 from scenmatrix.store import files
 from scenmatrix.bulk import gc_paused
@@ -176,18 +177,20 @@ def _properties(wb: Workbook, ctx: Context) -> None:
 
 def build_brief(loaded: LoadedStudy, template: Union[str, Path, LoadedTemplate] = "standard",
                 output: Union[str, Path, None] = None, generated: Optional[dt.datetime] = None,
-                changes: Optional[tuple[str, list]] = None, progress: Progress = quiet) -> Path:
+                changes: Optional[tuple[str, list]] = None, progress: Progress = quiet,
+                cib_nodes: int = MAX_BRIEF_CIB_NODES) -> Path:
     """Build the brief and write it atomically; a failure leaves any earlier file at `output` untouched.
 
     `changes` = (revision as a reader knows it, diff.Change list) adds a "Changes since …" sheet after the cover. `progress` is told
-    each step (see `Progress`), for a progress bar.
+    each step (see `Progress`), for a progress bar. `cib_nodes` bounds the Cross-impact sheet's search.
     """
     with gc_paused():
-        return _build_brief(loaded, template, output, generated, changes, progress)
+        return _build_brief(loaded, template, output, generated, changes, progress, cib_nodes)
 
 
 def _build_brief(loaded: LoadedStudy, template: Union[str, Path, LoadedTemplate], output: Union[str, Path, None],
-                 generated: Optional[dt.datetime], changes: Optional[tuple[str, list]], progress: Progress) -> Path:
+                 generated: Optional[dt.datetime], changes: Optional[tuple[str, list]], progress: Progress,
+                 cib_nodes: int = MAX_BRIEF_CIB_NODES) -> Path:
     tpl = template if isinstance(template, LoadedTemplate) else load_template(template)
     if changes is not None:
         tpl = with_changes_sheet(tpl, changes)
@@ -199,6 +202,7 @@ def _build_brief(loaded: LoadedStudy, template: Union[str, Path, LoadedTemplate]
     progress(1, steps, "tables and analysis")
     ctx = build_context(loaded, tpl, generated)
     ctx.progress = progress
+    ctx.cib_nodes = cib_nodes
     out.parent.mkdir(parents=True, exist_ok=True)
     with files.atomic_writer(out) as handle:
         write_brief(ctx, handle)
@@ -220,7 +224,7 @@ def save(wb: Workbook, handle, bodies: Optional[SheetBodies] = None) -> None:
 
 def build_brief_file(study: Union[str, Path], template: Union[str, Path] = "standard",
                      output: Union[str, Path, None] = None, since: Optional[str] = None,
-                     progress: Progress = quiet) -> Path:
+                     progress: Progress = quiet, cib_nodes: int = MAX_BRIEF_CIB_NODES) -> Path:
     """Load, validate and brief a study file in one call (what `scenmatrix brief` does).
 
     `since` is a git revision: the brief then lists what changed in the study since it.
@@ -236,7 +240,7 @@ def build_brief_file(study: Union[str, Path], template: Union[str, Path] = "stan
         progress(0, len(tpl.template.sheets) + STEPS_BESIDE_SHEETS + (since is not None), "loading the study")
         loaded = load(study)
         loaded.document.forget_text()  # ours alone: only its hash is needed from here on
-        return build_brief(loaded, tpl, output, changes=changes, progress=progress)
+        return build_brief(loaded, tpl, output, changes=changes, progress=progress, cib_nodes=cib_nodes)
 
 
 def with_changes_sheet(tpl: LoadedTemplate, changes: tuple[str, list]) -> LoadedTemplate:

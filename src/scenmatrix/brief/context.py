@@ -12,6 +12,7 @@ from typing import Callable, Optional
 
 import pandas as pd
 
+from scenmatrix.analysis.budgets import MAX_BRIEF_CIB_NODES
 from scenmatrix.analysis.impacts import actor_summary, expected_impact, impact_matrix
 from scenmatrix.brief.tables import ANALYSIS_TABLES, TABLE_KEYS, analysis_tables, brief_tables, tidy_floats
 from scenmatrix.brief.template import LoadedTemplate, Sheet
@@ -46,6 +47,7 @@ class Context:
     editable: dict[str, dict] = field(default_factory=dict)  # table -> where import finds it
     heatmaps: list[dict] = field(default_factory=list)  # where each heatmap's effect cells are, for import
     progress: Progress = quiet
+    cib_nodes: int = MAX_BRIEF_CIB_NODES  # the node budget of the Cross-impact sheet's search
     sha256: str = ""  # the study file's, computed once (hashing a large study's text is not free)
 
     @property

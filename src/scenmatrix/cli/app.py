@@ -41,7 +41,6 @@ class PathParam(click.Path):
 # translation (gettext, a few file lookups), which for the two dozen the commands declare was a tenth of
 # the start-up of any command.
 FILE = PathParam(dir_okay=False)
-FOLDER = PathParam(file_okay=False)
 ANY_PATH = PathParam()
 
 EXIT_PROBLEMS = 1     # bad input, or a file that cannot be read or written

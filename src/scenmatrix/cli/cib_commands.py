@@ -131,8 +131,11 @@ def check(matrix: Path) -> None:
 @click.option("--limit", type=click.IntRange(min=1), default=MAX_LISTED, show_default=True,
               help="List at most this many scenarios, the least inconsistent first; the summary says how many "
                    "more matched.")
+@click.option("--sl", "solutions", type=FILE,
+              help="Also write the scenarios listed as a ScenarioWizard solution set (.sl) to this file.")
 @JSON_OPT
-def scenarios(matrix: Path, k: int, max_scenarios: int, max_nodes: int, limit: int, as_json: bool) -> None:
+def scenarios(matrix: Path, k: int, max_scenarios: int, max_nodes: int, limit: int, solutions: Optional[Path],
+              as_json: bool) -> None:
     """List the consistent scenarios of a matrix, exactly, at any size.
 
     With -k K, also those whose inconsistency is at most K. A depth-first branch-and-bound search
@@ -143,7 +146,10 @@ def scenarios(matrix: Path, k: int, max_scenarios: int, max_nodes: int, limit: i
     exist in the rest (exit code 0, with a warning). Each scenario is shown by its code (variant
     numbers), the variant of each descriptor, its inconsistency and its total impact score;
     consistent ones first. At most --limit scenarios are kept and listed (memory grows with their
-    number). A progress bar is drawn on a terminal for long runs.
+    number). A progress bar is drawn on a terminal for long runs. --sl writes them as a
+    ScenarioWizard solution set: each with its basin under global succession (0 where the space is
+    too large to follow whole), its consistency value (the least lead of a chosen variant) and its
+    total impact score.
 
     \b
     Examples:
@@ -153,15 +159,22 @@ def scenarios(matrix: Path, k: int, max_scenarios: int, max_nodes: int, limit: i
       ...
       scenmatrix cib scenarios tests/data/cib/CIB_nested.scw
       scenmatrix cib scenarios matrix.csv -k 1 --json > near-consistent.json
+      scenmatrix cib scenarios tests/data/cib/CIB_global.scw --sl solutions.sl
     """
     from scenmatrix.analysis import cib_reports
     from scenmatrix.cli import render
+    from scenmatrix.store import cib_files
 
+    if solutions is not None:
+        cib_files.check_solutions_output(solutions, matrix)
     model = _load(matrix)
     with _progress(model.n_scenarios) as progress:
         listing = cib_reports.list_scenarios(model, k, source=str(matrix), progress=progress,
                                              max_scenarios=max_scenarios, limit=limit, max_nodes=max_nodes)
     click.echo(listing.summary, err=True)
+    if solutions is not None:
+        cib_files.write_solutions(solutions, listing.solution_rows())
+        click.echo(f"wrote {solutions}", err=True)
     if as_json:
         for piece in listing.json_text():
             click.echo(piece, nl=False)

@@ -26,7 +26,7 @@ FIELD_OPTIONS: list[tuple[str, str, bool, str]] = [
     ("name", "name", False, "actor: display name"),
     ("kind", "kind", False, "actor: " + ", ".join(vocab.ACTOR_KINDS)),
     ("alias", "aliases", True, "actor: another name (repeat for several)"),
-    ("title", "title", False, "scenario, driver, constraint, source, study: title"),
+    ("title", "title", False, "scenario, driver, constraint, source, study, descriptor, variant: title"),
     ("as-of", "as_of", False, "study: date the assessment is current to, YYYY-MM-DD"),
     ("marking", "marking", False, "study: TLP 2.0 marking, " + ", ".join(vocab.TLP)),
     ("likelihood-scale", "likelihood_scale", False, "study: the scale of its likelihood words, "
@@ -59,6 +59,10 @@ FIELD_OPTIONS: list[tuple[str, str, bool, str]] = [
     ("date", "date", False, "source: date, YYYY-MM-DD"),
     ("url", "url", False, "source: URL"),
     ("path", "path", False, "source: path to a local copy"),
+    ("note", "note", False, "cib: whose judgment the cross-impact model is, and on what basis"),
+    ("variant", "variants", True, "descriptor: ID=TITLE of one of its variants (repeat; two or more)"),
+    ("value", "value", False, "judgment: how strongly the first variant promotes (1..3) or hinders (-1..-3) the "
+     "second, 0 neither"),
 ]
 assert {field for _, field, _, _ in FIELD_OPTIONS} == set(ALL_FIELDS)
 assert all(option_of(field) == f"--{option}" for option, field, _, _ in FIELD_OPTIONS)  # kinds.OPTION_NAMES
@@ -124,7 +128,7 @@ def where_options(func: Callable) -> Callable:
 def field_options(func: Callable) -> Callable:
     for option, field, multiple, help_text in reversed(FIELD_OPTIONS):
         complete = _complete_choice(field) if field in vocab.WORDS else None
-        func = click.option(f"--{option}", f"f_{field}", multiple=multiple, metavar="TEXT" if field != "effect" else "N",
+        func = click.option(f"--{option}", f"f_{field}", multiple=multiple, metavar="N" if ALL_FIELDS[field] == "int" else "TEXT",
                             help=help_text, shell_complete=complete)(func)
     return func
 
@@ -147,6 +151,25 @@ def _fields(kind: str, params: dict[str, Any], unset: tuple[str, ...] = ()) -> d
             raise click.UsageError(f"--unset {field}: {a(kind)} needs its {field}")
         fields[field] = None
     return fields
+
+
+def ids_argument(func: Callable) -> Callable:
+    return click.argument("id", nargs=-1, metavar="[ID]...", shell_complete=_complete_ids)(func)
+
+
+def _id(kind: str, ids: tuple[str, ...], fields: Optional[dict[str, Any]] = None) -> Optional[str]:
+    """The entry's id from the words given (a judgment's two variants); a scalar entry's value may follow
+    them as one more word (`set judgment A.x B.y 2`), put into `fields`."""
+    k = KINDS[kind]
+    if fields is not None and k.scalar and len(ids) == k.words + 1:
+        if fields.get(k.value_field) is not None:
+            raise click.UsageError(f"give the {k.value_field} once: as the last word or as {option_of(k.value_field)}")
+        fields[k.value_field] = ids[-1]
+        ids = ids[:-1]
+    if len(ids) > k.words:
+        raise click.UsageError(f"{a(kind)} is named by {k.words} word{'s' * (k.words > 1)}; got {len(ids)}: "
+                               + " ".join(ids))
+    return " ".join(ids) or None
 
 
 def _run(call: Callable[[], Any], dry_run: bool, done: str) -> None:
@@ -192,18 +215,22 @@ def new(path: Path, title: str, study_id: Optional[str], as_of: Optional[str], m
 
 @cli.command()
 @kind_argument
-@click.argument("id", required=False, shell_complete=_complete_ids)
+@ids_argument
 @field_options
 @where_options
 @study_option
 @dry_run_option
-def add(kind: str, id: Optional[str], scenario: Optional[str], actor: Optional[str], study: Optional[Path],
+def add(kind: str, id: tuple[str, ...], scenario: Optional[str], actor: Optional[str], study: Optional[Path],
         dry_run: bool, **params: Any) -> None:
     """Add an entry of KIND with id ID, its fields given as options.
 
     KIND is actor, scenario, impact, indicator, evidence, driver, constraint, key-judgment or
     source. An impact's ID is SCENARIO/ACTOR; an indicator needs --scenario (or SCENARIO/ID). Each
-    field option says which kinds it applies to. The entry goes at the end of its section, styled
+    field option says which kinds it applies to. The study's cross-impact model (`cib:`) has
+    descriptors (with --title and two or more --variant ID=TITLE; the first one creates the
+    section), variants (ID DESCRIPTOR.VARIANT) and judgments (ID two words, the source and the
+    target variant, of different descriptors; --value -3..3). An entry that is only its text or
+    value (key-judgment, variant, judgment) may take it as the last word instead of its option. The entry goes at the end of its section, styled
     like the entries before it; the rest of the file, comments included, is kept as it was. The
     edit is validated first: an invalid study is refused, each problem printed with its line and
     column, and the file left untouched.
@@ -215,31 +242,37 @@ def add(kind: str, id: Optional[str], scenario: Optional[str], actor: Optional[s
           --confidence moderate --rationale "Exposed to drone transfers." --evidence E4
       scenmatrix add indicator I7 --scenario S1 --text "Su-35 deliveries" --status "not observed"
       scenmatrix add key-judgment KJ4 --text "Ties deepen through 2023."
+      scenmatrix add descriptor us-pressure --title "US pressure on the axis" \\
+          --variant sustained=Sustained --variant escalating=Escalating
+      scenmatrix add variant us-pressure.relaxing --title Relaxing
+      scenmatrix add judgment iran-support.extensive us-pressure.escalating 2
     """
     from scenmatrix.edit import api as edit
 
     fields = _fields(kind, params)
+    name = _id(kind, id, fields)
     path = default_study(study)
-    _run(lambda: edit.add(path, kind, id, fields, scenario=scenario, actor=actor, dry_run=dry_run),
-         dry_run, f"added {kind} {id or f'{scenario}/{actor}'} to {path}")
+    _run(lambda: edit.add(path, kind, name, fields, scenario=scenario, actor=actor, dry_run=dry_run),
+         dry_run, f"added {kind} {name or f'{scenario}/{actor}'} to {path}")
 
 
 @cli.command("set")
 @kind_argument
-@click.argument("id", required=False, shell_complete=_complete_ids)
+@ids_argument
 @field_options
 @click.option("--unset", multiple=True, metavar="FIELD", help="Remove an optional field (repeat for several).")
 @where_options
 @study_option
 @dry_run_option
-def set_(kind: str, id: Optional[str], unset: tuple[str, ...], scenario: Optional[str], actor: Optional[str],
+def set_(kind: str, id: tuple[str, ...], unset: tuple[str, ...], scenario: Optional[str], actor: Optional[str],
          study: Optional[Path], dry_run: bool, **params: Any) -> None:
     """Change fields of the KIND entry ID.
 
-    KIND is actor, scenario, impact, indicator, evidence, driver, constraint, key-judgment or
-    source; ID as for `scenmatrix add`. KIND `study` (no ID) changes the study's own fields:
-    --title, --as-of, --marking, --likelihood-scale, --scenario-set and --domain (the domains it
-    adds to the built-in ones). A list option (--domain, --evidence, --alias, ...) replaces the whole list;
+    KIND is actor, scenario, impact, indicator, evidence, driver, constraint, key-judgment,
+    source, descriptor, variant or judgment; ID as for `scenmatrix add`. KIND `study` (no ID)
+    changes the study's own fields: --title, --as-of, --marking, --likelihood-scale,
+    --scenario-set and --domain (the domains it adds to the built-in ones); KIND `cib` (no ID) the
+    cross-impact model's --note. A judgment left out is 0: setting one writes it. A list option (--domain, --evidence, --alias, ...) replaces the whole list;
     --unset removes an optional field. Validated like `add`.
 
     \b
@@ -248,42 +281,48 @@ def set_(kind: str, id: Optional[str], unset: tuple[str, ...], scenario: Optiona
       scenmatrix set indicator I2 --status observed
       scenmatrix set evidence E4 --grade B2 --unset quote
       scenmatrix set study --marking TLP:AMBER --domain humanitarian
+      scenmatrix set judgment iran-support.extensive us-pressure.escalating 2
+      scenmatrix set judgment iran-support.none us-pressure.escalating --value -1
       scenmatrix set impact S1/RU --effect 1 --dry-run      (print the diff only)
     """
     from scenmatrix.edit import api as edit
 
     fields = _fields(kind, params, unset)
+    name = _id(kind, id, fields)
     path = default_study(study)
-    named = kind if KINDS[kind].single else f"{kind} {id or f'{scenario}/{actor}'}"
-    _run(lambda: edit.set_fields(path, kind, id, fields, scenario=scenario, actor=actor, dry_run=dry_run),
+    named = kind if KINDS[kind].single else f"{kind} {name or f'{scenario}/{actor}'}"
+    _run(lambda: edit.set_fields(path, kind, name, fields, scenario=scenario, actor=actor, dry_run=dry_run),
          dry_run, f"changed {named} in {path}")
 
 
 @cli.command("rm")
 @kind_argument
-@click.argument("id", required=False, shell_complete=_complete_ids)
+@ids_argument
 @click.option("--cascade", is_flag=True, help="Also remove every reference to the entry.")
 @where_options
 @study_option
 @dry_run_option
-def rm(kind: str, id: Optional[str], cascade: bool, scenario: Optional[str], actor: Optional[str],
+def rm(kind: str, id: tuple[str, ...], cascade: bool, scenario: Optional[str], actor: Optional[str],
        study: Optional[Path], dry_run: bool) -> None:
     """Remove the KIND entry ID.
 
     KIND and ID as for `scenmatrix add`. If other entries refer to it (an actor's impacts, an
-    evidence id in a list, ...), the removal is refused and each reference printed with its
-    position, unless --cascade is given.
+    evidence id in a list, the judgments of a variant or of a descriptor's variants, ...), the
+    removal is refused and each reference printed with its position, unless --cascade is given.
+    Removing the last descriptor removes the `cib:` section; `rm cib` removes it whole.
 
     \b
     Examples:
       scenmatrix rm indicator I3
       scenmatrix rm evidence E9 --cascade      (and drop E9 from every evidence list)
+      scenmatrix rm variant us-pressure.relaxing --cascade   (and its judgments)
     """
     from scenmatrix.edit import api as edit
 
+    name = _id(kind, id)
     path = default_study(study)
-    _run(lambda: edit.remove(path, kind, id, scenario=scenario, actor=actor, cascade=cascade, dry_run=dry_run),
-         dry_run, f"removed {kind} {id or f'{scenario}/{actor}'} from {path}")
+    _run(lambda: edit.remove(path, kind, name, scenario=scenario, actor=actor, cascade=cascade, dry_run=dry_run),
+         dry_run, f"removed {kind} {name or f'{scenario}/{actor}'} from {path}")
 
 
 @cli.command()
@@ -295,12 +334,14 @@ def rm(kind: str, id: Optional[str], cascade: bool, scenario: Optional[str], act
 def rename(kind: str, old: str, new: str, study: Optional[Path], dry_run: bool) -> None:
     """Change an entry's id (OLD to NEW) and every reference to it.
 
-    KIND as for `scenmatrix add` (not impact: rename its scenario or actor instead). The entry
-    keeps its place in the file.
+    KIND as for `scenmatrix add` (not impact or judgment: rename its scenario or actor, its
+    variants or descriptors, instead). The entry keeps its place in the file. A variant's NEW may
+    be DESCRIPTOR.VARIANT or only VARIANT; it stays in its descriptor.
 
     \b
     Example:
       scenmatrix rename actor IR IRN       (impacts and contested_by entries follow)
+      scenmatrix rename descriptor iran-support iran-aid   (judgments follow)
     """
     from scenmatrix.edit import api as edit
 

@@ -78,10 +78,16 @@ def _rated(value: Any) -> str:
 
 def cib_scenarios(report) -> str:
     """A study's cross-impact scenarios (a cib_study.CIBReport) as a terminal table, then the analyst's note."""
+    from scenmatrix.analysis.cib_matrix import space_size  # numpy: loaded already, by the report
+
     descriptors = list(report.model.descriptors)
-    if report.consistent:
-        title = (f"Cross-impact balance: {len(report.scenarios)} consistent scenario"
-                 f"{'s' * (len(report.scenarios) != 1)} of {report.scanned:,} (analyst judgment)")
+    count = len(report.scenarios) + report.left_out
+    if report.stopped:
+        title = (f"Cross-impact balance: {count:,} consistent scenario{'s' * (count != 1)} found in part of "
+                 f"{space_size(report.space)} (analyst judgment)")
+    elif report.consistent:
+        title = (f"Cross-impact balance: {count:,} consistent scenario{'s' * (count != 1)} of "
+                 f"{space_size(report.scanned)} (analyst judgment)")
     else:
         title = (f"Cross-impact balance: no consistent scenario of {report.scanned:,}; the least inconsistent "
                  f"(inconsistency {report.max_inconsistency}) (analyst judgment)")
@@ -93,7 +99,11 @@ def cib_scenarios(report) -> str:
     widths += [13, 12]
     rows = [[s.code, *(report.variant_title(d, s.variants[d]) for d in descriptors), s.inconsistency,
              s.total_impact_score] for s in report.scenarios]
+    if report.left_out:
+        title += f"; the first {len(report.scenarios):,} are listed"
     lines = [title, "", table(headers, rows, widths)]
+    if report.stopped:
+        lines.append(f"warning: {report.stopped}")
     if report.unbalanced:
         lines.append(f"warning: {len(report.unbalanced)} judgment group(s) do not sum to 0 "
                      "(`scenmatrix validate` shows where)")

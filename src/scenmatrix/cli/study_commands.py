@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Optional
 import click
 
 from scenmatrix import errors
-from scenmatrix.analysis.budgets import MAX_CIB_SCENARIOS, MAX_SAMPLES, MIN_SAMPLES
+from scenmatrix.analysis.budgets import (MAX_BRIEF_CIB_NODES, MAX_CIB_SCENARIOS, MAX_CIB_SEARCH_NODES, MAX_SAMPLES,
+                                         MIN_SAMPLES)
 from scenmatrix.study.columns import TABLES
-from scenmatrix.cli.app import (ANY_PATH, EXIT_PROBLEMS, FILE, FOLDER, STUDY_ARG, STUDY_DIR, LateProgressBar, cli,
+from scenmatrix.cli.app import (ANY_PATH, EXIT_PROBLEMS, FILE, STUDY_ARG, STUDY_DIR, LateProgressBar, cli,
                                 default_study)
 
 if TYPE_CHECKING:  # pathlib is imported where a path is used (app.PathParam): --help needs none
@@ -69,37 +70,51 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
 
 @cli.command()
 @STUDY_ARG
-@click.option("-f", "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True,
-              help="json: the tables (or one, with --table) as one document; csv: one table.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["json", "csv", "scw"]), default="json", show_default=True,
+              help="json: the tables (or one, with --table) as one document; csv: one table; scw: the "
+                   "cross-impact model (cib:) as a ScenarioWizard .scw model file.")
 @click.option("--table", type=click.Choice(TABLES),
     help="Only this table (required for CSV on stdout).")
-@click.option("-o", "--output", type=FOLDER,
-              help="Write one file a table into this folder instead of stdout.")
+@click.option("-o", "--output", type=ANY_PATH,
+              help="Write one file a table into this folder instead of stdout; with --format scw, the .scw file.")
 def export(study: Optional[Path], fmt: str, table: Optional[str], output: Optional[Path]) -> None:
     """Print the study's tables as JSON or CSV, or into files.
 
     One row an entry, ids written out: sources, key judgments, actors, scenarios, indicators,
-    impacts (one row a scenario and actor), evidence and drivers (constraints included).
+    impacts (one row a scenario and actor), evidence and drivers (constraints included), and the
+    cross-impact model's descriptors, variants and judgments.
 
     In CSV, text a spreadsheet would evaluate (starting with = + - @, a tab or CR, or an error
     code such as #N/A) is written with a leading apostrophe, so that opening the file runs nothing;
     numbers stay numbers. JSON keeps every text exactly.
+
+    --format scw writes the study's cross-impact model as ScenarioWizard writes a model
+    (Windows-1252, CRLF): descriptors and variants named by their ids, the judgments, the model's
+    note; `scenmatrix cib scenarios FILE.scw` then finds the consistent scenarios `analyze` does.
 
     \b
     Examples:
       scenmatrix export --format json > study.json
       scenmatrix export --format csv --table impacts
       scenmatrix export --format csv -o exports/
+      scenmatrix export --format scw -o model.scw
     """
     from scenmatrix.store import export as exporter
     from scenmatrix.store.loader import load
 
     if fmt == "csv" and output is None and table is None:
         raise click.UsageError("CSV to stdout needs --table NAME (or -o FOLDER for every table)")
-    loaded = load(default_study(study))
-    if output is not None:
-        for path in exporter.export_folder(loaded.study, fmt, output):
-            click.echo(f"wrote {path}", err=True)
+    if fmt == "scw" and table is not None:
+        raise click.UsageError("--table does not apply to --format scw (the .scw file is the cross-impact model)")
+    path = default_study(study)
+    loaded = load(path)
+    if fmt == "scw" and output is not None:
+        click.echo(f"wrote {exporter.write_cib_scw(loaded.study, output, {'the study': path})}", err=True)
+    elif fmt == "scw":
+        click.get_binary_stream("stdout").write(exporter.cib_scw(loaded.study, path.stem + ".scw"))
+    elif output is not None:
+        for written in exporter.export_folder(loaded.study, fmt, output):
+            click.echo(f"wrote {written}", err=True)
     elif fmt == "json":
         click.echo(exporter.to_json(loaded.study, table), nl=False)
     else:
@@ -113,7 +128,10 @@ def export(study: Optional[Path], fmt: str, table: Optional[str], output: Option
 @click.option("-o", "--output", type=FILE,
               help="Where to write the .xlsx (default: briefs/STUDY-TEMPLATE.xlsx).")
 @click.option("--since", metavar="REV", help="Add a Changes sheet: what changed in the study since git revision REV.")
-def brief(study: Optional[Path], template: str, output: Optional[Path], since: Optional[str]) -> None:
+@click.option("--max-nodes", type=click.IntRange(min=1), default=MAX_BRIEF_CIB_NODES, show_default=True,
+              help="Stop the Cross-impact sheet's search after this many partial scenarios; the sheet says how "
+                   "much of the space it settled.")
+def brief(study: Optional[Path], template: str, output: Optional[Path], since: Optional[str], max_nodes: int) -> None:
     """Build an Excel brief of a study from a template.
 
     TEMPLATE is a name from `scenmatrix templates` or a path to a template .yaml. The file is
@@ -135,7 +153,7 @@ def brief(study: Optional[Path], template: str, output: Optional[Path], since: O
                                  param_hint="-t/--template")
     path = default_study(study)
     with LateProgressBar("Building brief") as progress:
-        out = build_brief_file(path, template, output, since=since, progress=progress)
+        out = build_brief_file(path, template, output, since=since, progress=progress, cib_nodes=max_nodes)
     click.echo(f"wrote {out}")
 
 
@@ -147,9 +165,13 @@ def brief(study: Optional[Path], template: str, output: Optional[Path], since: O
                    "net impacts at once), time grows with draws x actors.")
 @click.option("--seed", default=2022, show_default=True, type=int, help="Monte Carlo seed (same seed, same figures).")
 @click.option("--max-scenarios", type=click.IntRange(min=1), default=MAX_CIB_SCENARIOS, show_default=True,
-              help="Leave out the cross-impact scenarios, saying why, when the study's `cib:` model has more "
-                   "scenarios than this (every one is scanned).")
-def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int, max_scenarios: int) -> None:
+              help="Where the cross-impact search prunes little, scan every scenario of a `cib:` model up to "
+                   "this size instead; a larger one is only searched.")
+@click.option("--max-nodes", type=click.IntRange(min=1), default=MAX_CIB_SEARCH_NODES, show_default=True,
+              help="Stop the cross-impact search after this many partial scenarios, saying how much of the space "
+                   "it settled.")
+def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int, max_scenarios: int,
+            max_nodes: int) -> None:
     """Rank actors by exposure; show what moves them and who aligns.
 
     \b
@@ -164,9 +186,10 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int, max_s
     number of scenarios both are rated in (shared); a pair sharing fewer than 2 is left out, as
     its ±1 would rest on one scenario. When the
     study has a cross-impact model (`cib:`), its consistent scenarios: the variant of each
-    descriptor, the inconsistency and the total impact score. A cross-impact model with more
-    scenarios than --max-scenarios is not enumerated: the output says so, with its size, and the
-    rest of the analysis is printed as usual (exit code 0).
+    descriptor, the inconsistency and the total impact score, found exactly at any size by the
+    branch-and-bound search of `cib scenarios`. A search that reaches --max-nodes stops and says
+    what share of the space it settled: other consistent scenarios may exist in the rest (JSON:
+    "complete": false; exit code 0).
 
     \b
     Examples:
@@ -176,7 +199,8 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int, max_s
     from scenmatrix.analysis.report import analyze_study
     from scenmatrix.store.loader import load
 
-    analysis = analyze_study(load(default_study(study)).study, samples=samples, seed=seed, max_scenarios=max_scenarios)
+    analysis = analyze_study(load(default_study(study)).study, samples=samples, seed=seed, max_scenarios=max_scenarios,
+                             max_nodes=max_nodes)
     if as_json:
         import json
 
@@ -191,8 +215,6 @@ def analyze(study: Optional[Path], as_json: bool, samples: int, seed: int, max_s
     click.echo(render.pairs(analysis))
     if analysis.cib is not None:
         click.echo("\n" + render.cib_scenarios(analysis.cib))
-    if analysis.cib_refusal is not None:
-        click.echo(f"\nCross-impact balance: not enumerated: {analysis.cib_refusal}")
     if analysis.raters:
         click.echo("\nExpected impact across raters (each reviewer's ratings in place of the lead's where given)\n")
         click.echo(render.raters(analysis))

@@ -36,8 +36,8 @@ from scenmatrix.edit.tree import Loc, dotted, dump, flow_map, indicator_scenario
 from scenmatrix.errors import Problem, StudyError, UsageError, a, did_you_mean
 from scenmatrix.store import document, files
 from scenmatrix.study import values, vocab
-from scenmatrix.study.kinds import KINDS, Kind, kind_named, option_of
-from scenmatrix.study.references import references_to
+from scenmatrix.study.kinds import KINDS, NEW_SECTIONS, REFERENCES, Kind, children, kind_named, option_of
+from scenmatrix.study.references import entries_of, references_to
 
 __all__ = ["FieldValueError", "StudyChanged", "new_study", "add", "set_fields", "apply", "changing", "remove", "rename",
            "references", "entries", "entry_path", "kind_of", "reviewer_name", "EditResult", "KINDS", "PARSE_MAKERS"]
@@ -93,14 +93,63 @@ def _adding(kind: str, id: Optional[str], fields: Optional[Mapping[str, Any]], s
         if s.has(loc):
             raise StudyError([s.problem(loc, "exists", f"{dotted(loc)} already exists",
                                         f"change it with `scenmatrix set {k.name} {show_id(k, loc)}`", key=True)])
-        _given(s, k, loc, values)
-        s.insert(loc, new_value(s.tree, k, values))
+        _inserting(s, k, loc, values)
 
     return change
 
 
+def _inserting(s: Session, k: Kind, loc: Loc, values: Mapping[str, Any]) -> None:
+    """Insert a new entry at loc; the first one of a section that holds more than entries (`cib:`) creates
+    the section with what it needs (kinds.NEW_SECTIONS), in one insertion so the rest of the text is kept."""
+    _check_owners(s, k, loc)
+    _given(s, k, loc, values)
+    value = new_value(s.tree, k, values)
+    top = loc[0]
+    if top in NEW_SECTIONS and not s.has((top,)):
+        for key in reversed(loc[1:]):
+            value = CommentedMap([(key, value)])
+        section = CommentedMap(NEW_SECTIONS[top])
+        section.update(value)
+        s.insert((top,), section)
+        return
+    s.insert(loc, value)
+
+
+def _check_owners(s: Session, k: Kind, loc: Loc) -> None:
+    """The entries a new one of a joined kind is named through exist: a variant's descriptor, a judgment's
+    two variants (kinds.REFERENCES), of two different descriptors."""
+    if not k.joiner:
+        return
+    owner = _owner_kind(k)
+    if owner is not None and not s.has(loc[:len(owner.section) + 1]):
+        raise s.unknown(loc[:len(owner.section) + 1], owner.name)
+    for reference in REFERENCES:
+        n = len(reference.path)
+        if reference.how == "key" and n <= len(loc) and all(p in ("*", q) for p, q in zip(reference.path, loc)):
+            known = entries_of(s.tree, reference.target)
+            if loc[n - 1] not in known:
+                hint = did_you_mean(str(loc[n - 1]), known) or (
+                    f"known: {', '.join(sorted(map(str, known))[:12])}" if known else f"no {reference.target} "
+                    "is defined yet")
+                where = next(loc[:i] for i in range(len(loc), -1, -1) if s.has(loc[:i]))
+                raise StudyError([s.problem(where, "unknown", f"no {reference.target} {loc[n - 1]!r} in this study",
+                                            hint, key=bool(where))])
+    if k.words > 1 and len({str(part).split(".")[0] for part in loc[-2:]}) == 1:
+        raise UsageError(f"{loc[-2]} and {loc[-1]} are variants of one descriptor, which does not act on itself: "
+                         "judge how a variant acts on the variants of other descriptors")
+
+
+def _owner_kind(k: Kind) -> Optional[Kind]:
+    """The kind a joined kind's entries live in (a variant's descriptor), if it is one."""
+    if "*" not in k.section:
+        return None
+    return next((o for o in KINDS.values() if o.section == k.section[:k.section.index("*")]), None)
+
+
 def _given(s: Session, k: Kind, loc: Loc, values: Mapping[str, Any]) -> None:
     """Record where each value the caller gave lands, so that a refusal of it can name its option."""
+    if k.words > 1:  # a judgment's problems say where it is as `cib.judgments.SOURCE -> TARGET` (store.messages)
+        s.given.update({f"{dotted(loc[:-1])} -> {loc[-1]}": field for field in values})
     s.given.update({dotted(loc) if k.scalar else dotted(loc + (field,)): field for field in values})
 
 
@@ -203,12 +252,19 @@ def _setting(kind: str, id: Optional[str], fields: Optional[Mapping[str, Any]], 
 
     def change(s: Session) -> None:
         loc = entry_path(s.tree, k, id, scenario=scenario, actor=actor)
+        if k.single and not s.has(loc) and loc[0] in NEW_SECTIONS:
+            first = next(c for c in KINDS.values() if c.section[0] == loc[0] and not c.single)
+            raise StudyError([Problem(str(s.path), 1, 1, "unknown", f"this study has no {loc[0]}: section",
+                                      f"adding its first {first.name} creates it: `scenmatrix add {first.name} ...`")])
+        if k.implicit and not s.has(loc):  # an omitted judgment is 0: setting it writes it
+            _inserting(s, k, loc, values)
+            return
         s.require(loc, k)
         _given(s, k, loc, values)
         if k.scalar:
-            if values.get("text") is None:
-                raise UsageError(f"{a(k.name)} is its text; remove it with `scenmatrix rm` instead")
-            s.set(loc, styled_like(values["text"], s.get(loc)))
+            if values.get(k.value_field) is None:
+                raise UsageError(f"{a(k.name)} is its {k.value_field}; remove it with `scenmatrix rm` instead")
+            s.set(loc, styled_like(values[k.value_field], s.get(loc)))
             return
         entry = s.get(loc)
         if not isinstance(entry, dict):
@@ -233,6 +289,10 @@ def remove(path: Path | str, kind: str, id: Optional[str] = None, *, scenario: O
 
 def _removing(kind: str, id: Optional[str], scenario: Optional[str], actor: Optional[str], cascade: bool) -> Change:
     k = kind_of(kind)
+    if k.single and k.section[0] in NEW_SECTIONS:  # an optional section (`cib:`) goes whole, entries and all
+        if id:
+            raise UsageError(f"the {k.name} section has no id: `scenmatrix rm {k.name}` removes it whole")
+        return lambda s: s.delete(k.section) if s.has(k.section) else None
     if k.single:
         raise UsageError(f"the {k.name} fields cannot be removed; change them with `scenmatrix set {k.name}`")
     _check_names(k, id, scenario, actor)
@@ -240,19 +300,45 @@ def _removing(kind: str, id: Optional[str], scenario: Optional[str], actor: Opti
     def change(s: Session) -> None:
         loc = entry_path(s.tree, k, id, scenario=scenario, actor=actor)
         s.require(loc, k)
-        refs = references_to(s.tree, k.name, loc[-1])
+        refs = _references(s.tree, k, show_id(k, loc))
         if refs and not cascade:
-            name = f"{k.name} {loc[-1]!r}"
+            name = f"{k.name} {show_id(k, loc)!r}"
             raise StudyError([
-                s.problem(ref, "referenced", f"{dotted(ref)} refers to {name}",
+                s.problem(ref, "referenced", f"{dotted(ref)} refers to {name}" + (f" (as {show_id(k, loc)}{suffix})"
+                                                                                  if suffix else ""),
                           "remove or change the reference first, or pass --cascade to remove the references too",
                           key=how == "key")
-                for ref, how in refs])
-        for ref, how in refs:
-            s.delete(ref)
-        s.delete(loc)
+                for ref, how, suffix in refs])
+        if loc[0] in NEW_SECTIONS and len(loc) == 3 and len(s.get(loc[:2])) == 1:
+            s.delete(loc[:1])  # its last entry: the section goes with it, as the first one made it
+            return
+        for ref, _, _ in refs:
+            _delete(s, ref)
+        _delete(s, loc)
 
     return change
+
+
+def _references(tree: Any, k: Kind, id: str) -> list[tuple[Loc, str, str]]:
+    """(location, how, suffix) of every reference to the entry, and to the entries named through it (a
+    descriptor's variants: suffix `.extensive`), in the order of REFERENCES."""
+    refs = [(loc, how, "") for loc, how in references_to(tree, k.name, id)]
+    for child in children(k):
+        for loc, _ in walk_entries(tree, child):
+            if show_id(child, loc).startswith(id + child.joiner):
+                suffix = show_id(child, loc)[len(id):]
+                refs += [(ref, how, suffix) for ref, how in references_to(tree, child.name, id + suffix)]
+    return refs
+
+
+def _delete(s: Session, loc: Loc) -> None:
+    """Delete the entry at loc, or the row it is the last of where the row is no entry itself (a judgment
+    row: `cib.judgments.SOURCE`)."""
+    if any(k.section[-1] == "*" and len(loc) == len(k.section) + 1 and all(p in ("*", q) for p, q in zip(k.section, loc))
+           for k in KINDS.values()) and len(s.get(loc[:-1])) == 1:
+        loc = loc[:-1]
+    if s.has(loc):
+        s.delete(loc)
 
 
 def rename(path: Path | str, kind: str, old: str, new: str, *, scenario: Optional[str] = None,
@@ -265,6 +351,8 @@ def _renaming(kind: str, old: str, new: str, scenario: Optional[str]) -> Change:
     k = kind_of(kind)
     if k.name == "impact":
         raise UsageError("an impact is named by its scenario and actor: rename the scenario or the actor")
+    if k.words > 1:
+        raise UsageError(f"{a(k.name)} is named by its {k.words} variants: rename the variant or the descriptor")
     if k.single:
         raise UsageError(f"the {k.name} has no id to rename")
     _check_names(k, old, scenario, None)
@@ -274,20 +362,35 @@ def _renaming(kind: str, old: str, new: str, scenario: Optional[str]) -> Change:
     def change(s: Session) -> None:
         loc = entry_path(s.tree, k, old, scenario=scenario)
         s.require(loc, k)
-        target = loc[:-1] + (new,)
-        if new == loc[-1]:
+        key = _own_key(k, loc, new)
+        target = loc[:-1] + (key,)
+        if key == loc[-1]:
             return
         if s.has(target) or (k.name == "indicator" and indicator_scenario(s.tree, new)):
             where = target if s.has(target) else ("scenarios", indicator_scenario(s.tree, new), "indicators", new)
             raise StudyError([s.problem(where, "exists", f"{dotted(where)} already exists", "pick another id", key=True)])
-        for ref, how in references_to(s.tree, k.name, loc[-1]):
+        renamed = show_id(k, target)
+        for ref, how, suffix in _references(s.tree, k, show_id(k, loc)):
             if how == "key":
-                s.rename_key(ref, new)
+                s.rename_key(ref, renamed + suffix)
             else:
-                s.set(ref, styled_like(new, s.get(ref)))
-        s.rename_key(loc, new)
+                s.set(ref, styled_like(renamed + suffix, s.get(ref)))
+        s.rename_key(loc, key)
 
     return change
+
+
+def _own_key(k: Kind, loc: Loc, new: str) -> str:
+    """The key a renamed entry gets: NEW, or of a joined kind its last part (`us-pressure.rising` or
+    `rising`), which may not move it to another owner."""
+    if not k.joiner or k.joiner not in new:
+        return new
+    owners, _, key = new.rpartition(k.joiner)
+    if owners != show_id(k, loc).rpartition(k.joiner)[0]:
+        owner = _owner_kind(k)
+        raise UsageError(f"{new!r} would move the {k.name} to another {owner.name if owner else 'entry'}: a rename "
+                         f"keeps it where it is (give its new id, e.g. {key})")
+    return key
 
 
 def references(path: Path | str, kind: str, id: str) -> list[Problem]:
@@ -296,7 +399,7 @@ def references(path: Path | str, kind: str, id: str) -> list[Problem]:
     k = kind_of(kind)
     s = Session(Path(path), files.read_text(Path(path)))
     return sorted(s.problem(ref, "referenced", f"{dotted(ref)} refers to {k.name} {id!r}", key=how == "key")
-                  for ref, how in references_to(s.tree, k.name, id))
+                  for ref, how, _ in _references(s.tree, k, id))
 
 
 def entries(path_or_tree: Any, kind: str) -> list[dict[str, Any]]:
@@ -314,7 +417,7 @@ def entries(path_or_tree: Any, kind: str) -> list[dict[str, Any]]:
         if k.name == "impact":
             row["actor"] = loc[-1]
         if k.scalar:
-            row["text"] = values.plain(value)
+            row[k.value_field] = values.plain(value)
         elif isinstance(value, dict):
             row.update({str(key): values.plain(v) for key, v in value.items()})
         rows.append(row)
@@ -342,7 +445,10 @@ def _check_names(kind: Kind, id: Optional[str], scenario: Optional[str], actor: 
         if len(parts) < 2:
             raise UsageError("an impact is named SCENARIO/ACTOR (or give --scenario and --actor)")
     elif not id:
-        raise UsageError(f"give the {kind.name}'s id")
+        raise UsageError(f"give the {kind.name}'s id" if kind.words == 1 else
+                         f"give the {kind.name}'s {kind.words} variants, e.g. iran-support.extensive us-pressure.escalating")
+    elif kind.joiner and len(id.split(kind.joiner)) != kind.section.count("*") + 1:
+        raise UsageError(_joined_form(kind))
     elif kind.name == "indicator" and new and "/" not in id and not scenario:
         raise UsageError("a new indicator needs its scenario: --scenario ID (or SCENARIO/ID)")
 
@@ -377,4 +483,17 @@ def entry_path(tree: Any, kind: Kind, id: Optional[str], *, scenario: Optional[s
         return ("scenarios", scenario, "indicators", id)
     if not id:
         raise UsageError(f"give the {kind.name}'s id")
+    if kind.joiner:
+        parts = iter(id.split(kind.joiner, kind.section.count("*")))
+        loc = tuple(next(parts, "") if part == "*" else part for part in kind.section) + (next(parts, ""),)
+        if "" in loc:
+            raise UsageError(_joined_form(kind))
+        return loc
     return kind.section + (id,)
+
+
+def _joined_form(kind: Kind) -> str:
+    if kind.words > 1:
+        return (f"{a(kind.name)} is named by its source and target variants, two words: "
+                "DESCRIPTOR.VARIANT DESCRIPTOR.VARIANT, e.g. iran-support.extensive us-pressure.escalating")
+    return f"{a(kind.name)} is named DESCRIPTOR{kind.joiner}VARIANT, e.g. us-pressure{kind.joiner}escalating"

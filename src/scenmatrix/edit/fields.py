@@ -82,7 +82,7 @@ def new_value(tree: Any, kind: Kind, values: dict[str, Any]) -> Any:
     """A new entry, its fields in the order and style of the last entry of its kind."""
     sibling = _sibling(tree, kind)
     if kind.scalar:
-        text = values.get("text")
+        text = values.get(kind.value_field)
         return styled_like(text, sibling) if text is not None else None
     order = [f for f in (sibling if isinstance(sibling, dict) else {}) if f in kind.fields]
     order += [f for f in kind.fields if f not in order]

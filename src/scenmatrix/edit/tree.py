@@ -11,6 +11,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from scenmatrix.store import document
 from scenmatrix.study.kinds import Kind
+from scenmatrix.study.references import joined_id, nodes_at
 
 Loc = tuple[Any, ...]
 
@@ -76,10 +77,10 @@ def mapping(node: Any) -> dict:
 def walk_entries(tree: Any, kind: Kind) -> Iterable[tuple[Loc, Any]]:
     if not isinstance(tree, dict):
         return
-    if kind.section[:2] == ("scenarios", "*"):
-        for sid, scenario in mapping(tree.get("scenarios")).items():
-            for eid, value in mapping(mapping(scenario).get(kind.section[2])).items():
-                yield ("scenarios", sid, kind.section[2], eid), value
+    if "*" in kind.section:
+        for loc, node in nodes_at(tree, kind.section):
+            for eid, value in mapping(node).items():
+                yield loc + (eid,), value
         return
     if kind.single:
         if isinstance(tree.get(kind.section[0]), dict):
@@ -107,4 +108,6 @@ def dotted(loc: Loc) -> str:
 
 
 def show_id(kind: Kind, loc: Loc) -> str:
-    return f"{loc[1]}/{loc[-1]}" if kind.name == "impact" else str(loc[-1])
+    if kind.name == "impact":
+        return f"{loc[1]}/{loc[-1]}"
+    return joined_id(kind, loc) if kind.joiner else str(loc[-1])

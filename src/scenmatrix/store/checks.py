@@ -136,6 +136,9 @@ def check_references(tree: dict, locate: Locator) -> Iterator[Problem]:
     for reference in REFERENCES:
         entries = entries_of(tree, reference.target)
         for loc, node in unresolved(tree, reference):
+            if reference.target == "variant":  # DESCRIPTOR.VARIANT: say which half is unknown
+                yield from _unknown_variants(tree, node, loc, locate)
+                continue
             yield from _unresolved(reference, loc, node, entries, _aliases(tree, reference.target), locate)
     domains = ("scenarios", "*", "impacts", "*", "domains")
     if not all(type(node) is list and all(type(item) is str for item in node) and len(set(node)) == len(node)
@@ -145,7 +148,7 @@ def check_references(tree: dict, locate: Locator) -> Iterator[Problem]:
     yield from _indicator_ids(tree, locate)
     yield from _likelihood_scale(tree, locate)
     yield from _domains(tree, locate)
-    yield from _cib_references(tree, locate)
+    yield from _cib_self(tree, locate)
     yield from check_conflicts(tree, locate)
 
 
@@ -268,40 +271,40 @@ _VARIANT_REF = re.compile(CIB_REF_PATTERN)
 _CIB_ID = re.compile(CIB_ID_PATTERN)
 
 
-def _cib_references(tree: dict, locate: Locator) -> Iterator[Problem]:
-    """Every judgment names a variant of cib.descriptors, as DESCRIPTOR.VARIANT, and acts on another descriptor.
+def _unknown_variants(tree: dict, node: Any, loc: Loc, locate: Locator) -> Iterator[Problem]:
+    """The judgment keys of one container (cib.judgments, or one row of it) that name no variant of
+    cib.descriptors, each said as an unknown descriptor or a descriptor's unknown variant, with its hint.
 
     References the schema already refuses (not DESCRIPTOR.VARIANT at all) are left to it, and so is
     every unknown descriptor while a descriptor id is itself invalid (the reference may mean it).
     """
-    cib = mapping_at(tree, "cib")
-    descriptors = mapping_at(cib, "descriptors")
+    descriptors = mapping_at(mapping_at(tree, "cib"), "descriptors")
     bad_ids = any(not isinstance(d, str) or not _CIB_ID.match(d) for d in descriptors)
     variants = {d: list(mapping_at(entry, "variants")) for d, entry in descriptors.items()}
     refs = [f"{d}.{v}" for d, vs in variants.items() for v in vs]
-
-    def known(text: Any, loc: Loc) -> Iterator[Problem]:
+    for text in mapping_at(node):
         if not isinstance(text, str) or not _VARIANT_REF.match(text):
-            return
+            continue
         descriptor, variant = text.split(".", 1)
         if descriptor not in variants:
             if bad_ids:
-                return
+                continue
             hint = did_you_mean(text, refs) or did_you_mean(descriptor, variants) or (
                 f"descriptors: {', '.join(map(str, variants))}" if variants else "no descriptor is defined yet")
-            yield locate.problem(loc, "reference", f"{key_path(loc[:-1])}: {text!r}: unknown descriptor {descriptor!r}",
-                                 hint, key=True)
+            yield locate.problem(loc + (text,), "reference", f"{key_path(loc)}: {text!r}: unknown descriptor "
+                                 f"{descriptor!r}", hint, key=True)
         elif variant not in variants[descriptor]:
             own = [r for r in refs if r.startswith(descriptor + ".")]
             hint = did_you_mean(text, own) or f"variants of {descriptor}: {', '.join(map(str, variants[descriptor]))}"
-            yield locate.problem(loc, "reference", f"{key_path(loc[:-1])}: {text!r}: descriptor {descriptor!r} has no "
-                                 f"variant {variant!r}", hint, key=True)
+            yield locate.problem(loc + (text,), "reference", f"{key_path(loc)}: {text!r}: descriptor {descriptor!r} "
+                                 f"has no variant {variant!r}", hint, key=True)
 
-    for source, row in mapping_at(cib, "judgments").items():
+
+def _cib_self(tree: dict, locate: Locator) -> Iterator[Problem]:
+    """A judgment acts on another descriptor (the references themselves are kinds.REFERENCES')."""
+    for source, row in mapping_at(mapping_at(tree, "cib"), "judgments").items():
         loc = ("cib", "judgments", source)
-        yield from known(source, loc)
         for target in mapping_at(row):
-            yield from known(target, loc + (target,))
             if (isinstance(source, str) and isinstance(target, str) and _VARIANT_REF.match(source)
                     and _VARIANT_REF.match(target) and source.split(".")[0] == target.split(".")[0]):
                 yield locate.problem(loc + (target,), "cib-self", f"{key_path(loc)} -> {target}: a descriptor does not "

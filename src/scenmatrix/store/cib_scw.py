@@ -30,6 +30,13 @@ A solution set (`.sl`) lists scenarios as 1-based variant numbers:
     (blank)
     " 2 2 2",2763,0,0,9,""        code, three numbers, the total impact score, a note
 
+The three numbers, as found on the 59 lines of the four public solution sets: the first is the basin of
+the scenario under global succession (how many scenarios of the space end there: CIB_global's match
+`cib basins` exactly; a larger space's count saturates at 1.677722E+07, a float32 counter); the second the
+consistency value (the chosen variants' least lead over their best rival, 0 where one ties); the third is
+0 on every line seen. `write_solutions` writes them so, the basin only where the whole space is followed
+(0: not counted) and the third as 0.
+
 Untrusted input: sizes are bounded before anything is split, and every problem is positioned.
 """
 
@@ -47,12 +54,13 @@ from scenmatrix.errors import Problem, warning
 from scenmatrix.store import files
 from scenmatrix.store.cib_csv import MAX_CSV_VARIANTS
 
-__all__ = ["ScwFile", "ScwParts", "SolutionSet", "read_scw", "parse_scw", "format_scw", "write_scw",
-           "read_solutions", "parse_solutions", "MAX_SCW_BYTES"]
+__all__ = ["ScwFile", "ScwParts", "SolutionSet", "read_scw", "parse_scw", "format_scw", "write_scw", "new_parts",
+           "read_solutions", "parse_solutions", "format_solutions", "write_solutions", "MAX_SCW_BYTES"]
 
 MAX_SCW_BYTES = 20 * 1024 * 1024  # the largest public model (100 descriptors, 200 variants) is 0.3 MB
 MAX_SCW_LINE_CHARS = 8 * MAX_CSV_VARIANTS + 1000  # a matrix row: ' -3 ,' per variant; or a long note
 MAX_SL_SOLUTIONS = 1_000_000
+MAX_NOTE_CHARS = 2000  # a model note written from elsewhere (a study's) is cut to this
 SIGNATURE = "$ ScenarioWizard"
 _CELL = re.compile(r"\s*([+-]?\d+)\s*")
 _SL_LINE = re.compile(r'\s*"([\d\s]*)"\s*((?:,[^,"]*)*?)(?:,\s*"(.*)")?\s*')
@@ -285,8 +293,15 @@ def _notes_fit(notes: tuple[str, ...], descriptors: int) -> bool:
     return headings == 1 + descriptors + descriptors ** 2
 
 
-def _fresh_notes(descriptors: int) -> list[str]:
-    out = ["#", "# 0-0", '""']
+def new_parts(m: CIBMatrix, title: str, note: str = "") -> ScwParts:
+    """The parts of a new model's file, as ScenarioWizard writes an unedited one, with the model's note (one
+    line: VB doubles a quote; a character Windows-1252 lacks becomes '?')."""
+    note = " ".join(note.split())[:MAX_NOTE_CHARS].replace('"', '""').encode("cp1252", "replace").decode("cp1252")
+    return ScwParts(preamble=(f"{SIGNATURE} 4.0", title), notes=tuple(_fresh_notes(len(m.sizes), note)))
+
+
+def _fresh_notes(descriptors: int, note: str = "") -> list[str]:
+    out = ["#", "# 0-0", f'"{note}"']
     out += ["# ", '""'] * descriptors
     out += ["#  -> ", '""'] * descriptors ** 2
     return out + ["#", "#"]
@@ -344,3 +359,18 @@ def parse_solutions(data: bytes | str, m: CIBMatrix, path: str = "<solutions>") 
     if problems:
         raise CIBError(problems)
     return SolutionSet(path, tuple(scenarios), tuple(scores), declared)
+
+
+def format_solutions(rows: list[tuple[Scenario, int, int, int]], newline: str = "\r\n") -> str:
+    """A solution set's text from (scenario, basin, consistency value, total impact score) rows, laid out as
+    ScenarioWizard's: its numbers as VB's Str() writes them in the code and the count, plain after."""
+    lines = [f"{SIGNATURE} 3.0", "Solution set", f"{_vb_number(len(rows))} ", ""]
+    for scenario, basin, value, total in rows:
+        code = "".join(_vb_number(v + 1) for v in scenario)
+        lines.append(f'"{code}",{basin},{value},0,{total},""')
+    return newline.join(lines) + newline
+
+
+def write_solutions(path: Path | str, rows: list[tuple[Scenario, int, int, int]]) -> None:
+    """Write a .sl solution set atomically (Windows-1252, CRLF, as ScenarioWizard writes); see format_solutions."""
+    files.write_atomic(path, format_solutions(rows).encode("cp1252"))

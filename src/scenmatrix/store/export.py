@@ -1,4 +1,5 @@
-"""Export a study's normalized tables as JSON or CSV, to text or to a folder of files."""
+"""Export a study's normalized tables as JSON or CSV, to text or to a folder of files; its cross-impact
+model (`cib:`) as a ScenarioWizard .scw file."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any, Optional
 
 from scenmatrix.store import files
 from scenmatrix.bulk import gc_paused
+from scenmatrix.errors import UsageError
 from scenmatrix.study.formulas import is_risky
 from scenmatrix.study.model import Study
 from scenmatrix.study.tables import COLUMNS, TABLES, flat, rows
@@ -67,3 +69,26 @@ def _csv(table: str, table_rows: list[dict]) -> str:
 def _field(value: Any) -> str:
     text = "" if value is None else str(value)
     return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\r\n') else text
+
+
+def cib_scw(study: Study, title: str) -> bytes:
+    """The study's cross-impact model as a ScenarioWizard .scw file's bytes (Windows-1252, CRLF, as
+    ScenarioWizard writes): descriptors and variants named by their ids (ScenarioWizard's short names),
+    the judgments, and the study's note as the model's note. Titles stay in the study."""
+    from scenmatrix.analysis import cib_model
+    from scenmatrix.store import cib_scw as scw
+
+    if study.cib is None:
+        raise UsageError("the study has no cross-impact model (`cib:`) to export: `scenmatrix add descriptor ...` "
+                         "starts one", "--format")
+    matrix = cib_model.to_matrix(study.cib)
+    parts = scw.new_parts(matrix, title, study.cib.note)
+    return scw.format_scw(matrix, parts).encode("cp1252")
+
+
+def write_cib_scw(study: Study, path: Path | str, inputs: Optional[dict[str, Path]] = None) -> Path:
+    """Write the study's cross-impact model to PATH (.scw) atomically; see cib_scw."""
+    path = Path(path)
+    files.check_output(path, (".scw",), "-o/--output", inputs or {}, what="ScenarioWizard model")
+    files.write_atomic(path, cib_scw(study, path.name))
+    return path

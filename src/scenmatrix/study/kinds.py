@@ -17,6 +17,21 @@ class Kind(NamedTuple):
     label: str                     # the field shown beside the id in `scenmatrix list`
     scalar: bool = False           # the entry is its text (key judgments), not a mapping of fields
     single: bool = False           # one entry at `section` itself, with no id (the study's own fields)
+    # Kinds inside another's entries (a descriptor's variants, a judgment row's cells) are named by the
+    # keys at each "*" of `section` and their own, joined by this ("." for `iran-support.extensive`; " "
+    # for a judgment, two words: source variant, target variant). "" for the kinds named otherwise.
+    joiner: str = ""
+    implicit: bool = False         # every id names an entry (an omitted judgment is 0): `set` writes a missing one
+
+    @property
+    def words(self) -> int:
+        """How many command-line words the id takes (a judgment's two variants)."""
+        return 2 if self.joiner == " " else 1
+
+    @property
+    def value_field(self) -> str:
+        """The field a scalar entry is (a key judgment's text, a variant's title, a judgment's value)."""
+        return next(iter(self.fields))
 
 
 _FACTOR = {"title": "text", "description": "text", "evidence": "list"}
@@ -48,7 +63,22 @@ KINDS: dict[str, Kind] = {
         Kind("source", ("study", "sources"),
              {"title": "text", "author": "text", "publisher": "text", "date": "date", "url": "text", "path": "text"},
              ("title",), "title"),
+        # The study's cross-impact balance model (`cib:`, model.CrossImpact).
+        Kind("cib", ("cib",), {"note": "text"}, ("note",), "note", single=True),
+        Kind("descriptor", ("cib", "descriptors"), {"title": "text", "variants": "map"}, ("title", "variants"),
+             "title"),
+        Kind("variant", ("cib", "descriptors", "*", "variants"), {"title": "text"}, ("title",), "title",
+             scalar=True, joiner="."),
+        Kind("judgment", ("cib", "judgments", "*"), {"value": "int"}, ("value",), "value", scalar=True, joiner=" ",
+             implicit=True),
     )
+}
+
+# What a section holds besides its entries, written when the first entry creates it (and the section
+# removed with its last entry): the model requires a cross-impact model's note.
+NEW_SECTIONS: dict[str, dict[str, str]] = {
+    "cib": {"note": "The descriptors, variants and judgments are the analyst's own judgment (say whose and on "
+                    "what basis with `scenmatrix set cib --note ...`)."},
 }
 
 ALIASES = {
@@ -56,6 +86,8 @@ ALIASES = {
     "drivers": "driver", "constraints": "constraint", "sources": "source", "key-judgments": "key-judgment",
     "key_judgment": "key-judgment", "key_judgments": "key-judgment", "kj": "key-judgment",
     "key-judgement": "key-judgment", "key-judgements": "key-judgment", "key_judgement": "key-judgment",
+    "descriptors": "descriptor", "variants": "variant", "judgments": "judgment", "judgement": "judgment",
+    "judgements": "judgment", "cross-impact": "cib",
 }
 
 
@@ -81,6 +113,8 @@ REFERENCES: tuple[Reference, ...] = (
     Reference(("scenarios", "*", "impacts", "*", "evidence"), "evidence", "item"),
     Reference(("ratings", "*", "*"), "scenario", "key"),
     Reference(("ratings", "*", "*", "impacts", "*"), "actor", "key"),
+    Reference(("cib", "judgments", "*"), "variant", "key"),
+    Reference(("cib", "judgments", "*", "*"), "variant", "key"),
 )
 
 ALL_FIELDS: dict[str, str] = {}
@@ -89,12 +123,20 @@ for _kind in KINDS.values():
 
 
 # A field's command-line option is its name, but for the lists, whose option takes one item at a time.
-OPTION_NAMES = {"aliases": "alias", "drivers": "driver", "constraints": "constraint", "domains": "domain"}
+OPTION_NAMES = {"aliases": "alias", "drivers": "driver", "constraints": "constraint", "domains": "domain",
+                "variants": "variant"}
 
 
 def option_of(field: str) -> str:
     """The option that carries a field on the command line: 'domains' -> '--domain', 'cited_in' -> '--cited-in'."""
     return "--" + OPTION_NAMES.get(field, field.replace("_", "-"))
+
+
+def children(kind: Kind) -> list[Kind]:
+    """The kinds whose entries live inside this kind's entries and are named through it (a descriptor's
+    variants): references to those are references to it."""
+    inner = kind.section + ("*",)
+    return [k for k in KINDS.values() if k.joiner and k.section[:len(inner)] == inner]
 
 
 def kind_named(name: str) -> Kind | None:

@@ -9,17 +9,27 @@ from __future__ import annotations
 import itertools
 from typing import Any, Iterator
 
-from scenmatrix.study.kinds import KINDS, REFERENCES, Reference
+from scenmatrix.study.kinds import KINDS, REFERENCES, Kind, Reference
 
 Loc = tuple[Any, ...]
 
 
 def entries_of(tree: Any, kind: str) -> dict:
-    """The entries of a kind that others refer to (actors, evidence, ...), keyed by id; {} where there are none."""
+    """The entries of a kind that others refer to (actors, evidence, ...), keyed by id; {} where there are none.
+    A kind inside other entries (a descriptor's variants) is keyed by its joined id (`iran-support.extensive`)."""
+    kind_ = KINDS[kind]
+    if "*" in kind_.section:
+        return {joined_id(kind_, loc + (key,)): value for loc, node in nodes_at(tree, kind_.section)
+                if isinstance(node, dict) for key, value in node.items()}
     node = tree
     for key in KINDS[kind].section:
         node = node.get(key) if isinstance(node, dict) else None
     return node if isinstance(node, dict) else {}
+
+
+def joined_id(kind: Kind, loc: Loc) -> str:
+    """The id of the entry at loc of a kind with a joiner: its keys at each "*" of the section, then its own."""
+    return kind.joiner.join(str(loc[i]) for i, part in enumerate(kind.section) if part == "*") + kind.joiner + str(loc[-1])
 
 
 def containers(tree: Any, reference: Reference) -> list[tuple[Loc, Any]]:

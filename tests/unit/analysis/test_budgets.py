@@ -4,6 +4,7 @@ option that allows it, and keeps its memory bounded however big the request."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -130,26 +131,37 @@ def test_help_shows_every_budget_as_a_default() -> None:
 # A study's own cross-impact model
 
 
-def test_analyze_reports_a_too_large_model_and_the_rest_of_the_study(tmp_path: Path) -> None:
+def test_analyze_searches_a_20_by_5_model_within_its_node_budget_and_says_what_it_proved(tmp_path: Path) -> None:
+    """Every scenario of this model is consistent (one judgment): the search stops at --max-nodes, lists
+    MAX_STUDY_CIB_LISTED, counts the rest it found, and claims nothing of the space it did not settle."""
     path = with_big_cib(tmp_path)
-    result = CliRunner().invoke(cli, ["analyze", str(path), "--samples", "200"])
+    result = CliRunner().invoke(cli, ["analyze", str(path), "--samples", "200", "--max-nodes", "300000"])
     assert result.exit_code == 0, result.output
     assert "Strongest alignments and oppositions" in result.stdout
-    assert "Cross-impact balance: not enumerated: the cross-impact model has 9.5×10¹³ scenarios" in result.stdout
-    assert "--max-scenarios N" in result.stdout
-    data = json.loads(CliRunner().invoke(cli, ["analyze", str(path), "--json", "--samples", "200"]).stdout)
-    assert "9.5×10¹³" in data["cib"]["refused"] and data["actors"]
+    assert re.search(r"Cross-impact balance: [\d,]+ consistent scenarios found in part of 9\.5×10¹³ \(analyst "
+                     rf"judgment\); the first {budgets.MAX_STUDY_CIB_LISTED:,} are listed", result.stdout)
+    assert re.search(r"warning: searched \d+ % of the space \([\d.,×⁰¹²³⁴⁵⁶⁷⁸⁹]+ of 9\.5×10¹³ scenarios\) in "
+                     r"300,000 nodes: found [\d,]+ consistent scenarios; others may exist — pass --max-nodes N",
+                     result.stdout), result.stdout[-600:]
+    data = json.loads(CliRunner().invoke(cli, ["analyze", str(path), "--json", "--samples", "200",
+                                               "--max-nodes", "300000"]).stdout)
+    model = data["cib"]
+    assert model["complete"] is False and model["nodes"] == 300_000 and model["space"] == 5 ** 20
+    assert 0 < model["scanned"] < 5 ** 20 and len(model["scenarios"]) == budgets.MAX_STUDY_CIB_LISTED
+    assert model["left_out"] > 0 and data["actors"]
 
 
-def test_analyze_max_scenarios_refuses_or_allows_a_small_model(tmp_path: Path) -> None:
+def test_analyze_max_scenarios_is_still_accepted_and_the_search_is_exact_either_way(tmp_path: Path) -> None:
     path = with_big_cib(tmp_path, 3, 2)
-    allowed = CliRunner().invoke(cli, ["analyze", str(path), "--samples", "200", "--max-scenarios", "8"])
-    assert "Cross-impact balance:" in allowed.stdout and "not enumerated" not in allowed.stdout
-    refused = CliRunner().invoke(cli, ["analyze", str(path), "--samples", "200", "--max-scenarios", "7"])
-    assert "not enumerated: the cross-impact model has 8 scenarios" in refused.stdout
+    runs = [json.loads(CliRunner().invoke(cli, ["analyze", str(path), "--json", "--samples", "200",
+                                                "--max-scenarios", n]).stdout)["cib"] for n in ("8", "7", "1")]
+    assert all(run["complete"] and run["scanned"] == 8 for run in runs)
+    assert runs[0]["scenarios"] == runs[1]["scenarios"] == runs[2]["scenarios"] != []
+    shown = CliRunner().invoke(cli, ["analyze", "--help"]).stdout
+    assert "a larger one is only searched" in " ".join(shown.split())
 
 
-def test_the_brief_keeps_a_too_large_model_judgments_and_says_why_no_scenarios(tmp_path: Path) -> None:
+def test_the_brief_searches_a_large_model_within_its_budget_and_says_so(tmp_path: Path) -> None:
     import openpyxl
 
     path = with_big_cib(tmp_path)
@@ -158,9 +170,15 @@ def test_the_brief_keeps_a_too_large_model_judgments_and_says_why_no_scenarios(t
     assert result.exit_code == 0, result.output
     sheet = openpyxl.load_workbook(out)["Cross-impact"]
     text = " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None)
-    assert "Scenarios not enumerated: the model is too large" in text
-    assert "9.5×10¹³ scenarios" in text and "--max-scenarios N" in text
-    assert "Cross-impact judgments" in text
+    assert "Consistent scenarios found:" in text and "in the part of the space searched" in text
+    assert f"in {budgets.MAX_BRIEF_CIB_NODES:,} nodes" in text
+    assert "others may exist — `scenmatrix brief --max-nodes N` searches further" in text
+    assert "Cross-impact judgments" in text and "--max-scenarios" not in text
+    smaller = tmp_path / "smaller.xlsx"
+    assert CliRunner().invoke(cli, ["brief", str(path), "-o", str(smaller), "--max-nodes", "100000"]).exit_code == 0
+    sheet = openpyxl.load_workbook(smaller)["Cross-impact"]
+    text = " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None)
+    assert "in 100,000 nodes" in text
 
 
 # --------------------------------------------------------------------------------------------

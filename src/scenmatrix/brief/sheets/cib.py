@@ -22,7 +22,7 @@ from scenmatrix.brief.template import Sheet
 from scenmatrix.brief.xlsx.cells import lines_needed, put
 
 if TYPE_CHECKING:
-    from scenmatrix.analysis.cib import CIBMatrix, ScenarioBudgetError
+    from scenmatrix.analysis.cib import CIBMatrix
     from scenmatrix.analysis.cib_model import CIBReport
     from scenmatrix.study.model import CrossImpact
 
@@ -50,14 +50,10 @@ def write_cib(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
         for row, line in enumerate(NO_MODEL, 3):
             put(ws, row, 1, line, "sm_subtitle")
         return
-    from scenmatrix.analysis.cib import ScenarioBudgetError
     from scenmatrix.analysis.cib_model import analyze, to_matrix
 
     matrix = to_matrix(model)
-    try:
-        report, refusal = analyze(model, matrix), None
-    except ScenarioBudgetError as exc:  # the judgments are still worth reading; the brief goes on
-        report, refusal = None, exc
+    report = analyze(model, matrix, max_nodes=ctx.cib_nodes)  # exact, or says what it proved
     n = matrix.n_variants
     widths = {1: LABEL_WIDTHS[0], 2: LABEL_WIDTHS[1], **{c: VARIANT_WIDTH for c in range(3, 3 + n)}}
     for col, width in widths.items():
@@ -66,19 +62,7 @@ def write_cib(ws: Worksheet, spec: Sheet, ctx: Context) -> None:
     heading(ws, ctx, spec.title)
     row = _lines(ws, 3, model.note)
     row = _judgments(ws, ctx, model, matrix, widths, row + 1)
-    if report is None:
-        _too_large(ws, refusal, row + 1)
-    else:
-        _scenarios(ws, report, widths, row + 1)
-
-
-def _too_large(ws: Worksheet, refusal: "ScenarioBudgetError", row: int) -> None:
-    """In place of the scenarios: why there are none, with the size that made the scan too long."""
-    put(ws, row, 1, "Scenarios not enumerated: the model is too large", "sm_section")
-    problem = refusal.problems[0]
-    text = (f"{problem.message[:1].upper()}{problem.message[1:]}. `scenmatrix analyze --max-scenarios N` "
-            "enumerates it when a long run is acceptable; or drop descriptors or variants.")
-    _lines(ws, row + 1, text)
+    _scenarios(ws, report, widths, row + 1)
 
 
 def _lines(ws: Worksheet, row: int, text: str) -> int:
@@ -133,12 +117,20 @@ def _judgments(ws: Worksheet, ctx: Context, model: "CrossImpact", m: "CIBMatrix"
 
 def _scenarios(ws: Worksheet, report: "CIBReport", widths: dict[int, float], row: int) -> None:
     """One row per scenario: its code, total impact score, inconsistency and the variant of each descriptor."""
+    from scenmatrix.analysis.cib_matrix import space_size
+
     model, m = report.model, report.matrix
-    if report.consistent:
-        title = f"Consistent scenarios: {len(report.scenarios)} of {report.scanned:,}"
+    stopped = report.stopped_saying("`scenmatrix brief --max-nodes N` searches further")
+    count = len(report.scenarios) + report.left_out
+    if stopped:
+        title = f"Consistent scenarios found: {count:,}, in the part of the space searched"
+    elif report.consistent:
+        title = f"Consistent scenarios: {count:,} of {space_size(report.scanned)}"
     else:
         title = (f"No consistent scenario among {report.scanned:,}; the least inconsistent "
                  f"(inconsistency {report.max_inconsistency})")
+    if report.left_out:
+        title += f"; the first {len(report.scenarios):,} are listed"
     put(ws, row, 1, title, "sm_section")
     row += 1
     headers = ["Scenario (code)", "Total impact score", "Inconsistency", *(model.descriptors[d].title
@@ -151,6 +143,8 @@ def _scenarios(ws: Worksheet, report: "CIBReport", widths: dict[int, float], row
         _row(ws, row, [f"{number} ({s.code})", s.total_impact_score, s.inconsistency, *variants],
              ["sm_body", "sm_int", "sm_int"] + ["sm_body"] * len(variants), widths)
     row += 1
+    if stopped:
+        row = _lines(ws, row, f"Warning: the search stopped at its budget: {stopped}.")
     if report.unbalanced:
         put(ws, row, 1, f"Warning: {len(report.unbalanced)} judgment group(s) do not sum to 0 "
                         "(scenmatrix validate shows where).", "sm_subtitle")
