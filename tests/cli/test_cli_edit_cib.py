@@ -165,6 +165,22 @@ def test_set_judgment_changes_one_in_place_keeping_its_comments(study: Path) -> 
     valid(study)
 
 
+def test_a_negative_value_may_be_the_last_word_and_unknown_options_are_still_refused(study: Path) -> None:
+    before = study.read_text(encoding="utf-8")
+    row = before.index("    iran-support.extensive:\n")
+    old = "      us-pressure.escalating: 2\n"
+    at = before.index(old, row)
+    edit(study, "set", "judgment", "iran-support.extensive", "us-pressure.escalating", "-3")
+    assert study.read_text(encoding="utf-8") == before[:at] + "      us-pressure.escalating: -3\n" + before[at + len(old):]
+    valid(study)
+    for command in ("add", "set"):
+        result = run(command, "judgment", "iran-support.extensive", "us-pressure.escalating", "--valeu", "1",
+                     "-s", str(study), cwd=study.parent)
+        assert result.returncode == 2, result.stderr
+        assert "No such option '--valeu'" in result.stderr and "'--value'" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
 def test_rename_descriptor_and_variant_follow_every_judgment(study: Path) -> None:
     before = study.read_text(encoding="utf-8")
     edit(study, "rename", "descriptor", "iran-support", "iran-aid")

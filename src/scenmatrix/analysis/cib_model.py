@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from scenmatrix.errors import counted
 from scenmatrix.analysis import cib
 from scenmatrix.analysis.budgets import MAX_CIB_SEARCH_NODES, MAX_STUDY_CIB_LISTED
 from scenmatrix.analysis.cib import CIBMatrix, GroupSum
@@ -99,6 +100,11 @@ class CIBReport:
         found = len(self.scenarios) + self.left_out
         what = "consistent scenario" + "s" * (found != 1)
         return search_stopped(self.scanned, self.space, self.nodes, found, what, further)
+
+    def unbalanced_saying(self) -> str | None:
+        """How many judgment groups do not sum to 0, as one clause for the CLI and the sheet; None if none."""
+        n = len(self.unbalanced)
+        return f"{counted(n, 'judgment group')} {'does' if n == 1 else 'do'} not sum to 0" if n else None
 
     def descriptor_title(self, descriptor: str) -> str:
         return self.model.descriptors[descriptor].title

@@ -7,6 +7,7 @@ when a command runs, pandas and openpyxl never.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import click
@@ -153,6 +154,13 @@ def _fields(kind: str, params: dict[str, Any], unset: tuple[str, ...] = ()) -> d
     return fields
 
 
+# A judgment's value may be its last word, and half of all judgments are negative, which click would take
+# for an option (`No such option '-2'`). So `add` and `set` let unknown options through as words, and
+# `_id` turns each such word that is not a number back into click's own error.
+NEGATIVE_WORDS = {"ignore_unknown_options": True}
+_NUMBER = re.compile(r"-\d+(\.\d+)?")
+
+
 def ids_argument(func: Callable) -> Callable:
     return click.argument("id", nargs=-1, metavar="[ID]...", shell_complete=_complete_ids)(func)
 
@@ -160,6 +168,11 @@ def ids_argument(func: Callable) -> Callable:
 def _id(kind: str, ids: tuple[str, ...], fields: Optional[dict[str, Any]] = None) -> Optional[str]:
     """The entry's id from the words given (a judgment's two variants); a scalar entry's value may follow
     them as one more word (`set judgment A.x B.y 2`), put into `fields`."""
+    for word in ids:
+        if word.startswith("-") and not _NUMBER.fullmatch(word):
+            ctx = click.get_current_context()
+            raise click.NoSuchOption(word.split("=", 1)[0], ctx=ctx,
+                                     possibilities=[o for p in ctx.command.params for o in p.opts])
     k = KINDS[kind]
     if fields is not None and k.scalar and len(ids) == k.words + 1:
         if fields.get(k.value_field) is not None:
@@ -213,7 +226,7 @@ def new(path: Path, title: str, study_id: Optional[str], as_of: Optional[str], m
                                 likelihood_scale=likelihood_scale, dry_run=dry_run), dry_run, f"created {path}")
 
 
-@cli.command()
+@cli.command(context_settings=NEGATIVE_WORDS)
 @kind_argument
 @ids_argument
 @field_options
@@ -230,10 +243,11 @@ def add(kind: str, id: tuple[str, ...], scenario: Optional[str], actor: Optional
     descriptors (with --title and two or more --variant ID=TITLE; the first one creates the
     section), variants (ID DESCRIPTOR.VARIANT) and judgments (ID two words, the source and the
     target variant, of different descriptors; --value -3..3). An entry that is only its text or
-    value (key-judgment, variant, judgment) may take it as the last word instead of its option. The entry goes at the end of its section, styled
-    like the entries before it; the rest of the file, comments included, is kept as it was. The
-    edit is validated first: an invalid study is refused, each problem printed with its line and
-    column, and the file left untouched.
+    value (key-judgment, variant, judgment) may take it as the last word instead of its option,
+    a negative number included. The entry goes at the end of its section, styled like the entries
+    before it; the rest of the file, comments included, is kept as it was. The edit is validated
+    first: an invalid study is refused, each problem printed with its line and column, and the
+    file left untouched.
 
     \b
     Examples:
@@ -246,6 +260,7 @@ def add(kind: str, id: tuple[str, ...], scenario: Optional[str], actor: Optional
           --variant sustained=Sustained --variant escalating=Escalating
       scenmatrix add variant us-pressure.relaxing --title Relaxing
       scenmatrix add judgment iran-support.extensive us-pressure.escalating 2
+      scenmatrix add judgment iran-support.extensive us-pressure.sustained -2
     """
     from scenmatrix.edit import api as edit
 
@@ -256,7 +271,7 @@ def add(kind: str, id: tuple[str, ...], scenario: Optional[str], actor: Optional
          dry_run, f"added {kind} {name or f'{scenario}/{actor}'} to {path}")
 
 
-@cli.command("set")
+@cli.command("set", context_settings=NEGATIVE_WORDS)
 @kind_argument
 @ids_argument
 @field_options
@@ -272,8 +287,9 @@ def set_(kind: str, id: tuple[str, ...], unset: tuple[str, ...], scenario: Optio
     source, descriptor, variant or judgment; ID as for `scenmatrix add`. KIND `study` (no ID)
     changes the study's own fields: --title, --as-of, --marking, --likelihood-scale,
     --scenario-set and --domain (the domains it adds to the built-in ones); KIND `cib` (no ID) the
-    cross-impact model's --note. A judgment left out is 0: setting one writes it. A list option (--domain, --evidence, --alias, ...) replaces the whole list;
-    --unset removes an optional field. Validated like `add`.
+    cross-impact model's --note. A judgment left out is 0: setting one writes it. A list option
+    (--domain, --evidence, --alias, ...) replaces the whole list; --unset removes an optional
+    field. Validated like `add`.
 
     \b
     Examples:

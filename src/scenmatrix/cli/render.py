@@ -105,7 +105,6 @@ def cib_scenarios(report) -> str:
     if report.stopped:
         lines.append(f"warning: {report.stopped}")
     if report.unbalanced:
-        lines.append(f"warning: {len(report.unbalanced)} judgment group(s) do not sum to 0 "
-                     "(`scenmatrix validate` shows where)")
+        lines.append(f"warning: {report.unbalanced_saying()} (`scenmatrix validate` shows where)")
     lines += ["", textwrap.fill(report.model.note, 100)]
     return "\n".join(lines)

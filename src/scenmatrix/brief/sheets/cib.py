@@ -146,7 +146,6 @@ def _scenarios(ws: Worksheet, report: "CIBReport", widths: dict[int, float], row
     if stopped:
         row = _lines(ws, row, f"Warning: the search stopped at its budget: {stopped}.")
     if report.unbalanced:
-        put(ws, row, 1, f"Warning: {len(report.unbalanced)} judgment group(s) do not sum to 0 "
-                        "(scenmatrix validate shows where).", "sm_subtitle")
+        put(ws, row, 1, f"Warning: {report.unbalanced_saying()} (scenmatrix validate shows where).", "sm_subtitle")
         row += 1
     _lines(ws, row, EXPLAINED)
