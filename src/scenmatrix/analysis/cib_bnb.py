@@ -24,10 +24,11 @@ import numpy as np
 
 from scenmatrix.analysis.budgets import CIB_SCAN_RATE, CIB_SEARCH_RATE, MAX_CIB_SCENARIOS, MAX_CIB_SEARCH_NODES, MAX_LISTED
 from scenmatrix.analysis.cib_matrix import CIBMatrix, Progress
-from scenmatrix.analysis.cib_search import Enumeration, enumerate_scenarios
+from scenmatrix.analysis.cib_search import Enumeration, _workers, enumerate_scenarios
 from scenmatrix.errors import UsageError
 
 BATCH = 4096  # partial scenarios evaluated together: about 1 KB each for a 20 x 5 model
+ALONE = 300_000  # nodes searched here before the rest goes to a process pool: about half a second
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,7 +53,12 @@ class Search(Enumeration):
 
 class _Bounds:
     """The precomputed parts of the bound. L, per partial scenario, is a (width x variants) plane of lower
-    bounds: for rival w of variant column c, how far w's balance at least exceeds c's once complete."""
+    bounds: for rival w of variant column c, how far w's balance at least exceeds c's once complete.
+
+    An unassigned descriptor adds the least its variants still possible can add (`tight`, by the bit mask of
+    those variants, for descriptors of up to TIGHT_WIDTH variants; the others add the least of all their
+    variants): a variant proved impossible no longer weakens every other bound, which prunes far more than
+    the least over all variants, and the bounds only rise down the tree, so a state keeps its masks."""
 
     def __init__(self, m: CIBMatrix, k: int):
         self.m, self.k = m, k
@@ -73,31 +79,68 @@ class _Bounds:
         # Assigning variant c to descriptor d: add its row's exact part, drop d's least part. Any order.
         self.step = [(diff[o:o + n] - least[d]).astype(self.dtype) for d, (o, n) in enumerate(zip(m.offsets,
                                                                                                   m.sizes))]
+        self.tight = [_tight(diff[o:o + n] - least[d], self.dtype) for d, (o, n) in enumerate(zip(m.offsets,
+                                                                                                  m.sizes))]
+        # A state's possible variants, laid out (descriptor, width) to pack them into one bit mask and one
+        # count per descriptor with two small integer products (no float BLAS: its threads spin on 2 cores).
+        self.uniform = all(n == W for n in m.sizes)
+        pad = np.full((len(m.sizes), W), V)  # column V: a padding variant, never possible
+        for d, (o, n) in enumerate(zip(m.offsets, m.sizes)):
+            pad[d, :n] = o + np.arange(n)
+        self.pad = pad.ravel()
+        self.pow2 = (1 << np.arange(W)).astype(np.uint8)  # wraps past 8 variants: those masks are zeroed
+        self.ones = np.ones(W, np.uint8)
+        self.wide = np.array([d for d, t in enumerate(self.tight) if len(t) == 1], np.intp)
+        self.full = np.array([len(t) - 1 for t in self.tight], np.uint8)  # every variant possible
         self.width, self.n_variants = W, V
         strength = [int(np.abs(J[o:o + n]).sum()) / n for o, n in zip(m.offsets, m.sizes)]
         self.rank = np.argsort(np.argsort([-x for x in strength], kind="stable"))  # tie-break: strongest first
 
     def feasible(self, L: np.ndarray) -> np.ndarray:
-        """(states, variants): can this variant still be chosen within k?"""
-        return L.reshape(len(L), self.width, self.n_variants).max(axis=1) <= self.k
+        """(states, variants): can this variant still be chosen within k? The largest gap over the rivals,
+        slice by slice (contiguous maxima vectorise; a reduction over the middle axis does not)."""
+        V = self.n_variants
+        worst = L[:, :V].copy() if self.width > 1 else L[:, :V]
+        for w in range(1, self.width):
+            np.maximum(worst, L[:, w * V:(w + 1) * V], out=worst)
+        return worst <= self.k
 
-    def alive(self, F: np.ndarray, digits: np.ndarray, assigned: np.ndarray) -> np.ndarray:
-        """States whose assigned descriptors keep their chosen variant possible and whose others keep one."""
-        m = self.m
-        done = np.flatnonzero(assigned)
-        chosen = np.asarray(m.offsets)[done] + digits[:, done].astype(np.intp)  # one gather for all assigned
-        ok = F[np.arange(len(F))[:, None], chosen].all(axis=1)
-        for d in np.flatnonzero(~assigned):
-            o, n = m.offsets[d], m.sizes[d]
-            ok &= F[:, o:o + n].any(axis=1)
-        return ok
+    def masks(self, F: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(states, descriptors) bit masks of the variants still possible (0 for wide descriptors), and
+        their counts."""
+        n, D = len(F), len(self.m.sizes)
+        if self.uniform:
+            laid = F.view(np.uint8).reshape(n, D, self.width)
+        else:
+            laid = np.concatenate([F, np.zeros((n, 1), bool)], axis=1)[:, self.pad].view(np.uint8)
+            laid = laid.reshape(n, D, self.width)
+        masks, counts = laid @ self.pow2, laid @ self.ones
+        if len(self.wide):
+            masks[:, self.wide] = 0
+        return masks, counts
 
-    def branch(self, F: np.ndarray, assigned: np.ndarray) -> int:
-        """The descriptor to assign next: the one with the fewest variants still possible (fail first)."""
-        m = self.m
-        counts = [(int(np.count_nonzero(F[:, o:o + n])), self.rank[d], d)
-                  for d, (o, n) in enumerate(zip(m.offsets, m.sizes)) if not assigned[d]]
-        return min(counts)[2]
+    def branch(self, counts: np.ndarray, assigned: np.ndarray) -> int:
+        """The descriptor to assign next: the one with the fewest variants still possible over the frontier
+        (fail first), the strongest among equals."""
+        total = counts.sum(axis=0)
+        return min((int(total[d]), self.rank[d], d) for d in np.flatnonzero(~assigned))[2]
+
+
+TIGHT_WIDTH = 6  # 2^6 masks x (width x variants) cells per descriptor; at most 8 (uint8 masks)
+
+
+def _tight(part: np.ndarray, dtype) -> np.ndarray:
+    """For every bit mask of a descriptor's variants, the least its variants in the mask add to each bound,
+    above the least of all of them (>= 0; the full mask adds 0). Wide descriptors: one row of zeros."""
+    n = len(part)
+    if n > TIGHT_WIDTH:
+        return np.zeros((1, part.shape[1]), dtype)
+    table = np.zeros((1 << n, part.shape[1]), np.int64)
+    for mask in range(1, 1 << n):
+        chosen = [i for i in range(n) if mask >> i & 1]
+        table[mask] = part[chosen].min(axis=0)
+    table[0] = 0  # no variant possible: the state is dropped, never bounded
+    return table.astype(dtype)
 
 
 class _Kept:
@@ -106,10 +149,11 @@ class _Kept:
     def __init__(self, limit: Optional[int]):
         self.limit, self.parts, self.size, self.matched = limit, [], 0, 0
 
-    def add(self, rows: np.ndarray, incons: np.ndarray, totals: np.ndarray) -> None:
+    def add(self, rows: np.ndarray, incons: np.ndarray, totals: np.ndarray, matched: Optional[int] = None) -> None:
+        """`matched`: how many matched, where `rows` are already cut to the limit (another process's)."""
         self.parts.append((rows, incons, totals))
         self.size += len(rows)
-        self.matched += len(rows)
+        self.matched += len(rows) if matched is None else matched
         if self.limit is not None and self.size > 2 * self.limit:
             self.parts = [self.arrays()]
             self.size = len(self.parts[0][0])
@@ -126,14 +170,87 @@ class _Kept:
         return rows[order], incons[order], totals[order]
 
 
+class _Walk:
+    """The depth-first search: a stack of frontiers, each [descriptor to assign, assigned mask, L, masks,
+    digits, states, variants, cursor, scenarios below each child], its children the (state, variant) pairs
+    still possible. All states of a frontier have the same descriptors assigned, so every frontier (or any
+    part of its children) is a subproblem of its own: the parallel search hands them to other processes."""
+
+    def __init__(self, b: _Bounds, limit: Optional[int], batch: int):
+        self.b, self.batch = b, batch
+        self.kept = _Kept(limit)
+        self.settled, self.nodes = 0, 0
+        self.stack: list[list] = []
+
+    def start(self) -> None:
+        b, D = self.b, len(self.b.m.sizes)
+        none = np.zeros(D, dtype=bool)
+        root = _propagate(b, b.root.copy(), b.full[None, :].copy(), np.zeros((1, D), np.int16), none)
+        self.nodes = 1
+        if len(root[0]):
+            self.stack.append(self.frontier(none, *root))
+        else:
+            self.settled = self.b.m.n_scenarios
+
+    def frontier(self, assigned: np.ndarray, L: np.ndarray, masks: np.ndarray, digits: np.ndarray,
+                 F: np.ndarray, counts: np.ndarray) -> list:
+        m = self.b.m
+        d = self.b.branch(counts, assigned)
+        o, n = m.offsets[d], m.sizes[d]
+        below = _below(m, assigned, d)
+        states, variants = np.nonzero(F[:, o:o + n])
+        self.settled += (len(L) * n - len(states)) * below  # variants already out
+        return [d, assigned, L, masks, digits, states, variants, 0, below]
+
+    def advance(self, entry: list, take: int) -> Optional[list]:
+        """Evaluate the next `take` children of a frontier -> the frontier of those that survive, if any."""
+        b = self.b
+        d, assigned, L, masks, digits, states, variants, cursor, below = entry
+        take = min(take, len(states) - cursor)
+        i, c = states[cursor:cursor + take], variants[cursor:cursor + take]
+        entry[7] = cursor + take
+        self.nodes += take
+        child = L[i]
+        child += b.step[d][c]
+        if len(b.tight[d]) > 1:  # d's least over its possible variants leaves the bound: d is now exact
+            child -= b.tight[d][masks[i, d]]
+        child_digits = digits[i]
+        child_digits[:, d] = c
+        now = assigned.copy()
+        now[d] = True
+        child, child_masks, child_digits, F, counts = _propagate(b, child, masks[i], child_digits, now)
+        self.settled += (take - len(child)) * below
+        if now.all():
+            self.settled += len(child)
+            if len(child):
+                _record(b, self.kept, child, child_digits)
+            return None
+        return self.frontier(now, child, child_masks, child_digits, F, counts) if len(child) else None
+
+    def run(self, max_nodes: int, progress: Optional[Progress] = None, shown: int = 0) -> None:
+        """Depth first until the stack is empty or `max_nodes` are spent (`shown` settled elsewhere)."""
+        total = self.b.m.n_scenarios
+        while self.stack and self.nodes < max_nodes:
+            entry = self.stack[-1]
+            child = self.advance(entry, min(self.batch, max(1, max_nodes - self.nodes)))
+            if entry[7] >= len(entry[5]):
+                self.stack.pop()
+            if child is not None:
+                self.stack.append(child)
+            if progress is not None:
+                progress(shown + self.settled, total)
+
+
 def search_scenarios(m: CIBMatrix, max_inconsistency: int = 0, *, progress: Optional[Progress] = None,
                      max_nodes: int = MAX_CIB_SEARCH_NODES, limit: Optional[int] = MAX_LISTED,
-                     batch: int = BATCH) -> Search:
+                     batch: int = BATCH, workers: Optional[int] = None, alone: int = ALONE) -> Search:
     """Every scenario with inconsistency <= max_inconsistency, by branch and bound (see the module).
 
     Stops after `max_nodes` partial scenarios evaluated: the result then has `complete` False and
     `scanned` the part of the space proved. At most `limit` scenarios are kept, the least inconsistent
-    (None: all). `progress(settled, space)` is called after each batch.
+    (None: all). `progress(settled, space)` is called after each batch. A search not done after `alone`
+    nodes goes on in `workers` processes (None: one per core; 1: here only): the same result, in the
+    same order; only the count of nodes can differ (frontiers are cut otherwise).
     """
     if max_inconsistency < 0:
         raise UsageError("max_inconsistency must be 0 or more")
@@ -141,70 +258,65 @@ def search_scenarios(m: CIBMatrix, max_inconsistency: int = 0, *, progress: Opti
         raise UsageError("limit must be 1 or more")
     if max_nodes < 1:
         raise UsageError("max_nodes must be 1 or more")
-    b = _Bounds(m, max_inconsistency)
-    D, total = len(m.sizes), m.n_scenarios
-    kept = _Kept(limit)
-    settled, nodes = 0, 1
-    # A stack of frontiers, depth first: [descriptor to assign, assigned mask, L, digits, states, variants,
-    # cursor, scenarios below each child]. All states of a frontier have the same descriptors assigned.
-    stack: list[list] = []
-
-    def push(assigned: np.ndarray, L: np.ndarray, digits: np.ndarray, F: np.ndarray) -> None:
-        nonlocal settled
-        d = b.branch(F, assigned)
-        o, n = m.offsets[d], m.sizes[d]
-        below = 1
-        for e in range(D):
-            if not assigned[e] and e != d:
-                below *= m.sizes[e]
-        states, variants = np.nonzero(F[:, o:o + n])
-        settled += (len(L) * n - len(states)) * below  # variants already out
-        stack.append([d, assigned, L, digits, states, variants, 0, below])
-
-    none = np.zeros(D, dtype=bool)
-    digits0 = np.zeros((1, D), np.int16)
-    F0 = b.feasible(b.root)
-    if b.alive(F0, digits0, none).all():
-        push(none, b.root, digits0, F0)
-    else:
-        settled = total
-    while stack and nodes < max_nodes:
-        entry = stack[-1]
-        d, assigned, L, digits, states, variants, cursor, below = entry
-        take = min(batch, len(states) - cursor, max(1, max_nodes - nodes))
-        i, c = states[cursor:cursor + take], variants[cursor:cursor + take]
-        entry[6] = cursor + take
-        if entry[6] >= len(states):
-            stack.pop()
-        nodes += take
-        child = L[i]
-        child += b.step[d][c]
-        child_digits = digits[i]
-        child_digits[:, d] = c
-        now = assigned.copy()
-        now[d] = True
-        F = b.feasible(child)
-        ok = b.alive(F, child_digits, now)
-        settled += int(np.count_nonzero(~ok)) * below
-        if now.all():
-            settled += int(np.count_nonzero(ok))
-            if ok.any():
-                _record(m, b, kept, child[ok], child_digits[ok])
-        elif ok.any():
-            push(now, child[ok], child_digits[ok], F[ok])
-        if progress is not None:
-            progress(settled, total)
-    complete = not stack
-    if complete:
-        settled = total
-    rows, incons, totals = kept.arrays()
+    walk = _Walk(_Bounds(m, max_inconsistency), limit, batch)
+    walk.start()
+    from scenmatrix.analysis.cib_pool import can_fork, finish_in_pool
+    n_workers = _workers(workers) if can_fork() else 1
+    walk.run(min(max_nodes, alone) if n_workers > 1 else max_nodes, progress)
+    complete = not walk.stack
+    if not complete and n_workers > 1 and walk.nodes < max_nodes:
+        complete = finish_in_pool(walk, n_workers, max_nodes, progress)
+    settled = m.n_scenarios if complete else walk.settled
+    rows, incons, totals = walk.kept.arrays()
     return Search(m, max_inconsistency, settled, np.arange(len(rows), dtype=np.int64), incons, totals,
-                  kept.matched, limit, rows=rows.reshape(len(rows), D), complete=complete, nodes=nodes,
-                  max_nodes=max_nodes)
+                  walk.kept.matched, limit, rows=rows.reshape(len(rows), len(m.sizes)), complete=complete,
+                  nodes=walk.nodes, max_nodes=max_nodes)
 
 
-def _record(m: CIBMatrix, b: _Bounds, kept: _Kept, L: np.ndarray, rows: np.ndarray) -> None:
+ROUNDS = 3  # rounds of tightening per batch: each round's masks can shrink others' bounds further
+
+
+def _propagate(b: _Bounds, L: np.ndarray, masks: np.ndarray, digits: np.ndarray, assigned: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Drop the states whose chosen variants or whose unassigned descriptors' every variant is out, and
+    tighten the others' bounds with the variants left (in place). -> (L, masks, digits, F, counts) kept."""
+    m = b.m
+    free = np.flatnonzero(~assigned)
+    done = np.flatnonzero(assigned)
+    tight = [e for e in free if len(b.tight[e]) > 1]
+    chosen = np.asarray(m.offsets)[done] + digits[:, done].astype(np.intp)  # one gather for all assigned
+    for _ in range(ROUNDS):
+        F = b.feasible(L)
+        now, counts = b.masks(F)
+        ok = F[np.arange(len(F))[:, None], chosen].all(axis=1) & (counts[:, free] > 0).all(axis=1)
+        if not ok.all():
+            L, masks, digits, F, now, counts, chosen = (a[ok] for a in (L, masks, digits, F, now, counts, chosen))
+        if not tight or not len(L):
+            break
+        changed = now[:, tight] != masks[:, tight]
+        if not changed.any():
+            break
+        for j, e in enumerate(tight):
+            s = np.flatnonzero(changed[:, j])
+            if len(s):
+                table = b.tight[e]
+                L[s] += table[now[s, e]] - table[masks[s, e]]
+        masks[:, tight] = now[:, tight]
+    return L, masks, digits, F, counts
+
+
+def _below(m: CIBMatrix, assigned: np.ndarray, d: int) -> int:
+    """Scenarios under each child of a frontier that assigns d."""
+    below = 1
+    for e in range(len(m.sizes)):
+        if not assigned[e] and e != d:
+            below *= m.sizes[e]
+    return below
+
+
+def _record(b: _Bounds, kept: _Kept, L: np.ndarray, rows: np.ndarray) -> None:
     """Complete scenarios -> their exact inconsistency and total impact score, kept."""
+    m = b.m
     worst = L.reshape(len(L), b.width, b.n_variants).max(axis=1)  # exact now: the largest gap of each variant
     chosen = np.asarray(m.offsets) + rows.astype(np.intp)
     incons = worst[np.arange(len(rows))[:, None], chosen].max(axis=1).astype(np.int32)
