@@ -63,24 +63,28 @@ class _Bounds:
     def __init__(self, m: CIBMatrix, k: int):
         self.m, self.k = m, k
         J = m.judgments.astype(np.int32)
-        # A descriptor narrower than the widest pads its rivals (cells that stay 0).
+        # Each column's rivals are the other variants of its descriptor (itself is always 0 behind: k >= 0); a
+        # descriptor narrower than the widest repeats the column itself, a cell that stays 0.
         V, W = m.n_variants, max(m.sizes)
-        owner = np.repeat(np.arange(len(m.sizes)), m.sizes)
-        rival = np.asarray(m.offsets)[owner][None, :] + np.arange(W)[:, None]   # (W, V) rival columns
-        real = np.arange(W)[:, None] < np.asarray(m.sizes)[owner][None, :]
-        rival = np.where(real, rival, 0)
-        diff = np.where(real[None], J[:, rival] - J[:, None, :], 0).reshape(V, W * V)  # a row's exact part
+        R = W - 1
+        rival = np.zeros((R, V), np.intp)
+        for o, n in zip(m.offsets, m.sizes):
+            for j in range(n):
+                others = [o + r for r in range(n) if r != j]
+                rival[:, o + j] = others + [o + j] * (R - len(others))
+        diff = (J[:, rival] - J[:, None, :]).reshape(V, R * V)  # a row's exact part
         least = np.stack([diff[o:o + n].min(axis=0) for o, n in zip(m.offsets, m.sizes)])  # per descriptor
         bound = 2 * max(m.strongest, 1) * (len(m.sizes) + 1)
         # The narrowest integers that hold every bound (|L| <= 2 x strongest x descriptors): memory traffic is
-        # the search's cost. A padding cell stays 0: the variant itself is among its rivals, at exactly 0.
+        # the search's cost.
         self.dtype = np.int8 if bound < 127 else np.int16 if bound < 32000 else np.int32
         self.root = least.sum(axis=0).astype(self.dtype)[None, :]
-        # Assigning variant c to descriptor d: add its row's exact part, drop d's least part. Any order.
-        self.step = [(diff[o:o + n] - least[d]).astype(self.dtype) for d, (o, n) in enumerate(zip(m.offsets,
-                                                                                                  m.sizes))]
-        self.tight = [_tight(diff[o:o + n] - least[d], self.dtype) for d, (o, n) in enumerate(zip(m.offsets,
-                                                                                                  m.sizes))]
+        tight = [_tight(diff[o:o + n] - least[d], self.dtype) for d, (o, n) in enumerate(zip(m.offsets, m.sizes))]
+        self.tight = tight
+        # Assigning variant c to descriptor d whose possible variants are `mask`: add its row's exact part,
+        # drop d's least part over the mask (one table: one gather a child). Any order.
+        self.step = [(diff[o:o + n][None] - least[d] - tight[d][:, None]).astype(self.dtype)
+                     for d, (o, n) in enumerate(zip(m.offsets, m.sizes))]
         # A state's possible variants, laid out (descriptor, width) to pack them into one bit mask and one
         # count per descriptor with two small integer products (no float BLAS: its threads spin on 2 cores).
         self.uniform = all(n == W for n in m.sizes)
@@ -92,18 +96,22 @@ class _Bounds:
         self.ones = np.ones(W, np.uint8)
         self.wide = np.array([d for d, t in enumerate(self.tight) if len(t) == 1], np.intp)
         self.full = np.array([len(t) - 1 for t in self.tight], np.uint8)  # every variant possible
-        self.width, self.n_variants = W, V
+        self.width, self.rivals, self.n_variants = W, R, V
         strength = [int(np.abs(J[o:o + n]).sum()) / n for o, n in zip(m.offsets, m.sizes)]
         self.rank = np.argsort(np.argsort([-x for x in strength], kind="stable"))  # tie-break: strongest first
 
     def feasible(self, L: np.ndarray) -> np.ndarray:
         """(states, variants): can this variant still be chosen within k? The largest gap over the rivals,
         slice by slice (contiguous maxima vectorise; a reduction over the middle axis does not)."""
+        return self.worst(L) <= self.k
+
+    def worst(self, L: np.ndarray) -> np.ndarray:
+        """(states, variants): the largest lower bound over each column's rivals."""
         V = self.n_variants
-        worst = L[:, :V].copy() if self.width > 1 else L[:, :V]
-        for w in range(1, self.width):
+        worst = L[:, :V].copy() if self.rivals > 1 else L[:, :V]
+        for w in range(1, self.rivals):
             np.maximum(worst, L[:, w * V:(w + 1) * V], out=worst)
-        return worst <= self.k
+        return worst
 
     def masks(self, F: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(states, descriptors) bit masks of the variants still possible (0 for wide descriptors), and
@@ -211,9 +219,7 @@ class _Walk:
         entry[7] = cursor + take
         self.nodes += take
         child = L[i]
-        child += b.step[d][c]
-        if len(b.tight[d]) > 1:  # d's least over its possible variants leaves the bound: d is now exact
-            child -= b.tight[d][masks[i, d]]
+        child += b.step[d][masks[i, d], c]  # d's least over its possible variants leaves: d is now exact
         child_digits = digits[i]
         child_digits[:, d] = c
         now = assigned.copy()
@@ -317,9 +323,9 @@ def _below(m: CIBMatrix, assigned: np.ndarray, d: int) -> int:
 def _record(b: _Bounds, kept: _Kept, L: np.ndarray, rows: np.ndarray) -> None:
     """Complete scenarios -> their exact inconsistency and total impact score, kept."""
     m = b.m
-    worst = L.reshape(len(L), b.width, b.n_variants).max(axis=1)  # exact now: the largest gap of each variant
+    worst = b.worst(L)  # exact now: the largest gap of each variant to its rivals (< 0: it leads)
     chosen = np.asarray(m.offsets) + rows.astype(np.intp)
-    incons = worst[np.arange(len(rows))[:, None], chosen].max(axis=1).astype(np.int32)
+    incons = np.maximum(worst[np.arange(len(rows))[:, None], chosen].max(axis=1), 0).astype(np.int32)
     J = m.judgments.astype(np.int32)
     totals = J[chosen[:, :, None], chosen[:, None, :]].sum(axis=(1, 2)).astype(np.int32)  # chosen balances
     kept.add(rows, incons, totals)
