@@ -122,7 +122,11 @@ class _Bounds:
         else:
             laid = np.concatenate([F, np.zeros((n, 1), bool)], axis=1)[:, self.pad].view(np.uint8)
             laid = laid.reshape(n, D, self.width)
-        masks, counts = laid @ self.pow2, laid @ self.ones
+        if self.width > 8:  # masks wrap: count the variants instead
+            masks, counts = laid @ self.pow2, laid @ self.ones
+        else:
+            masks = laid @ self.pow2
+            counts = _POPCOUNT[masks]
         if len(self.wide):
             masks[:, self.wide] = 0
         return masks, counts
@@ -134,6 +138,7 @@ class _Bounds:
         return min((int(total[d]), self.rank[d], d) for d in np.flatnonzero(~assigned))[2]
 
 
+_POPCOUNT = np.array([bin(x).count("1") for x in range(256)], np.uint8)
 TIGHT_WIDTH = 6  # 2^6 masks x (width x variants) cells per descriptor; at most 8 (uint8 masks)
 
 
