@@ -284,7 +284,7 @@ def search_scenarios(m: CIBMatrix, max_inconsistency: int = 0, *, progress: Opti
                   nodes=walk.nodes, max_nodes=max_nodes)
 
 
-ROUNDS = 3  # rounds of tightening per batch: each round's masks can shrink others' bounds further
+ROUNDS = 2  # rounds of tightening per batch: each can shrink others' masks; a third costs more than it prunes
 
 
 def _propagate(b: _Bounds, L: np.ndarray, masks: np.ndarray, digits: np.ndarray, assigned: np.ndarray

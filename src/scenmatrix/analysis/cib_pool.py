@@ -15,6 +15,7 @@ would mostly wait for each other).
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 from typing import TYPE_CHECKING, Optional
 
@@ -111,7 +112,7 @@ def _piece(entry: list, start: int, stop: int) -> list:
 def _init(m, k: int, limit: Optional[int], batch: int, spent, settled, max_nodes: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it terminates the pool
     from scenmatrix.analysis.cib_bnb import _Bounds
-    _state.update(b=_Bounds(m, k), limit=limit, batch=batch, spent=spent, settled=settled, max_nodes=max_nodes)
+    _state.update(parent=os.getppid(), b=_Bounds(m, k), limit=limit, batch=batch, spent=spent, settled=settled, max_nodes=max_nodes)
 
 
 def _run(job: list) -> tuple:
@@ -120,7 +121,7 @@ def _run(job: list) -> tuple:
     s = _state
     walk = _Walk(s["b"], s["limit"], s["batch"])
     walk.stack = [job]
-    while walk.stack:
+    while walk.stack and os.getppid() == s["parent"]:  # a parent killed outright leaves no search running
         with s["spent"].get_lock():
             grant = min(SLICE, s["max_nodes"] - s["spent"].value)
             if grant <= 0:
