@@ -4,15 +4,18 @@ inconsistency is at most k, without scanning the space.
 Descriptors are assigned one at a time. For every descriptor d, every variant c of d and every rival
 variant v, the search keeps a lower bound on how far v's balance can exceed c's once the scenario is
 complete: the part the assigned descriptors already contribute (exact), plus, for each descriptor not yet
-assigned, the least its variants can add to v's balance minus c's (precomputed, summed from the back).
-A variant c whose bound against some rival exceeds k can never be chosen within k, so a partial scenario
-is dropped as soon as an assigned descriptor's chosen variant, or every variant of an unassigned one, is
-out; and only the variants still possible are tried for the next descriptor. At a complete scenario the
-bound is the exact gap, so what is left is exactly the scenarios within k, found in index order.
+assigned, the least its variants still possible can add to v's balance minus c's. A variant c whose bound
+against some rival exceeds k can never be chosen within k, so a partial scenario is dropped as soon as an
+assigned descriptor's chosen variant, or every variant of an unassigned one, is out; a variant found out
+no longer weakens the other bounds (two rounds of this per batch), and only the variants still possible
+are tried for the next descriptor, the one with the fewest (fail first). At a complete scenario the bound
+is the exact gap, so what is left is exactly the scenarios within k, put in index order.
 
 The frontier is processed in batches of numpy arrays, depth first, so memory is bounded by about one batch
-per descriptor. The work is bounded by `max_nodes` partial scenarios: a search stopped there says what it
-has proved (the share of the space it settled) and never claims the rest.
+per descriptor. A search still running after `ALONE` nodes cuts what is left into independent subtrees for
+a pool of processes (cib_pool), with the same result. The work is bounded by `max_nodes` partial scenarios
+in all: a search stopped there says what it has proved (the share of the space it settled) and never
+claims the rest.
 """
 
 from __future__ import annotations
@@ -95,6 +98,9 @@ class _Bounds:
         self.pow2 = (1 << np.arange(W)).astype(np.uint8)  # wraps past 8 variants: those masks are zeroed
         self.ones = np.ones(W, np.uint8)
         self.wide = np.array([d for d, t in enumerate(self.tight) if len(t) == 1], np.intp)
+        self.tightened = np.array([len(t) > 1 for t in self.tight])
+        self.tables = np.concatenate(self.tight)  # every descriptor's table, one after the other
+        self.table_base = np.concatenate([[0], np.cumsum([len(t) for t in self.tight])[:-1]]).astype(np.intp)
         self.full = np.array([len(t) - 1 for t in self.tight], np.uint8)  # every variant possible
         self.width, self.rivals, self.n_variants = W, R, V
         strength = [int(np.abs(J[o:o + n]).sum()) / n for o, n in zip(m.offsets, m.sizes)]
@@ -290,29 +296,33 @@ ROUNDS = 2  # rounds of tightening per batch: each can shrink others' masks; a t
 def _propagate(b: _Bounds, L: np.ndarray, masks: np.ndarray, digits: np.ndarray, assigned: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Drop the states whose chosen variants or whose unassigned descriptors' every variant is out, and
-    tighten the others' bounds with the variants left (in place). -> (L, masks, digits, F, counts) kept."""
+    tighten the others' bounds with the variants left (in place). -> (L, masks, digits, F, counts) kept.
+    Whole-array operations only (no loop over descriptors): a batch is often a few hundred states."""
     m = b.m
-    free = np.flatnonzero(~assigned)
     done = np.flatnonzero(assigned)
-    tight = [e for e in free if len(b.tight[e]) > 1]
+    tight = ~assigned & b.tightened  # the unassigned descriptors whose bound follows their masks
     chosen = np.asarray(m.offsets)[done] + digits[:, done].astype(np.intp)  # one gather for all assigned
     for _ in range(ROUNDS):
         F = b.feasible(L)
         now, counts = b.masks(F)
-        ok = F[np.arange(len(F))[:, None], chosen].all(axis=1) & (counts[:, free] > 0).all(axis=1)
+        ok = F[np.arange(len(F))[:, None], chosen].all(axis=1) & ((counts > 0) | assigned).all(axis=1)
         if not ok.all():
             L, masks, digits, F, now, counts, chosen = (a[ok] for a in (L, masks, digits, F, now, counts, chosen))
-        if not tight or not len(L):
+        if not tight.any() or not len(L):
             break
-        changed = now[:, tight] != masks[:, tight]
-        if not changed.any():
+        rows, cols = np.nonzero((now != masks) & tight)  # by state: rows ascending
+        if not len(rows):
             break
-        for j, e in enumerate(tight):
-            s = np.flatnonzero(changed[:, j])
-            if len(s):
-                table = b.tight[e]
-                L[s] += table[now[s, e]] - table[masks[s, e]]
-        masks[:, tight] = now[:, tight]
+        # Each changed mask's table row replaces the old one (>= 0: the bounds only rise, so every partial
+        # sum fits L's dtype). A state's j-th changes are added together: no state twice in one addition.
+        base = b.table_base[cols]
+        delta = b.tables[base + now[rows, cols]] - b.tables[base + masks[rows, cols]]
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        nth = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+        for j in range(int(nth.max()) + 1):
+            pick = nth == j
+            L[rows[pick]] += delta[pick]
+        np.copyto(masks, now, where=tight)
     return L, masks, digits, F, counts
 
 
