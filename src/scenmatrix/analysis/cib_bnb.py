@@ -27,6 +27,7 @@ import numpy as np
 
 from scenmatrix.analysis.budgets import CIB_SCAN_RATE, CIB_SEARCH_RATE, MAX_CIB_SCENARIOS, MAX_CIB_SEARCH_NODES, MAX_LISTED
 from scenmatrix.analysis.cib_matrix import CIBMatrix, Progress
+from scenmatrix.analysis.cib_pool import can_fork, finish_in_pool
 from scenmatrix.analysis.cib_search import Enumeration, _workers, enumerate_scenarios
 from scenmatrix.errors import UsageError
 
@@ -277,7 +278,6 @@ def search_scenarios(m: CIBMatrix, max_inconsistency: int = 0, *, progress: Opti
         raise UsageError("max_nodes must be 1 or more")
     walk = _Walk(_Bounds(m, max_inconsistency), limit, batch)
     walk.start()
-    from scenmatrix.analysis.cib_pool import can_fork, finish_in_pool
     n_workers = _workers(workers) if can_fork() else 1
     walk.run(min(max_nodes, alone) if n_workers > 1 else max_nodes, progress)
     complete = not walk.stack

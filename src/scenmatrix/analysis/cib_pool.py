@@ -17,14 +17,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from typing import TYPE_CHECKING, Optional
+from typing import Any, Optional
 
 import numpy as np
 
 from scenmatrix.analysis.cib_matrix import Progress
 
-if TYPE_CHECKING:
-    from scenmatrix.analysis.cib_bnb import _Walk
+Walk = Any  # cib_bnb._Walk: not imported, cib_bnb imports this module
 
 JOBS_PER_WORKER = 16  # subtrees differ widely in size: many jobs let the processes end together
 SLICE = 50_000        # nodes a process reserves from the shared budget at a time
@@ -39,7 +38,7 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
-def finish_in_pool(walk: "_Walk", workers: int, max_nodes: int, progress: Optional[Progress]) -> bool:
+def finish_in_pool(walk: Walk, workers: int, max_nodes: int, progress: Optional[Progress]) -> bool:
     """Search what is left on `walk`'s stack in `workers` processes, into `walk` (kept, settled, nodes; its
     stack is emptied) -> whether everything was searched (else the budget stopped it)."""
     jobs = _jobs(walk, workers, max_nodes)
@@ -49,7 +48,8 @@ def finish_in_pool(walk: "_Walk", workers: int, max_nodes: int, progress: Option
     spent = ctx.Value("q", walk.nodes)
     settled = ctx.Value("d", 0.0)  # for progress only (a float: spaces exceed 64 bits); results are exact
     b = walk.b
-    args = (b.m, b.k, walk.kept.limit, walk.batch, spent, settled, max_nodes)
+    # The classes travel with the arguments (forked, not pickled): this module never imports cib_bnb.
+    args = (type(walk), type(b), b.m, b.k, walk.kept.limit, walk.batch, spent, settled, max_nodes)
     done, complete, before = 0, True, walk.settled
     with ctx.Pool(min(workers, len(jobs)), initializer=_init, initargs=args) as pool:
         results = pool.imap_unordered(_run, jobs)
@@ -71,7 +71,7 @@ def finish_in_pool(walk: "_Walk", workers: int, max_nodes: int, progress: Option
     return complete
 
 
-def _jobs(walk: "_Walk", workers: int, max_nodes: int) -> list[list]:
+def _jobs(walk: Walk, workers: int, max_nodes: int) -> list[list]:
     """The stack's frontiers, the shallowest expanded breadth first until there are children enough, then cut
     into jobs of about equal numbers of children, the shallowest (largest subtrees) first."""
     entries, walk.stack = walk.stack, []
@@ -109,17 +109,16 @@ def _piece(entry: list, start: int, stop: int) -> list:
     return [d, assigned, L[used], masks[used], digits[used], local.astype(np.intp), variants[start:stop], 0, below]
 
 
-def _init(m, k: int, limit: Optional[int], batch: int, spent, settled, max_nodes: int) -> None:
+def _init(walk_type: type, bounds_type: type, m, k: int, limit: Optional[int], batch: int, spent, settled,
+          max_nodes: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it terminates the pool
-    from scenmatrix.analysis.cib_bnb import _Bounds
-    _state.update(parent=os.getppid(), b=_Bounds(m, k), limit=limit, batch=batch, spent=spent, settled=settled, max_nodes=max_nodes)
+    _state.update(parent=os.getppid(), walk=walk_type, b=bounds_type(m, k), limit=limit, batch=batch, spent=spent, settled=settled, max_nodes=max_nodes)
 
 
 def _run(job: list) -> tuple:
     """One job, depth first, spending nodes reserved from the shared budget."""
-    from scenmatrix.analysis.cib_bnb import _Walk
     s = _state
-    walk = _Walk(s["b"], s["limit"], s["batch"])
+    walk = s["walk"](s["b"], s["limit"], s["batch"])
     walk.stack = [job]
     while walk.stack and os.getppid() == s["parent"]:  # a parent killed outright leaves no search running
         with s["spent"].get_lock():
