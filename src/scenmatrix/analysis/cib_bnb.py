@@ -8,7 +8,8 @@ assigned, the least its variants still possible can add to v's balance minus c's
 against some rival exceeds k can never be chosen within k, so a partial scenario is dropped as soon as an
 assigned descriptor's chosen variant, or every variant of an unassigned one, is out; a variant found out
 no longer weakens the other bounds (two rounds of this per batch), and only the variants still possible
-are tried for the next descriptor, the strongest left. At a complete scenario the bound is the exact gap, so what is left is exactly the scenarios within k, put in index order.
+are tried for the next descriptor, the strongest left. At a complete scenario the bound is the exact gap,
+so what is left is exactly the scenarios within k, put in index order.
 
 The frontier is processed in batches of numpy arrays, depth first, so memory is bounded by about one batch
 per descriptor. A search still running after `ALONE` nodes cuts what is left into independent subtrees for
