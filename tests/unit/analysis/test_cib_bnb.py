@@ -131,3 +131,13 @@ def test_ctrl_c_stops_the_pool_and_leaves_no_process_behind():
     time.sleep(0.5)
     with pytest.raises(ProcessLookupError):
         os.killpg(proc.pid, 0)  # no worker left
+
+
+@pytest.mark.parametrize("sizes", [[9, 7, 3, 2], [7, 7, 7], [10, 2, 2, 2, 2], [6, 6, 6, 6]])
+@pytest.mark.parametrize("k", [0, 2])
+def test_wide_descriptors_keep_the_plain_bound_and_the_same_answer(sizes, k):
+    # Up to 6 variants a descriptor's bound follows the variants still possible (a table per bit mask); wider
+    # ones (7, 9, 10: masks past 8 bits wrap) keep the least over all their variants.
+    for seed in range(3):
+        m = _random(sizes, seed, 0.8)
+        assert list(search_scenarios(m, k, limit=None, batch=3)) == _brute(m, k)
