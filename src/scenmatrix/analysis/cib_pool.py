@@ -50,15 +50,21 @@ def finish_in_pool(walk: Walk, workers: int, max_nodes: int, progress: Optional[
     b = walk.b
     # The classes travel with the arguments (forked, not pickled): this module never imports cib_bnb.
     args = (type(walk), type(b), b.m, b.k, walk.kept.limit, walk.batch, spent, settled, max_nodes)
-    done, complete, before = 0, True, walk.settled
+    done, complete, before, shown = 0, True, walk.settled, walk.settled
+
+    def report(settled_now: int) -> None:  # never backwards: the shared float rounds on huge spaces
+        nonlocal shown
+        if progress is not None and settled_now > shown:
+            shown = settled_now
+            progress(shown, b.m.n_scenarios)
+
     with ctx.Pool(min(workers, len(jobs)), initializer=_init, initargs=args) as pool:
         results = pool.imap_unordered(_run, jobs)
         while done < len(jobs):
             try:
                 rows, incons, totals, matched, job_settled, nodes, job_complete = results.next(POLL)
             except multiprocessing.TimeoutError:
-                if progress is not None:
-                    progress(before + settled.value, b.m.n_scenarios)
+                report(before + int(settled.value))  # the running jobs' part too
                 continue
             done += 1
             walk.settled += job_settled
@@ -66,8 +72,8 @@ def finish_in_pool(walk: Walk, workers: int, max_nodes: int, progress: Optional[
             complete &= job_complete
             if matched:
                 walk.kept.add(rows, incons, totals, matched)
-            if progress is not None:
-                progress(walk.settled, b.m.n_scenarios)
+            report(before + int(settled.value))
+    report(walk.settled)  # exact, once every job is in
     return complete
 
 

@@ -141,3 +141,11 @@ def test_wide_descriptors_keep_the_plain_bound_and_the_same_answer(sizes, k):
     for seed in range(3):
         m = _random(sizes, seed, 0.8)
         assert list(search_scenarios(m, k, limit=None, batch=3)) == _brute(m, k)
+
+
+def test_the_pool_reports_progress_forwards_up_to_the_whole_space():
+    m = _random([4] * 9, 3, 0.5)
+    seen: list[int] = []
+    found = search_scenarios(m, 0, progress=lambda done, total: seen.append(done), batch=16, workers=2, alone=50)
+    assert found.complete and seen == sorted(seen) and seen[-1] == m.n_scenarios
+    assert all(isinstance(x, int) for x in seen)
