@@ -116,7 +116,8 @@ def test_ctrl_c_stops_the_pool_and_leaves_no_process_behind():
     import time
     from pathlib import Path
 
-    script = ("import sys; sys.path.insert(0, sys.argv[1]); import bench_cib\n"
+    script = ("import signal, sys; sys.path.insert(0, sys.argv[1]); import bench_cib\n"
+              "signal.signal(signal.SIGINT, signal.default_int_handler)\n"  # as on a terminal, if run from a job
               "from scenmatrix.analysis.cib_bnb import search_scenarios\n"
               "print('start', flush=True)\n"
               "search_scenarios(bench_cib.balanced(), 0, workers=2, alone=10_000, max_nodes=10**9)\n")
