@@ -13,8 +13,8 @@ MAX_CIB_SCENARIOS = 1_000_000_000
 CIB_SCAN_RATE = 50_000_000  # scenarios a second at -k 0, measured; only for the time estimate in a refusal
 
 # Branch and bound (`cib scenarios`, exact at any size): the partial scenarios it may evaluate before it stops and
-# says how much of the space it has settled. A node costs about 1 KB of arrays for a 20 x 5 model and
-# CIB_SEARCH_RATE is about the measured rate (benchmarks/README.md, CIB), so this is about a minute.
+# says how much of the space it has settled. A node costs about 1 KB of arrays for a 20 x 5 model and about
+# 1.5 us (benchmarks/README.md, CIB): this is about 30 CPU seconds, spread over the cores.
 MAX_CIB_SEARCH_NODES = 20_000_000
 # The most scenarios a study's own analysis keeps and shows (analyze, the brief's Cross-impact sheet): a model
 # of weak judgments holds nearly every scenario together, and a table of them says nothing; the rest are counted.
