@@ -142,7 +142,7 @@ def test_a_removal_and_an_unrelated_addition_stay_what_they_are(tmp_path):
     assert [(c.action, c.id) for c in revisions.diff_files(old, new)] == [("added", "D"), ("removed", "C")]
 
 
-def test_the_cross_impact_model_is_diffed_descriptor_by_descriptor_and_judgment_by_judgment():
+def test_the_cross_impact_model_is_diffed_descriptor_by_descriptor_and_cell_by_cell():
     from pathlib import Path
 
     old = (Path(__file__).parents[3] / "scenarios" / "russia-iran-2022.yaml").read_text(encoding="utf-8")
@@ -152,4 +152,4 @@ def test_the_cross_impact_model_is_diffed_descriptor_by_descriptor_and_judgment_
     assert new.count("russia-israel.working: 3") == 1
     assert diff.to_text(changes_between(old, new)) == (
         "~ descriptor iran-support: title: 'Iranian military aid to Russia' → 'Iranian military aid'\n"
-        "~ judgment iran-support.none: russia-israel.working: +1 → +3\n")
+        "~ judgment iran-support.none russia-israel.working: +1 → +3\n")
