@@ -241,12 +241,11 @@ def _walk(tree: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
         yield "cib", "", {k: plain(v) for k, v in cib.items() if k not in ("descriptors", "judgments")}
     for did, descriptor in _map(cib.get("descriptors")).items():
         fields = _fields(descriptor)
-        variants = fields.pop("variants", None)
-        yield "descriptor", str(did), fields
+        variants = fields.get("variants")
         if not isinstance(variants, dict):  # not a mapping (an invalid file): compared as the field it is
-            if variants is not None:
-                fields["variants"] = variants
+            yield "descriptor", str(did), fields
             continue
+        yield "descriptor", str(did), {f: v for f, v in fields.items() if f != "variants"}
         for vid, title in variants.items():
             yield "variant", f"{did}.{vid}", _fields(title) if isinstance(title, dict) else {"title": plain(title)}
     for source, row in _map(cib.get("judgments")).items():
