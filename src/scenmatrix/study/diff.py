@@ -2,10 +2,11 @@
 
 Works on the parsed YAML, not the validated model, so that an older revision that no longer
 validates can still be compared. Ids name entries: an impact is SCENARIO/ACTOR, an indicator
-SCENARIO/ID; the cross-impact model's entries are named as the edit commands name them, a variant
-DESCRIPTOR.VARIANT and a judgment by its cell, SOURCE TARGET. An entry whose id changed (`scenmatrix rename`, or by hand) is one rename, not a removal
-and an addition: its references are followed (kinds.REFERENCES), so an actor's impacts are not listed
-as removed and added again, nor a descriptor's judgments.
+SCENARIO/ID; the cross-impact model's entries as the edit commands name them, a variant
+DESCRIPTOR.VARIANT and a judgment by its cell, SOURCE TARGET. An entry whose id changed (`scenmatrix
+rename`, or by hand) is one rename, not a removal and an addition: its references are followed
+(kinds.REFERENCES), so an actor's impacts are not listed as removed and added again, nor the judgments
+of a descriptor or variant.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def _renames(old: dict, new: Any) -> list[Change]:
         before, after = _renamable(old, kind, entries(old)), _renamable(new, kind, listed)
         gone = {eid: v for eid, v in before.items() if eid not in after}
         came = {eid: v for eid, v in after.items() if eid not in before}
-        for owner in dict.fromkeys(_owner(kind, eid) for eid in gone):  # a variant keeps its descriptor when renamed
+        # by descriptor, for variants: a rename keeps a variant in its descriptor
+        for owner in dict.fromkeys(_owner(kind, eid) for eid in gone):
             mine = {eid: v for eid, v in gone.items() if _owner(kind, eid) == owner}
             for old_id, new_id in _pairs(mine, {eid: v for eid, v in came.items() if _owner(kind, eid) == owner},
                                          KINDS[kind].label):
