@@ -431,8 +431,11 @@ def diff(paths: tuple[Path, ...], since: Optional[str], as_json: bool) -> None:
 
     Entry by entry and field by field: entries added and removed, each changed field with its old
     and new value, and an entry whose id changed as one rename (`~ actor IL → ISR: renamed, and 2
-    references to it`), its references followed rather than listed as removed and added. Give OLD
-    NEW, or --since REV [STUDY] to compare with a git revision.
+    references to it`), its references followed rather than listed as removed and added. The
+    cross-impact model is compared variant by variant and judgment by judgment, each named as the
+    edit commands name it (`~ judgment A.x B.y: +1 → +2`, `+ variant A.z: title Zeal`); a renamed
+    descriptor or variant is one rename, its judgments following it. Give OLD NEW, or --since REV
+    [STUDY] to compare with a git revision.
 
     Exit code 0 whether or not anything changed; 1 if a version cannot be read (no such file, not
     a study, an unknown revision); 2 for a usage mistake.

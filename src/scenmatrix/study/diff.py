@@ -2,9 +2,11 @@
 
 Works on the parsed YAML, not the validated model, so that an older revision that no longer
 validates can still be compared. Ids name entries: an impact is SCENARIO/ACTOR, an indicator
-SCENARIO/ID. An entry whose id changed (`scenmatrix rename`, or by hand) is one rename, not a removal
-and an addition: its references are followed (kinds.REFERENCES), so an actor's impacts are not listed
-as removed and added again.
+SCENARIO/ID; the cross-impact model's entries as the edit commands name them, a variant
+DESCRIPTOR.VARIANT and a judgment by its cell, SOURCE TARGET. An entry whose id changed (`scenmatrix
+rename`, or by hand) is one rename, not a removal and an addition: its references are followed
+(kinds.REFERENCES), so an actor's impacts are not listed as removed and added again, nor the judgments
+of a descriptor or variant.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from scenmatrix.study.values import plain
 
 # Kinds in the order a reader meets them in the file.
 ORDER = ("study", "key-judgment", "source", "actor", "evidence", "driver", "constraint", "scenario",
-         "indicator", "impact", "rating", "cib", "descriptor", "judgment")
+         "indicator", "impact", "rating", "cib", "descriptor", "variant", "judgment")
 
 
 @dataclass
@@ -38,7 +40,9 @@ class Change:
 
 
 # The kinds a rename is found for: those with ids of their own that others may refer to.
-RENAMED_KINDS = ("key-judgment", "source", "actor", "evidence", "driver", "constraint", "scenario")
+# A descriptor is renamed before its variants: renaming it renames them, which are then compared.
+RENAMED_KINDS = ("key-judgment", "source", "actor", "evidence", "driver", "constraint", "scenario", "descriptor",
+                 "variant")
 
 
 def diff_trees(old: Any, new: Any) -> list[Change]:
@@ -54,14 +58,32 @@ def _renames(old: dict, new: Any) -> list[Change]:
     same title or name, or the same fields but that), one to one; `old` is changed to use the new ids,
     references included."""
     out = []
-    after = entries(new)
+    listed = entries(new)  # once: only the old tree changes as renames are found
     for kind in RENAMED_KINDS:
-        before = entries(old)
-        gone = {eid: v for (k, eid), v in before.items() if k == kind and (k, eid) not in after}
-        came = {eid: v for (k, eid), v in after.items() if k == kind and (k, eid) not in before}
-        for old_id, new_id in _pairs(gone, came, KINDS[kind].label):
-            out.append(Change(kind, new_id, "renamed", {"id": (old_id, new_id)}, rename_entry(old, kind, old_id, new_id)))
+        before, after = _renamable(old, kind, entries(old)), _renamable(new, kind, listed)
+        gone = {eid: v for eid, v in before.items() if eid not in after}
+        came = {eid: v for eid, v in after.items() if eid not in before}
+        # by descriptor, for variants: a rename keeps a variant in its descriptor
+        for owner in dict.fromkeys(_owner(kind, eid) for eid in gone):
+            mine = {eid: v for eid, v in gone.items() if _owner(kind, eid) == owner}
+            for old_id, new_id in _pairs(mine, {eid: v for eid, v in came.items() if _owner(kind, eid) == owner},
+                                         KINDS[kind].label):
+                out.append(Change(kind, new_id, "renamed", {"id": (old_id, new_id)},
+                                  rename_entry(old, kind, old_id, new_id)))
     return out
+
+
+def _renamable(tree: Any, kind: str, listed: dict) -> dict[str, Any]:
+    """The entries of a kind compared to find renames: a descriptor with its variants (a renamed one keeps
+    them, whatever its title), the others as `entries` has them."""
+    if kind == "descriptor":
+        return {str(did): _fields(d) for did, d in _map(_map(_map(tree).get("cib")).get("descriptors")).items()}
+    return {eid: value for (k, eid), value in listed.items() if k == kind}
+
+
+def _owner(kind: str, eid: str) -> str:
+    """The descriptor a variant's id names (`iran-support` of `iran-support.none`); "" of other kinds."""
+    return eid.rpartition(".")[0] if kind == "variant" else ""
 
 
 def _pairs(gone: dict[str, dict], came: dict[str, dict], label: str) -> list[tuple[str, str]]:
@@ -81,7 +103,24 @@ def _pairs(gone: dict[str, dict], came: dict[str, dict], label: str) -> list[tup
 
 def rename_entry(tree: dict, kind: str, old_id: str, new_id: str) -> int:
     """Rename an entry of a plain tree and every reference to it, keeping the order of keys; return how
-    many references were renamed."""
+    many references were renamed. A descriptor's references are its variants' (`D.V` becomes `NEW.V`)."""
+    if kind == "descriptor":
+        variants = _map(_map(entries_of(tree, "descriptor").get(old_id)).get("variants"))
+        count = sum(_rename_references(tree, "variant", f"{old_id}.{v}", f"{new_id}.{v}") for v in variants)
+        _rename_key(entries_of(tree, kind), old_id, new_id)
+        return count
+    if kind == "variant":
+        descriptor, _, variant = old_id.rpartition(".")
+        count = _rename_references(tree, kind, old_id, new_id)
+        _rename_key(_map(_map(entries_of(tree, "descriptor").get(descriptor)).get("variants")), variant,
+                    new_id.rpartition(".")[2])
+        return count
+    count = _rename_references(tree, kind, old_id, new_id)
+    _rename_key(entries_of(tree, kind), old_id, new_id)
+    return count
+
+
+def _rename_references(tree: dict, kind: str, old_id: str, new_id: str) -> int:
     refs = references_to(tree, kind, old_id)
     for loc, how in refs:
         parent = _at(tree, loc[:-1])
@@ -89,7 +128,6 @@ def rename_entry(tree: dict, kind: str, old_id: str, new_id: str) -> int:
             _rename_key(parent, loc[-1], new_id)
         else:
             parent[loc[-1]] = new_id
-    _rename_key(entries_of(tree, kind), old_id, new_id)
     return len(refs)
 
 
@@ -130,7 +168,8 @@ def to_json(changes: list[Change]) -> dict[str, Any]:
 
 
 def to_text(changes: list[Change]) -> str:
-    """One line an entry: `+ actor IL: name Israel`, `- evidence E9`, `~ impact S1/RU: effect +2 → +3`."""
+    """One line an entry: `+ actor IL: name Israel`, `- evidence E9`, `~ impact S1/RU: effect +2 → +3`; a
+    judgment is its value, signed as an effect is: `~ judgment A.x B.y: +1 → +2`."""
     lines = []
     for c in changes:
         mark = {"added": "+", "removed": "-", "changed": "~", "renamed": "~"}[c.action]
@@ -140,6 +179,11 @@ def to_text(changes: list[Change]) -> str:
             lines.append(f"{mark} {c.kind} {c.fields['id'][0]} → {c.id}: renamed{followed}")
             continue
         signed = "effect" if c.kind == "judgment" else None  # judgments are signed, as effects are
+        if c.kind == "judgment" and set(c.fields) == {"value"}:  # a cell is its value: no field to name
+            old, new = c.fields["value"]
+            details = {"changed": f"{show(old, 'effect')} → {show(new, 'effect')}", "added": show(new, "effect")}
+            lines.append(f"{head}: {details[c.action]}" if c.action in details else head)
+            continue
         if c.action == "changed":
             details = "; ".join(f"{f}: {show(old, signed or f)} → {show(new, signed or f)}"
                                 for f, (old, new) in c.fields.items())
@@ -195,12 +239,23 @@ def _walk(tree: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
         for sid, rating in _map(scenarios).items():
             yield "rating", f"{name}/{sid}", _fields(rating)
     cib = _map(tree.get("cib"))
-    if cib:  # the cross-impact model: its note, each descriptor (title, variants), each judgment row
+    if cib:  # the cross-impact model: its note, each descriptor, each variant, each judgment (one cell)
         yield "cib", "", {k: plain(v) for k, v in cib.items() if k not in ("descriptors", "judgments")}
     for did, descriptor in _map(cib.get("descriptors")).items():
-        yield "descriptor", str(did), _fields(descriptor)
+        fields = _fields(descriptor)
+        variants = fields.get("variants")
+        if not isinstance(variants, dict):  # not a mapping (an invalid file): compared as the field it is
+            yield "descriptor", str(did), fields
+            continue
+        yield "descriptor", str(did), {f: v for f, v in fields.items() if f != "variants"}
+        for vid, title in variants.items():
+            yield "variant", f"{did}.{vid}", _fields(title) if isinstance(title, dict) else {"title": plain(title)}
     for source, row in _map(cib.get("judgments")).items():
-        yield "judgment", str(source), _fields(row)
+        if not isinstance(row, dict):  # an invalid row: compared whole
+            yield "judgment", str(source), _fields(row)
+            continue
+        for target, value in row.items():
+            yield "judgment", f"{source} {target}", {"value": plain(value)}
 
 
 def _fields(entry: Any) -> dict[str, Any]:

@@ -95,11 +95,12 @@ def merge(ancestor: Any, ours: Any, theirs: Any) -> Merge:
 
 def _entries(tree: dict) -> dict:
     """The entries merged one by one: a reviewer's ratings (diff's kind "rating", in `ratings:`) and the
-    cross-impact model (diff's "cib", "descriptor" and "judgment", in `cib:`) are merged whole as sections."""
+    cross-impact model (diff's "cib", "descriptor", "variant" and "judgment", in `cib:`) are merged whole as
+    sections."""
     return {key: value for key, value in entries(tree).items() if key[0] not in WHOLE_SECTIONS}
 
 
-WHOLE_SECTIONS = ("rating", "cib", "descriptor", "judgment")
+WHOLE_SECTIONS = ("rating", "cib", "descriptor", "variant", "judgment")
 
 
 def _renames(o: dict, a: dict, b: dict) -> tuple[list[Operation], list[Conflict]]:
@@ -142,7 +143,9 @@ def _rename_unless_taken(tree: dict, kind: str, old: str, new: str) -> None:
 
 
 def _renamed(old: dict, new: dict) -> dict[tuple[str, str], str]:
-    return {(c.kind, c.fields["id"][0]): c.id for c in diff_trees(old, new) if c.action == "renamed"}
+    # Renames within the sections merged whole (a descriptor's) are left to that section's merge.
+    return {(c.kind, c.fields["id"][0]): c.id for c in diff_trees(old, new)
+            if c.action == "renamed" and c.kind not in WHOLE_SECTIONS}
 
 
 def _sections(*trees: dict) -> list[tuple[str, str]]:

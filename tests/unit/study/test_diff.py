@@ -142,7 +142,7 @@ def test_a_removal_and_an_unrelated_addition_stay_what_they_are(tmp_path):
     assert [(c.action, c.id) for c in revisions.diff_files(old, new)] == [("added", "D"), ("removed", "C")]
 
 
-def test_the_cross_impact_model_is_diffed_descriptor_by_descriptor_and_judgment_by_judgment():
+def test_the_cross_impact_model_is_diffed_descriptor_by_descriptor_and_cell_by_cell():
     from pathlib import Path
 
     old = (Path(__file__).parents[3] / "scenarios" / "russia-iran-2022.yaml").read_text(encoding="utf-8")
@@ -152,4 +152,56 @@ def test_the_cross_impact_model_is_diffed_descriptor_by_descriptor_and_judgment_
     assert new.count("russia-israel.working: 3") == 1
     assert diff.to_text(changes_between(old, new)) == (
         "~ descriptor iran-support: title: 'Iranian military aid to Russia' → 'Iranian military aid'\n"
-        "~ judgment iran-support.none: russia-israel.working: +1 → +3\n")
+        "~ judgment iran-support.none russia-israel.working: +1 → +3\n")
+
+
+CIB = """study: {title: T, as_of: 2024-01-01, marking: OFFICIAL}
+cib:
+  note: Ours.
+  descriptors:
+    a: {title: Aid, variants: {low: Low, high: High}}
+    b: {title: Pressure, variants: {soft: Soft, hard: Hard}}
+  judgments:
+    a.low: {b.soft: 1, b.hard: -1}
+    a.high: {b.soft: -2, b.hard: 2}
+"""
+
+
+def test_a_renamed_descriptor_and_its_renamed_variant_are_two_renames_and_the_judgments_follow_both():
+    new = (CIB.replace("    b: {title", "    p: {title").replace("hard: Hard", "harsh: Hard")
+           .replace("b.soft", "p.soft").replace("b.hard: 2", "p.harsh: 3").replace("b.hard", "p.harsh"))
+    assert diff.to_text(changes_between(CIB, new)) == (
+        "~ descriptor b → p: renamed, and 4 references to it\n"
+        "~ variant p.hard → p.harsh: renamed, and 2 references to it\n"
+        "~ judgment a.high p.harsh: +2 → +3\n")
+    # renamed and retitled: still one rename, found by its variants
+    retitled = CIB.replace("    b: {title: Pressure", "    p: {title: US pressure").replace("b.", "p.")
+    assert diff.to_text(changes_between(CIB, retitled)) == (
+        "~ descriptor b → p: renamed, and 4 references to it\n"
+        "~ descriptor p: title: Pressure → 'US pressure'\n")
+
+
+def test_a_judgment_set_to_zero_or_left_out_and_a_new_variant_are_their_own_changes():
+    new = CIB.replace("b.soft: 1, ", "").replace("b.soft: -2", "b.soft: 0").replace("high: High}", "high: High, mid: Mid}")
+    assert diff.to_text(changes_between(CIB, new)) == (
+        "+ variant a.mid: title Mid\n"
+        "~ judgment a.high b.soft: -2 → +0\n"  # signed, as an effect of 0 is
+        "- judgment a.low b.soft\n")
+
+
+def test_an_invalid_model_is_still_compared_not_a_traceback():
+    bad = CIB.replace("{low: Low, high: High}", "[low, high]").replace("a.low: {b.soft: 1, b.hard: -1}", "a.low: 1")
+    assert [(c.action, c.kind, c.id) for c in changes_between(CIB, bad)] == [
+        ("changed", "descriptor", "a"), ("removed", "variant", "a.low"), ("removed", "variant", "a.high"),
+        ("added", "judgment", "a.low"), ("removed", "judgment", "a.low b.soft"), ("removed", "judgment", "a.low b.hard")]
+
+
+def test_a_merge_is_not_confused_by_a_descriptor_renamed_on_one_side():
+    from scenmatrix.study.merge import merge
+
+    renamed = parse("renamed", CIB.replace("    b: {title", "    p: {title").replace("b.", "p.")).tree
+    noted = parse("noted", CIB.replace("note: Ours.", "note: Theirs.")).tree
+    for ours, theirs in ((renamed, noted), (noted, renamed)):
+        result = merge(parse("base", CIB).tree, ours, theirs)
+        assert [c.kind for c in result.conflicts] == ["section"]  # the model is merged whole, as before
+        assert not [op for op in result.operations if op.action == "rename"]
